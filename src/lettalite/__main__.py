@@ -1,0 +1,3 @@
+from lettalite.cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""Stored messages in and out of the provider-neutral chat form."""
+
+from lettalite.db.models import MessageRow
+from lettalite.llm.types import ChatMessage, Completion, ToolCallRequest
+
+
+def message_text(message: MessageRow) -> str:
+    return "\n".join(p["text"] for p in message.content if p.get("type") == "text")
+
+
+def chat_message(message: MessageRow) -> ChatMessage:
+    """How a stored message is shown to the model (reasoning is not sent back)."""
+    text = message_text(message)
+    if message.role == "assistant":
+        calls = tuple(
+            ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])
+            for call in message.tool_calls or ()
+        )
+        return ChatMessage(role="assistant", content=text or None, tool_calls=calls)
+    if message.role == "tool":
+        return ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)
+    return ChatMessage(role=message.role, content=text)  # type: ignore[arg-type]
+
+
+def assistant_content(completion: Completion) -> list[dict[str, str]]:
+    parts = []
+    if completion.reasoning:
+        parts.append({"type": "reasoning", "reasoning": completion.reasoning})
+    if completion.content:
+        parts.append({"type": "text", "text": completion.content})
+    return parts

@@ -1,0 +1,99 @@
+"""The system prompt: the agent's instructions followed by its compiled memory."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from lettalite.tools import BlockView, format_model_time
+
+DEFAULT_SYSTEM_PROMPT = """\
+<instructions>
+You are a stateful assistant. Unlike a stateless chat model, you keep a memory that lasts \
+across conversations, and you are expected to curate it.
+
+Your core memory is a set of labelled blocks shown below. Each block has a description of \
+what belongs in it, a character limit and a value. Keep the blocks accurate and concise: when \
+you learn something that should outlast this conversation (the user's name, preferences, \
+goals, facts about yourself), edit the right block with your memory tools straight away. \
+Never put line numbers in memory edits.
+
+Older messages may have left your context window; search them with conversation_search when \
+the user refers to something you cannot see.
+
+Work step by step. To take another action, call a tool; you will see its result and can \
+continue. When you are ready to answer the user, reply with plain text and no tool call: \
+that ends your turn.
+</instructions>"""
+
+DEFAULT_BLOCK_DESCRIPTIONS = {
+    "persona": "Who you are: your personality, tone and the role you play. Keep it "
+    "consistent, and refine it as you learn how best to help.",
+    "human": "What you know about the person you are talking with: name, preferences, "
+    "goals and other lasting facts. Update it whenever you learn something new.",
+}
+MEMORY_PLACEHOLDER = "{CORE_MEMORY}"
+
+
+def render_block(block: BlockView) -> str:
+    metadata = []
+    if block.read_only:
+        metadata.append("- read_only=true")
+    metadata.append(f"- chars_current={len(block.value)}")
+    metadata.append(f"- chars_limit={block.limit}")
+    return "\n".join(
+        [
+            f"<{block.label}>",
+            "<description>",
+            block.description or "",
+            "</description>",
+            "<metadata>",
+            *metadata,
+            "</metadata>",
+            "<value>",
+            block.value,
+            "</value>",
+            f"</{block.label}>",
+        ]
+    )
+
+
+def render_memory_blocks(blocks: Iterable[BlockView]) -> str:
+    rendered = [render_block(block) for block in blocks]
+    if not rendered:
+        return ""
+    body = "\n\n".join(rendered)
+    return (
+        "<memory_blocks>\nThese blocks form your core memory; edit them with your memory tools:"
+        f"\n\n{body}\n\n</memory_blocks>"
+    )
+
+
+def render_memory_metadata(*, agent_id: str, compiled_at: datetime, recall_count: int) -> str:
+    return "\n".join(
+        [
+            "<memory_metadata>",
+            f"- AGENT_ID: {agent_id}",
+            f"- System prompt last recompiled: {format_model_time(compiled_at)}",
+            f"- {recall_count} previous messages between you and the user are stored in recall "
+            "memory (use conversation_search to find them)",
+            "</memory_metadata>",
+        ]
+    )
+
+
+def compile_system_prompt(
+    system: str,
+    blocks: Iterable[BlockView],
+    *,
+    agent_id: str,
+    compiled_at: datetime,
+    recall_count: int,
+) -> str:
+    """The agent's instructions with its memory put where `{CORE_MEMORY}` is, or appended."""
+    memory = render_memory_blocks(blocks)
+    metadata = render_memory_metadata(
+        agent_id=agent_id, compiled_at=compiled_at, recall_count=recall_count
+    )
+    section = f"{memory}\n\n{metadata}" if memory else metadata
+    if MEMORY_PLACEHOLDER in system:
+        return system.replace(MEMORY_PLACEHOLDER, section)
+    return f"{system}\n\n{section}"

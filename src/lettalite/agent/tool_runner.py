@@ -1,0 +1,173 @@
+"""Runs the model's tool calls against the agent's stored state, inside the step's transaction.
+
+Every failure becomes a tool result with status "error" that the model reads and can act on;
+nothing here raises to the caller for a bad call.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from lettalite.agent.context import message_text
+from lettalite.db import messages as message_queries
+from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
+from lettalite.ids import new_id
+from lettalite.llm.types import ToolCallRequest
+from lettalite.schemas.block import DEFAULT_BLOCK_LIMIT
+from lettalite.services.views import block_view
+from lettalite.tools import (
+    TOOLS,
+    BlockChange,
+    CreateBlock,
+    DetachBlock,
+    HistoryHit,
+    HistorySearch,
+    MemoryEdit,
+    RenameBlock,
+    SetDescription,
+    SetValue,
+    ToolError,
+    ToolSpec,
+    format_model_time,
+    validate_arguments,
+)
+
+TRUNCATION_NOTE = "... [NOTE: output truncated: it exceeded the {limit} character limit]"
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    status: Literal["success", "error"]
+    message: str
+    changed_block_ids: frozenset[str] = frozenset()
+
+    def envelope(self, now: datetime) -> str:
+        """The JSON the model reads as the tool's result."""
+        body = {
+            "status": "OK" if self.status == "success" else "Failed",
+            "message": self.message,
+            "time": format_model_time(now),
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def _failure(message: str) -> ToolOutcome:
+    return ToolOutcome(status="error", message=message)
+
+
+def _resolve_call(
+    call: ToolCallRequest, attached: dict[str, ToolSpec]
+) -> tuple[ToolSpec, dict] | ToolOutcome:
+    spec = attached.get(call.name)
+    if spec is None:
+        available = ", ".join(attached) or "none"
+        why = "is not attached to this agent" if call.name in TOOLS else "does not exist"
+        return _failure(f"Tool '{call.name}' {why}. Available tools: {available}")
+    try:
+        arguments = json.loads(call.arguments or "{}")
+    except ValueError as error:
+        return _failure(
+            f"The arguments of {call.name} are not valid JSON ({error}); send a JSON object"
+        )
+    if not isinstance(arguments, dict):
+        return _failure(f"The arguments of {call.name} must be a JSON object")
+    checked = validate_arguments(spec, arguments)
+    if isinstance(checked, ToolError):
+        return _failure(checked.message)
+    return spec, checked
+
+
+async def run_tool_call(
+    session: AsyncSession, agent: AgentRow, call: ToolCallRequest, attached: dict[str, ToolSpec]
+) -> ToolOutcome:
+    resolved = _resolve_call(call, attached)
+    if isinstance(resolved, ToolOutcome):
+        return resolved
+    spec, arguments = resolved
+    if spec.context == "history":
+        result = await spec.function(_history_search(session, agent), **arguments)
+        if isinstance(result, ToolError):
+            return _failure(result.message)
+        return ToolOutcome(status="success", message=result)
+    blocks = {link.label: block_view(link.block) for link in agent.block_links}
+    result = spec.function(blocks, **arguments)
+    if isinstance(result, ToolError):
+        return _failure(result.message)
+    return await _apply_edit(session, agent, result)
+
+
+async def _apply_edit(session: AsyncSession, agent: AgentRow, edit: MemoryEdit) -> ToolOutcome:
+    changed: set[str] = set()
+    try:
+        async with session.begin_nested():
+            for change in edit.changes:
+                changed.add(_apply_change(agent, change))
+            await session.flush()
+    except StaleDataError:
+        return _failure(
+            "The memory block was changed by someone else while you edited it. "
+            "Its current value is in your system prompt on the next step; retry."
+        )
+    return ToolOutcome(status="success", message=edit.message, changed_block_ids=frozenset(changed))
+
+
+def _link(agent: AgentRow, label: str) -> AgentBlockRow:
+    return next(link for link in agent.block_links if link.label == label)
+
+
+def _apply_change(agent: AgentRow, change: BlockChange) -> str:
+    """Apply one change to the agent's rows; returns the id of the block it touched."""
+    if isinstance(change, CreateBlock):
+        block = BlockRow(
+            id=new_id("block"),
+            label=change.label,
+            value=change.value,
+            limit=DEFAULT_BLOCK_LIMIT,
+            description=change.description,
+            read_only=False,
+            metadata_={},
+            tags=[],
+        )
+        agent.block_links.append(AgentBlockRow(block_id=block.id, label=block.label, block=block))
+        return block.id
+    link = _link(agent, change.label)
+    if isinstance(change, SetValue):
+        link.block.value = change.value
+    elif isinstance(change, SetDescription):
+        link.block.description = change.description
+    elif isinstance(change, RenameBlock):
+        link.block.label = change.new_label
+        link.label = change.new_label
+    elif isinstance(change, DetachBlock):
+        agent.block_links.remove(link)
+    return link.block_id
+
+
+def _history_search(session: AsyncSession, agent: AgentRow) -> HistorySearch:
+    async def search(
+        *,
+        query: str,
+        roles: list[str] | None,
+        limit: int,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[HistoryHit]:
+        rows = await message_queries.search_messages(
+            session, agent.id, query=query, roles=roles, limit=limit, start=start, end=end
+        )
+        return [
+            HistoryHit(role=row.role, text=message_text(row), created_at=row.created_at)
+            for row in rows
+        ]
+
+    return search
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATION_NOTE.format(limit=limit)

@@ -1,0 +1,74 @@
+"""Agents and the tools attached to them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
+from lettalite.api.routing import collection_route
+from lettalite.db.pagination import Page
+from lettalite.schemas.agent import AgentState, CreateAgent, DeletedResponse, UpdateAgent
+from lettalite.schemas.tool import Tool
+from lettalite.services import agents as agent_service
+from lettalite.services import tools as tool_service
+
+router = APIRouter(prefix="/v1/agents", tags=["agents"])
+
+
+@collection_route(router, "POST", response_model=AgentState)
+async def create_agent(body: CreateAgent, session: SessionDep) -> AgentState:
+    return await agent_service.create_agent(session, body)
+
+
+@collection_route(router, "GET", response_model=list[AgentState])
+async def list_agents(
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("desc", 50))],
+    name: str | None = None,
+    tags: Annotated[list[str] | None, Query()] = None,
+    match_all_tags: bool = False,
+    query_text: str | None = None,
+) -> list[AgentState]:
+    return await agent_service.list_agents(
+        session,
+        page=page,
+        name=name,
+        tags=tags or [],
+        match_all_tags=match_all_tags,
+        query_text=query_text,
+    )
+
+
+@router.get("/{agent_id}", response_model=AgentState)
+async def get_agent(agent_id: AgentId, session: SessionDep) -> AgentState:
+    return await agent_service.get_agent(session, agent_id)
+
+
+@router.patch("/{agent_id}", response_model=AgentState)
+async def update_agent(agent_id: AgentId, body: UpdateAgent, session: SessionDep) -> AgentState:
+    return await agent_service.update_agent(session, agent_id, body)
+
+
+@router.delete("/{agent_id}", response_model=DeletedResponse)
+async def delete_agent(agent_id: AgentId, session: SessionDep) -> DeletedResponse:
+    await agent_service.delete_agent(session, agent_id)
+    return DeletedResponse(message=f"Agent id={agent_id} successfully deleted")
+
+
+@router.get("/{agent_id}/tools", response_model=list[Tool])
+async def list_agent_tools(
+    agent_id: AgentId,
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("asc", 50))],
+) -> list[Tool]:
+    return await tool_service.list_agent_tools(session, agent_id, page)
+
+
+@router.patch("/{agent_id}/tools/attach/{tool_id}", response_model=AgentState)
+async def attach_tool(agent_id: AgentId, tool_id: ToolId, session: SessionDep) -> AgentState:
+    return await agent_service.attach_tool(session, agent_id, tool_id)
+
+
+@router.patch("/{agent_id}/tools/detach/{tool_id}", response_model=AgentState)
+async def detach_tool(agent_id: AgentId, tool_id: ToolId, session: SessionDep) -> AgentState:
+    return await agent_service.detach_tool(session, agent_id, tool_id)

@@ -1,0 +1,52 @@
+"""Standalone memory blocks, which can be attached to several agents."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from lettalite.api.deps import BlockId, SessionDep, page_params
+from lettalite.api.routing import collection_route
+from lettalite.db.pagination import Page
+from lettalite.schemas.agent import AgentState
+from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
+from lettalite.services import blocks as block_service
+
+router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
+
+
+@collection_route(router, "POST", response_model=Block)
+async def create_block(body: CreateBlock, session: SessionDep) -> Block:
+    return await block_service.create_block(session, body)
+
+
+@collection_route(router, "GET", response_model=list[Block])
+async def list_blocks(
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("asc", 50))],
+    label: str | None = None,
+) -> list[Block]:
+    return await block_service.list_blocks(session, page=page, label=label)
+
+
+@router.get("/{block_id}", response_model=Block)
+async def get_block(block_id: BlockId, session: SessionDep) -> Block:
+    return await block_service.get_block(session, block_id)
+
+
+@router.patch("/{block_id}", response_model=Block)
+async def update_block(block_id: BlockId, body: UpdateBlock, session: SessionDep) -> Block:
+    return await block_service.update_block(session, block_id, body)
+
+
+@router.delete("/{block_id}", response_model=None)
+async def delete_block(block_id: BlockId, session: SessionDep) -> None:
+    await block_service.delete_block(session, block_id)
+
+
+@router.get("/{block_id}/agents", response_model=list[AgentState])
+async def list_block_agents(
+    block_id: BlockId,
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("desc", 50))],
+) -> list[AgentState]:
+    return await block_service.list_block_agents(session, block_id, page)

@@ -1,0 +1,46 @@
+"""An agent's core-memory blocks, addressed by label."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from lettalite.api.deps import AgentId, BlockId, SessionDep, page_params
+from lettalite.db.pagination import Page
+from lettalite.schemas.agent import AgentState
+from lettalite.schemas.block import Block, UpdateBlock
+from lettalite.services import agents as agent_service
+from lettalite.services import blocks as block_service
+
+router = APIRouter(prefix="/v1/agents/{agent_id}/core-memory/blocks", tags=["core-memory"])
+BlockLabel = Annotated[str, Path(max_length=255)]
+
+
+@router.get("", response_model=list[Block])
+async def list_agent_blocks(
+    agent_id: AgentId,
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("asc", 100))],
+) -> list[Block]:
+    return await block_service.list_agent_blocks(session, agent_id, page)
+
+
+@router.patch("/attach/{block_id}", response_model=AgentState)
+async def attach_block(agent_id: AgentId, block_id: BlockId, session: SessionDep) -> AgentState:
+    return await agent_service.attach_block(session, agent_id, block_id)
+
+
+@router.patch("/detach/{block_id}", response_model=AgentState)
+async def detach_block(agent_id: AgentId, block_id: BlockId, session: SessionDep) -> AgentState:
+    return await agent_service.detach_block(session, agent_id, block_id)
+
+
+@router.get("/{block_label}", response_model=Block)
+async def get_agent_block(agent_id: AgentId, block_label: BlockLabel, session: SessionDep) -> Block:
+    return await block_service.get_agent_block(session, agent_id, block_label)
+
+
+@router.patch("/{block_label}", response_model=Block)
+async def update_agent_block(
+    agent_id: AgentId, block_label: BlockLabel, body: UpdateBlock, session: SessionDep
+) -> Block:
+    return await block_service.update_agent_block(session, agent_id, block_label, body)

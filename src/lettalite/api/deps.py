@@ -1,0 +1,58 @@
+"""Request-scoped dependencies: the database session, the LLM providers, ids and paging."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.db.pagination import Order, Page
+from lettalite.db.session import Database
+from lettalite.ids import id_pattern
+from lettalite.llm.providers import Providers
+
+MAX_PAGE_SIZE = 1000
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def get_providers(request: Request) -> Providers:
+    return request.app.state.providers
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    # One transaction per request, committed before the response is sent.
+    async with database.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ProvidersDep = Annotated[Providers, Depends(get_providers)]
+
+
+def _path_id(prefix: str) -> object:
+    return Path(pattern=id_pattern(prefix), description=f"`{prefix}-<uuid4>`")
+
+
+AgentId = Annotated[str, _path_id("agent")]
+BlockId = Annotated[str, _path_id("block")]
+ToolId = Annotated[str, _path_id("tool")]
+
+
+def page_params(default_order: Order, default_limit: int) -> Callable[..., Page]:
+    """A dependency reading `after`, `before`, `limit` and `order` with per-listing defaults."""
+
+    def read_page(
+        after: Annotated[str | None, Query(max_length=128)] = None,
+        before: Annotated[str | None, Query(max_length=128)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = default_limit,
+        order: Order = default_order,
+    ) -> Page:
+        return Page(after=after, before=before, limit=limit, order=order)
+
+    return read_page

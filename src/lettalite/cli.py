@@ -1,0 +1,52 @@
+"""`lettalite serve`: migrate the database, then serve the API."""
+
+import argparse
+import logging
+from pathlib import Path
+
+from lettalite.config import get_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def migrate() -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from lettalite.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="lettalite")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="migrate the database and serve the API")
+    serve_parser.add_argument("--host", default=settings.host)
+    serve_parser.add_argument("--port", type=int, default=settings.port)
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    migrate()
+    if args.command == "serve":
+        serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

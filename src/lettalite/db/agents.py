@@ -1,0 +1,78 @@
+"""Agent queries."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from lettalite.db.models import AgentBlockRow, AgentRow, AgentTagRow, AgentToolRow
+from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.errors import NotFound
+
+AGENT_SORT = SortKey(AgentRow.created_at, AgentRow.id)
+_WITH_RELATIONS = (
+    selectinload(AgentRow.block_links).joinedload(AgentBlockRow.block),
+    selectinload(AgentRow.tool_links).joinedload(AgentToolRow.tool),
+    selectinload(AgentRow.tag_rows),
+)
+
+
+def _agents() -> Select[tuple[AgentRow]]:
+    return select(AgentRow).options(*_WITH_RELATIONS)
+
+
+async def get_agent(session: AsyncSession, agent_id: str, *, for_update: bool = False) -> AgentRow:
+    query = _agents().where(AgentRow.id == agent_id)
+    if for_update:
+        query = query.with_for_update(of=AgentRow)
+    agent = (await session.scalars(query)).first()
+    if agent is None:
+        raise NotFound(f"Agent {agent_id} not found")
+    return agent
+
+
+async def list_agents(
+    session: AsyncSession,
+    *,
+    page: Page,
+    name: str | None = None,
+    tags: Sequence[str] = (),
+    match_all_tags: bool = False,
+    query_text: str | None = None,
+    block_id: str | None = None,
+) -> list[AgentRow]:
+    query = _agents()
+    if block_id is not None:
+        attached = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id == block_id)
+        query = query.where(AgentRow.id.in_(attached))
+    if name is not None:
+        query = query.where(AgentRow.name == name)
+    if query_text:
+        query = query.where(func.lower(AgentRow.name).contains(query_text.lower(), autoescape=True))
+    if tags:
+        tagged = select(AgentTagRow.agent_id).where(AgentTagRow.tag.in_(set(tags)))
+        if match_all_tags:
+            tagged = tagged.group_by(AgentTagRow.agent_id).having(
+                func.count(AgentTagRow.tag) == len(set(tags))
+            )
+        query = query.where(AgentRow.id.in_(tagged))
+    return await paginate(session, query, AGENT_SORT, page)
+
+
+async def agents_by_ids(session: AsyncSession, agent_ids: Sequence[str]) -> list[AgentRow]:
+    return list(await session.scalars(_agents().where(AgentRow.id.in_(agent_ids))))
+
+
+async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -> int:
+    """Reserve `count` message sequence numbers for the agent; returns the first one.
+
+    The UPDATE takes the agent row's write lock, so concurrent writers queue here.
+    """
+    result = await session.execute(
+        update(AgentRow)
+        .where(AgentRow.id == agent_id)
+        .values(next_sequence=AgentRow.next_sequence + count)
+        .returning(AgentRow.next_sequence)
+    )
+    return result.scalar_one() - count

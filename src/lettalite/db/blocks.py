@@ -1,0 +1,51 @@
+"""Block queries."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.db.models import AgentBlockRow, BlockRow
+from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.errors import NotFound
+
+BLOCK_SORT = SortKey(BlockRow.created_at, BlockRow.id)
+# An agent's blocks are listed in the order they were attached.
+AGENT_BLOCK_SORT = SortKey(AgentBlockRow.id, BlockRow.id)
+
+
+async def get_block(session: AsyncSession, block_id: str) -> BlockRow:
+    block = await session.get(BlockRow, block_id)
+    if block is None:
+        raise NotFound(f"Block {block_id} not found")
+    return block
+
+
+async def list_blocks(
+    session: AsyncSession, *, page: Page, label: str | None = None
+) -> list[BlockRow]:
+    query = select(BlockRow)
+    if label is not None:
+        query = query.where(BlockRow.label == label)
+    return await paginate(session, query, BLOCK_SORT, page)
+
+
+async def list_agent_blocks(session: AsyncSession, agent_id: str, page: Page) -> list[BlockRow]:
+    query = (
+        select(BlockRow)
+        .join(AgentBlockRow, AgentBlockRow.block_id == BlockRow.id)
+        .where(AgentBlockRow.agent_id == agent_id)
+    )
+    return await paginate(session, query, AGENT_BLOCK_SORT, page)
+
+
+async def agent_ids_of_blocks(session: AsyncSession, block_ids: Iterable[str]) -> list[str]:
+    """The agents that show any of these blocks."""
+    query = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id.in_(set(block_ids)))
+    return list(dict.fromkeys(await session.scalars(query.order_by(AgentBlockRow.id))))
+
+
+async def relabel_block(session: AsyncSession, block_id: str, label: str) -> None:
+    await session.execute(
+        update(AgentBlockRow).where(AgentBlockRow.block_id == block_id).values(label=label)
+    )

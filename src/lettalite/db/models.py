@@ -1,0 +1,163 @@
+"""Tables. Rows are named `*Row` so they never collide with the wire models in `schemas`."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lettalite.db.base import Base, utcnow
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AgentRow(Timestamps, Base):
+    __tablename__ = "agent"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    agent_type: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    system: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(255))
+    context_window: Mapped[int]
+    max_tokens: Mapped[int | None]
+    temperature: Mapped[float | None]
+    embedding: Mapped[str | None] = mapped_column(String(255))
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The in-context window is the system message, then every message whose sequence is at
+    # least `context_start_sequence`. Older messages stay stored and searchable (recall).
+    system_message_id: Mapped[str | None] = mapped_column(String(64))
+    context_start_sequence: Mapped[int] = mapped_column(default=1)
+    next_sequence: Mapped[int] = mapped_column(default=0)
+    last_stop_reason: Mapped[str | None] = mapped_column(String(64))
+    last_run_completion: Mapped[datetime | None]
+
+    block_links: Mapped[list["AgentBlockRow"]] = relationship(
+        order_by="AgentBlockRow.id", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise_on_sql"
+    )
+    tool_links: Mapped[list["AgentToolRow"]] = relationship(
+        order_by="AgentToolRow.id", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise_on_sql"
+    )
+    tag_rows: Mapped[list["AgentTagRow"]] = relationship(
+        order_by="AgentTagRow.tag", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise_on_sql"
+    )
+
+
+class BlockRow(Timestamps, Base):
+    __tablename__ = "block"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(255), index=True)
+    value: Mapped[str] = mapped_column(Text)
+    limit: Mapped[int]
+    description: Mapped[str | None] = mapped_column(Text)
+    read_only: Mapped[bool] = mapped_column(default=False)
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    tags: Mapped[list[Any] | None]
+    # Optimistic locking: every UPDATE checks and bumps it, so a write based on a stale read
+    # fails (StaleDataError) instead of silently overwriting another writer's edit.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AgentBlockRow(Base):
+    """Attachment of a block to an agent; one block may be attached to many agents."""
+
+    __tablename__ = "agent_block"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "label"),
+        UniqueConstraint("agent_id", "block_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    block_id: Mapped[str] = mapped_column(ForeignKey("block.id", ondelete="CASCADE"), index=True)
+    # A copy of the block's label, so the database enforces unique labels per agent.
+    label: Mapped[str] = mapped_column(String(255))
+
+    block: Mapped[BlockRow] = relationship(lazy="joined")
+
+
+class ToolRow(Timestamps, Base):
+    __tablename__ = "tool"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    tool_type: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    json_schema: Mapped[dict[str, Any]]
+    tags: Mapped[list[Any] | None]
+    return_char_limit: Mapped[int] = mapped_column(default=50000)
+
+
+class AgentToolRow(Base):
+    __tablename__ = "agent_tool"
+    __table_args__ = (UniqueConstraint("agent_id", "tool_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    tool_id: Mapped[str] = mapped_column(ForeignKey("tool.id", ondelete="CASCADE"), index=True)
+
+    tool: Mapped[ToolRow] = relationship(lazy="joined")
+
+
+class AgentTagRow(Base):
+    __tablename__ = "agent_tag"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class RunRow(Base):
+    __tablename__ = "run"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    stop_reason: Mapped[str | None] = mapped_column(String(64))
+    background: Mapped[bool] = mapped_column(default=False)
+    request_config: Mapped[dict[str, Any] | None]
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    usage: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class MessageRow(Base):
+    """One stored message in OpenAI-like form; `views` renders it as Letta messages."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "sequence"),
+        Index("ix_message_agent_id_role", "agent_id", "role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    sequence: Mapped[int]
+    role: Mapped[str] = mapped_column(String(16))
+    # A list of parts: {"type": "text", "text": ...} and {"type": "reasoning", "reasoning": ...}.
+    content: Mapped[list[Any]]
+    # For role=assistant: [{"id", "name", "arguments"}]; arguments is the raw JSON string.
+    tool_calls: Mapped[list[Any] | None]
+    # For role=tool (one row per call answered): the call it answers and "success" | "error".
+    tool_call_id: Mapped[str | None] = mapped_column(String(255))
+    tool_status: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(255))
+    otid: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(255))
+    is_err: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,25 @@
+"""The few errors services raise; `api.errors` maps each class to one HTTP status."""
+
+
+class LettaliteError(Exception):
+    """Base class: the message is the `detail` shown to the client."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(LettaliteError):
+    """404: a referenced agent, block, tool, message or model does not exist."""
+
+
+class Conflict(LettaliteError):
+    """409: the request collides with existing state (e.g. a duplicate block label)."""
+
+
+class InvalidArgument(LettaliteError):
+    """400: the request is well-formed but asks for something that cannot be done."""
+
+
+class LLMProviderError(LettaliteError):
+    """502: the model provider failed; the turn ended with `llm_api_error`."""

@@ -1,0 +1,121 @@
+"""Agents on the wire: create/update requests and `AgentState`."""
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from lettalite.schemas.block import Block, CreateBlock
+from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
+from lettalite.schemas.model import EmbeddingConfig, LLMConfig
+from lettalite.schemas.tool import Tool
+
+AgentType = Literal[
+    "memgpt_agent",
+    "memgpt_v2_agent",
+    "letta_v1_agent",
+    "react_agent",
+    "workflow_agent",
+    "split_thread_agent",
+    "sleeptime_agent",
+    "voice_convo_agent",
+    "voice_sleeptime_agent",
+]
+# lettalite runs one loop: Letta's v1 semantics (assistant text ends the turn).
+SUPPORTED_AGENT_TYPES = ("letta_v1_agent",)
+MAX_CONTEXT_WINDOW = 2_000_000
+
+
+class LLMConfigInput(RequestModel):
+    """The parts of a client-sent `llm_config` that lettalite honours."""
+
+    model: str | None = None
+    handle: str | None = None
+    model_endpoint_type: str | None = None
+    context_window: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+
+
+class AgentFields(RequestModel):
+    name: str | None = Field(None, min_length=1, max_length=255)
+    description: str | None = None
+    system: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    model: str | None = None
+    embedding: str | None = None
+    llm_config: LLMConfigInput | None = None
+    context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
+    max_tokens: int | None = Field(None, ge=1)
+    timezone: str | None = None
+
+
+class CreateAgent(AgentFields):
+    agent_type: AgentType = "letta_v1_agent"
+    memory_blocks: list[CreateBlock] | None = None
+    block_ids: list[str] | None = None
+    tools: list[str] | None = None
+    tool_ids: list[str] | None = None
+    include_base_tools: bool = True
+
+    @field_validator("agent_type")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if value not in SUPPORTED_AGENT_TYPES:
+            raise ValueError(
+                f"agent_type {value!r} is not supported; lettalite runs letta_v1_agent"
+            )
+        return value
+
+
+class UpdateAgent(AgentFields):
+    block_ids: list[str] | None = None
+    tool_ids: list[str] | None = None
+
+
+class Memory(WireModel):
+    agent_type: str
+    git_enabled: bool = False
+    blocks: list[Block]
+    file_blocks: list[Any] = []
+    prompt_template: str = ""
+
+
+class AgentState(WireModel):
+    id: str
+    name: str
+    agent_type: str
+    description: str | None
+    system: str
+    model: str
+    embedding: str | None
+    llm_config: LLMConfig
+    embedding_config: EmbeddingConfig | None
+    memory: Memory
+    blocks: list[Block]
+    tools: list[Tool]
+    sources: list[Any] = []
+    tags: list[str]
+    metadata: dict[str, Any] | None
+    message_ids: list[str]
+    tool_rules: list[Any] = []
+    timezone: str
+    created_at: ResourceTime
+    updated_at: ResourceTime
+    last_stop_reason: str | None = None
+    last_run_completion: ResourceTime | None = None
+    message_buffer_autoclear: bool = False
+    hidden: bool | None = None
+    project_id: str | None = None
+    template_id: str | None = None
+    base_template_id: str | None = None
+    identity_ids: list[str] = []
+    identities: list[Any] = []
+    secrets: list[Any] = []
+    tool_exec_environment_variables: list[Any] = []
+    created_by_id: str | None = None
+    last_updated_by_id: str | None = None
+
+
+class DeletedResponse(WireModel):
+    message: str

@@ -1,0 +1,55 @@
+"""Memory blocks on the wire."""
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from lettalite.schemas.common import RequestModel, WireModel
+
+DEFAULT_BLOCK_LIMIT = 20000
+MAX_BLOCK_LIMIT = 10_000_000
+LABEL_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+
+
+def _strip_nul(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value is not None else None
+
+
+class BlockFields(RequestModel):
+    description: str | None = None
+    read_only: bool | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+
+
+class CreateBlock(BlockFields):
+    label: str = Field(pattern=LABEL_PATTERN)
+    value: str
+    limit: int = Field(DEFAULT_BLOCK_LIMIT, ge=1, le=MAX_BLOCK_LIMIT)
+
+    _clean_value = field_validator("value", mode="after")(_strip_nul)
+
+
+class UpdateBlock(BlockFields):
+    label: str | None = Field(None, pattern=LABEL_PATTERN)
+    value: str | None = None
+    limit: int | None = Field(None, ge=1, le=MAX_BLOCK_LIMIT)
+
+    _clean_value = field_validator("value", mode="after")(_strip_nul)
+
+
+class Block(WireModel):
+    id: str
+    label: str
+    value: str
+    limit: int
+    description: str | None
+    read_only: bool
+    metadata: dict[str, Any]
+    tags: list[str]
+    is_template: bool = False
+    template_name: str | None = None
+    hidden: bool | None = None
+    project_id: str | None = None
+    created_by_id: str | None = None
+    last_updated_by_id: str | None = None

@@ -1,0 +1,303 @@
+"""Agent operations: create, read, list, update, delete, attach and detach."""
+
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PROMPT
+from lettalite.db import agents as agent_queries
+from lettalite.db import blocks as block_queries
+from lettalite.db import messages as message_queries
+from lettalite.db import tools as tool_queries
+from lettalite.db.models import (
+    AgentBlockRow,
+    AgentRow,
+    AgentTagRow,
+    AgentToolRow,
+    BlockRow,
+    MessageRow,
+    ToolRow,
+)
+from lettalite.db.pagination import Page
+from lettalite.db.session import flush
+from lettalite.errors import Conflict, InvalidArgument, NotFound
+from lettalite.ids import new_id
+from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
+from lettalite.schemas.agent import AgentFields, AgentState, CreateAgent, UpdateAgent
+from lettalite.schemas.block import CreateBlock
+from lettalite.services.memory import recompile_system_prompt, text_content
+from lettalite.services.views import agent_state
+from lettalite.tools import DEFAULT_TOOL_NAMES
+
+K = TypeVar("K")
+L = TypeVar("L")
+_NAME_WORDS = ("amber", "brisk", "calm", "deft", "eager", "fond", "keen", "lucid", "merry")
+
+
+def _default_name() -> str:
+    return f"{secrets.choice(_NAME_WORDS)}_agent_{secrets.token_hex(3)}"
+
+
+async def render(session: AsyncSession, agent: AgentRow) -> AgentState:
+    ids = await message_queries.in_context_message_ids(session, [agent])
+    return agent_state(agent, ids[agent.id])
+
+
+def new_block(spec: CreateBlock) -> BlockRow:
+    return BlockRow(
+        id=new_id("block"),
+        label=spec.label,
+        value=spec.value,
+        limit=spec.limit,
+        description=spec.description or DEFAULT_BLOCK_DESCRIPTIONS.get(spec.label),
+        read_only=bool(spec.read_only),
+        metadata_=spec.metadata or {},
+        tags=spec.tags or [],
+    )
+
+
+def check_block_fits(value: str, limit: int, label: str) -> None:
+    if len(value) > limit:
+        raise InvalidArgument(
+            f"Block '{label}' value has {len(value)} characters, over its limit of {limit}"
+        )
+
+
+def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
+    handle = fields.model or (fields.llm_config.handle if fields.llm_config else None)
+    if handle is None and fields.llm_config and fields.llm_config.model:
+        endpoint = fields.llm_config.model_endpoint_type or "openai"
+        handle = f"{endpoint}/{fields.llm_config.model}"
+    if handle is not None:
+        model = resolve_model(handle)
+        if handle != agent.model:
+            agent.model = model.handle
+            agent.context_window = default_context_window(model)
+    window = fields.context_window_limit or (
+        fields.llm_config.context_window if fields.llm_config else None
+    )
+    if window is not None:
+        agent.context_window = window
+    if fields.llm_config and fields.llm_config.temperature is not None:
+        agent.temperature = fields.llm_config.temperature
+    max_tokens = fields.max_tokens or (fields.llm_config.max_tokens if fields.llm_config else None)
+    if max_tokens is not None:
+        agent.max_tokens = max_tokens
+    if fields.embedding is not None:
+        agent.embedding = resolve_embedding(fields.embedding).handle
+
+
+async def _resolve_tools(session: AsyncSession, names: list[str], ids: list[str]) -> list[ToolRow]:
+    by_name = await tool_queries.tools_by_name(session, names)
+    missing = sorted(set(names) - set(by_name))
+    if missing:
+        raise InvalidArgument(f"Tools not found by name: {missing}")
+    by_id = await tool_queries.tools_by_id(session, ids)
+    missing_ids = sorted(set(ids) - set(by_id))
+    if missing_ids:
+        raise NotFound(f"Tools not found: {missing_ids}")
+    ordered = [by_name[name] for name in names] + [by_id[tool_id] for tool_id in ids]
+    return list({tool.id: tool for tool in ordered}.values())
+
+
+async def _resolve_blocks(session: AsyncSession, block_ids: list[str]) -> list[BlockRow]:
+    return [await block_queries.get_block(session, block_id) for block_id in block_ids]
+
+
+def _check_unique_labels(blocks: list[BlockRow]) -> None:
+    seen: set[str] = set()
+    for block in blocks:
+        if block.label in seen:
+            raise Conflict(f"Duplicate block label '{block.label}': labels are unique per agent")
+        seen.add(block.label)
+
+
+async def _sync_links(
+    session: AsyncSession,
+    links: list[L],
+    wanted: list[K],
+    key: Callable[[L], K],
+    make: Callable[[K], L],
+) -> None:
+    """Make a relationship list hold one link per wanted key, reusing the rows that stay.
+
+    Removals are flushed before additions so that a unique key (a label, a tag) that is
+    dropped and re-added in one request does not collide with its old row.
+    """
+    existing = {key(link): link for link in links}
+    links[:] = [existing[k] for k in wanted if k in existing]
+    await session.flush()
+    links.extend(make(k) for k in wanted if k not in existing)
+
+
+async def _set_blocks(session: AsyncSession, agent: AgentRow, blocks: list[BlockRow]) -> None:
+    _check_unique_labels(blocks)
+    by_id = {block.id: block for block in blocks}
+    await _sync_links(
+        session,
+        agent.block_links,
+        list(by_id),
+        lambda link: link.block_id,
+        lambda block_id: AgentBlockRow(
+            block_id=block_id, label=by_id[block_id].label, block=by_id[block_id]
+        ),
+    )
+
+
+async def _set_tools(session: AsyncSession, agent: AgentRow, tools: list[ToolRow]) -> None:
+    by_id = {tool.id: tool for tool in tools}
+    await _sync_links(
+        session,
+        agent.tool_links,
+        list(by_id),
+        lambda link: link.tool_id,
+        lambda tool_id: AgentToolRow(tool_id=tool_id, tool=by_id[tool_id]),
+    )
+
+
+async def _set_tags(session: AsyncSession, agent: AgentRow, tags: list[str]) -> None:
+    await _sync_links(
+        session,
+        agent.tag_rows,
+        list(dict.fromkeys(tags)),
+        lambda row: row.tag,
+        lambda tag: AgentTagRow(tag=tag),
+    )
+
+
+async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentState:
+    if request.model is None and request.llm_config is None:
+        raise InvalidArgument("Must specify either model or llm_config in request")
+    agent = AgentRow(
+        id=new_id("agent"),
+        name=request.name or _default_name(),
+        agent_type=request.agent_type,
+        description=request.description,
+        system=request.system if request.system is not None else DEFAULT_SYSTEM_PROMPT,
+        metadata_=request.metadata,
+        timezone=request.timezone or "UTC",
+        model="",
+        context_window=0,
+        next_sequence=1,
+        context_start_sequence=1,
+        block_links=[],
+        tool_links=[],
+        tag_rows=[],
+    )
+    _apply_model_fields(agent, request)
+    blocks = [new_block(spec) for spec in request.memory_blocks or []]
+    for block in blocks:
+        check_block_fits(block.value, block.limit, block.label)
+    blocks += await _resolve_blocks(session, request.block_ids or [])
+    tool_names = [
+        *(DEFAULT_TOOL_NAMES if request.include_base_tools else []),
+        *(request.tools or []),
+    ]
+    tools = await _resolve_tools(session, tool_names, request.tool_ids or [])
+    session.add(agent)
+    await _set_blocks(session, agent, blocks)
+    await _set_tools(session, agent, tools)
+    await _set_tags(session, agent, request.tags or [])
+    system_message = MessageRow(
+        id=new_id("message"),
+        agent_id=agent.id,
+        sequence=0,
+        role="system",
+        content=text_content(""),
+    )
+    agent.system_message_id = system_message.id
+    session.add(system_message)
+    await flush(session)
+    await recompile_system_prompt(session, agent)
+    return await render(session, agent)
+
+
+async def get_agent(session: AsyncSession, agent_id: str) -> AgentState:
+    return await render(session, await agent_queries.get_agent(session, agent_id))
+
+
+async def list_agents(
+    session: AsyncSession,
+    *,
+    page: Page,
+    name: str | None,
+    tags: list[str],
+    match_all_tags: bool,
+    query_text: str | None,
+) -> list[AgentState]:
+    agents = await agent_queries.list_agents(
+        session,
+        page=page,
+        name=name,
+        tags=tags,
+        match_all_tags=match_all_tags,
+        query_text=query_text,
+    )
+    ids = await message_queries.in_context_message_ids(session, agents)
+    return [agent_state(agent, ids[agent.id]) for agent in agents]
+
+
+async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgent) -> AgentState:
+    agent = await agent_queries.get_agent(session, agent_id)
+    fields = request.model_fields_set
+    for name in ("name", "description", "timezone"):
+        if name in fields and getattr(request, name) is not None:
+            setattr(agent, name, getattr(request, name))
+    if "metadata" in fields:
+        agent.metadata_ = request.metadata
+    if request.system is not None:
+        agent.system = request.system
+    _apply_model_fields(agent, request)
+    if request.tags is not None:
+        await _set_tags(session, agent, request.tags)
+    if request.block_ids is not None:
+        await _set_blocks(session, agent, await _resolve_blocks(session, request.block_ids))
+    if request.tool_ids is not None:
+        await _set_tools(session, agent, await _resolve_tools(session, [], request.tool_ids))
+    await flush(session)
+    await recompile_system_prompt(session, agent)
+    return await render(session, agent)
+
+
+async def delete_agent(session: AsyncSession, agent_id: str) -> None:
+    agent = await agent_queries.get_agent(session, agent_id)
+    await session.delete(agent)
+
+
+async def attach_block(session: AsyncSession, agent_id: str, block_id: str) -> AgentState:
+    agent = await agent_queries.get_agent(session, agent_id)
+    block = await block_queries.get_block(session, block_id)
+    if all(link.block_id != block.id for link in agent.block_links):
+        await _set_blocks(session, agent, [link.block for link in agent.block_links] + [block])
+        await flush(session)
+        await recompile_system_prompt(session, agent)
+    return await render(session, agent)
+
+
+async def detach_block(session: AsyncSession, agent_id: str, block_id: str) -> AgentState:
+    agent = await agent_queries.get_agent(session, agent_id)
+    if all(link.block_id != block_id for link in agent.block_links):
+        raise NotFound(f"Block {block_id} is not attached to agent {agent_id}")
+    agent.block_links = [link for link in agent.block_links if link.block_id != block_id]
+    await flush(session)
+    await recompile_system_prompt(session, agent)
+    return await render(session, agent)
+
+
+async def attach_tool(session: AsyncSession, agent_id: str, tool_id: str) -> AgentState:
+    agent = await agent_queries.get_agent(session, agent_id)
+    tool = await tool_queries.get_tool(session, tool_id)
+    if all(link.tool_id != tool.id for link in agent.tool_links):
+        agent.tool_links.append(AgentToolRow(tool_id=tool.id, tool=tool))
+        await flush(session)
+    return await render(session, agent)
+
+
+async def detach_tool(session: AsyncSession, agent_id: str, tool_id: str) -> AgentState:
+    agent = await agent_queries.get_agent(session, agent_id)
+    await tool_queries.get_tool(session, tool_id)
+    agent.tool_links = [link for link in agent.tool_links if link.tool_id != tool_id]
+    await flush(session)
+    return await render(session, agent)

@@ -1,0 +1,51 @@
+"""The model handles lettalite serves."""
+
+from lettalite.config import get_settings
+from lettalite.llm.catalog import (
+    OPENAI_EMBEDDING_DIMS,
+    default_context_window,
+    list_model_handles,
+    max_context_window,
+    resolve_model,
+)
+from lettalite.schemas.model import EmbeddingModel, Model
+
+
+def list_models() -> list[Model]:
+    endpoint = get_settings().openai_base_url
+    models = []
+    for handle in list_model_handles():
+        model = resolve_model(handle)
+        models.append(
+            Model(
+                name=model.model,
+                model=model.model,
+                display_name=model.model,
+                handle=handle,
+                model_endpoint_type=model.provider,
+                model_endpoint=endpoint,
+                provider_name=model.provider,
+                provider_type=model.provider,
+                context_window=default_context_window(model),
+                max_context_window=max_context_window(model),
+            )
+        )
+    return models
+
+
+def list_embedding_models() -> list[EmbeddingModel]:
+    endpoint = get_settings().openai_base_url
+    return [
+        EmbeddingModel(
+            name=name,
+            display_name=name,
+            handle=f"openai/{name}",
+            embedding_model=name,
+            embedding_endpoint_type="openai",
+            embedding_endpoint=endpoint,
+            embedding_dim=dim,
+            provider_name="openai",
+            provider_type="openai",
+        )
+        for name, dim in OPENAI_EMBEDDING_DIMS.items()
+    ]

@@ -1,0 +1,182 @@
+"""Rows rendered as wire models. Letta's legacy twins (`memory`, `llm_config`, the singular
+`tool_call`) are computed here, at serialisation, from the one stored form."""
+
+import json
+from collections.abc import Iterator
+
+from lettalite.config import get_settings
+from lettalite.db.models import AgentRow, BlockRow, MessageRow, ToolRow
+from lettalite.ids import part_otid
+from lettalite.llm.catalog import OPENAI_EMBEDDING_DIMS, resolve_model
+from lettalite.schemas.agent import AgentState, Memory
+from lettalite.schemas.block import Block
+from lettalite.schemas.message import (
+    AssistantMessage,
+    LettaMessage,
+    ReasoningMessage,
+    SystemMessage,
+    ToolCall,
+    ToolCallMessage,
+    ToolReturn,
+    ToolReturnMessage,
+    UserMessage,
+)
+from lettalite.schemas.model import EmbeddingConfig, LLMConfig
+from lettalite.schemas.tool import Tool
+from lettalite.tools import BlockView
+
+
+def block_view(block: BlockRow) -> BlockView:
+    return BlockView(
+        label=block.label,
+        value=block.value,
+        limit=block.limit,
+        read_only=block.read_only,
+        description=block.description,
+    )
+
+
+def block_model(block: BlockRow) -> Block:
+    return Block(
+        id=block.id,
+        label=block.label,
+        value=block.value,
+        limit=block.limit,
+        description=block.description,
+        read_only=block.read_only,
+        metadata=block.metadata_ or {},
+        tags=block.tags or [],
+    )
+
+
+def tool_model(tool: ToolRow) -> Tool:
+    return Tool(
+        id=tool.id,
+        name=tool.name,
+        tool_type=tool.tool_type,
+        description=tool.description,
+        json_schema=tool.json_schema,
+        tags=tool.tags or [],
+        return_char_limit=tool.return_char_limit,
+    )
+
+
+def llm_config(agent: AgentRow) -> LLMConfig:
+    model = resolve_model(agent.model)
+    return LLMConfig(
+        model=model.model,
+        display_name=model.model,
+        model_endpoint_type=model.provider,
+        model_endpoint=get_settings().openai_base_url,
+        provider_name=model.provider,
+        context_window=agent.context_window,
+        handle=agent.model,
+        temperature=agent.temperature if agent.temperature is not None else 1.0,
+        max_tokens=agent.max_tokens,
+    )
+
+
+def embedding_config(handle: str | None) -> EmbeddingConfig | None:
+    if handle is None:
+        return None
+    provider, _, model = handle.partition("/")
+    return EmbeddingConfig(
+        embedding_endpoint_type=provider,
+        embedding_endpoint=get_settings().openai_base_url,
+        embedding_model=model,
+        embedding_dim=OPENAI_EMBEDDING_DIMS.get(model, 1536),
+        handle=handle,
+    )
+
+
+def agent_state(agent: AgentRow, message_ids: list[str]) -> AgentState:
+    blocks = [block_model(link.block) for link in agent.block_links]
+    return AgentState(
+        id=agent.id,
+        name=agent.name,
+        agent_type=agent.agent_type,
+        description=agent.description,
+        system=agent.system,
+        model=agent.model,
+        embedding=agent.embedding,
+        llm_config=llm_config(agent),
+        embedding_config=embedding_config(agent.embedding),
+        memory=Memory(agent_type=agent.agent_type, blocks=blocks),
+        blocks=blocks,
+        tools=[tool_model(link.tool) for link in agent.tool_links],
+        tags=[row.tag for row in agent.tag_rows],
+        metadata=agent.metadata_,
+        message_ids=message_ids,
+        timezone=agent.timezone,
+        created_at=agent.created_at,
+        updated_at=agent.updated_at,
+        last_stop_reason=agent.last_stop_reason,
+        last_run_completion=agent.last_run_completion,
+    )
+
+
+def _text(message: MessageRow) -> str:
+    return "\n".join(p["text"] for p in message.content if p.get("type") == "text")
+
+
+def tool_return_text(envelope: str) -> str:
+    """What `tool_return` shows: the envelope's message, or the raw text if it is not one."""
+    try:
+        parsed = json.loads(envelope)
+    except ValueError:
+        return envelope
+    if isinstance(parsed, dict) and "message" in parsed:
+        message = parsed["message"]
+        return message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
+    return envelope
+
+
+def letta_messages(message: MessageRow) -> list[LettaMessage]:
+    """One stored message as Letta's typed messages (several may share the stored id)."""
+    return [
+        rendered.model_copy(update={"otid": message.otid or part_otid(message.id, index)})
+        for index, rendered in enumerate(_render(message))
+    ]
+
+
+def _render(message: MessageRow) -> Iterator[LettaMessage]:
+    common = {
+        "id": message.id,
+        "date": message.created_at,
+        "run_id": message.run_id,
+        "step_id": message.step_id,
+        "name": message.name if message.role == "user" else None,
+        "is_err": True if message.is_err else None,
+    }
+    if message.role == "system":
+        yield SystemMessage(content=_text(message), **common)
+    elif message.role == "user":
+        yield UserMessage(content=_text(message), **common)
+    elif message.role == "assistant":
+        yield from _render_assistant(message, common)
+    elif message.role == "tool":
+        envelope = _text(message)
+        status = message.tool_status or "success"
+        call_id = message.tool_call_id or ""
+        text = tool_return_text(envelope)
+        yield ToolReturnMessage(
+            tool_return=text,
+            status=status,
+            tool_call_id=call_id,
+            tool_returns=[ToolReturn(tool_return=text, status=status, tool_call_id=call_id)],
+            **common,
+        )
+
+
+def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessage]:
+    for part in message.content:
+        if part.get("type") == "reasoning":
+            yield ReasoningMessage(reasoning=part["reasoning"], **common)
+    text = _text(message)
+    if text:
+        yield AssistantMessage(content=text, **common)
+    for call in message.tool_calls or ():
+        tool_call = ToolCall(
+            name=call["name"], arguments=call["arguments"], tool_call_id=call["id"]
+        )
+        yield ToolCallMessage(tool_call=tool_call, tool_calls=[tool_call], **common)

@@ -1,0 +1,167 @@
+"""HTTP layer of the fake LLM: an OpenAI-compatible Starlette app around `reply_for`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .directives import BadRequest, ErrorSpec
+from .embeddings import embeddings_response
+from .render import DONE_EVENT, completion_body, new_envelope, sse_event, stream_chunks
+from .script import reply_for, usage_for
+
+DEFAULT_CHAT_MODEL = "gpt-4o-mini"
+DISCONNECT_POLL_SECONDS = 0.05
+MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "text-embedding-ada-002")
+
+# status -> (error type, error code), shaped like OpenAI's own errors.
+_ERROR_KINDS: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", None),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+}
+
+
+class FakeLLMState:
+    """The request log, and which `[[error_once]]` user texts have already failed."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.failed_once: set[str] = set()
+
+    def record(self, request: Request, body: Any) -> None:
+        self.requests.append(
+            {"path": request.url.path, "body": body, "headers": dict(request.headers)}
+        )
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.failed_once.clear()
+
+    def should_fail(self, error: ErrorSpec, user_text: str) -> bool:
+        if not error.once:
+            return True
+        if user_text in self.failed_once:
+            return False
+        self.failed_once.add(user_text)
+        return True
+
+
+def make_app() -> Starlette:
+    state = FakeLLMState()
+
+    async def chat_completions(request: Request) -> Response:
+        body = await _recorded_body(request, state)
+        if isinstance(body, Response):
+            return body
+        return await _answer_chat(request, body, state)
+
+    async def embeddings(request: Request) -> Response:
+        body = await _recorded_body(request, state)
+        if isinstance(body, Response):
+            return body
+        try:
+            return JSONResponse(embeddings_response(body))
+        except BadRequest as exc:
+            return error_response(400, str(exc))
+
+    async def models(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [_model_entry(m) for m in MODEL_IDS]})
+
+    async def list_requests(request: Request) -> Response:
+        return JSONResponse(state.requests)
+
+    async def clear_requests(request: Request) -> Response:
+        state.clear()
+        return Response(status_code=204)
+
+    routes = [
+        Route("/_requests", list_requests, methods=["GET"]),
+        Route("/_requests", clear_requests, methods=["DELETE"]),
+    ]
+    # Also without the /v1 prefix, in case the server under test is given a bare base URL.
+    for prefix in ("/v1", ""):
+        routes += [
+            Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+            Route(f"{prefix}/embeddings", embeddings, methods=["POST"]),
+            Route(f"{prefix}/models", models, methods=["GET"]),
+        ]
+    app = Starlette(routes=routes)
+    app.state.fake_llm = state
+    return app
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    default_kind = ("server_error", None) if status >= 500 else ("invalid_request_error", None)
+    error_type, code = _ERROR_KINDS.get(status, default_kind)
+    error = {"message": message, "type": error_type, "param": None, "code": code}
+    return JSONResponse({"error": error}, status_code=status)
+
+
+async def _recorded_body(request: Request, state: FakeLLMState) -> dict[str, Any] | Response:
+    """The request's JSON object, logged; or a 400 response when it is not one."""
+    raw = await request.body()
+    try:
+        body: Any = json.loads(raw)
+    except ValueError:
+        state.record(request, raw.decode(errors="replace"))
+        return error_response(400, "request body is not valid JSON")
+    state.record(request, body)
+    if not isinstance(body, dict):
+        return error_response(400, "request body must be a JSON object")
+    return body
+
+
+async def _answer_chat(request: Request, body: dict[str, Any], state: FakeLLMState) -> Response:
+    try:
+        reply = reply_for(body)
+    except BadRequest as exc:
+        return error_response(400, f"fake_llm: {exc}")
+    if not await _sleep_while_connected(request, reply.sleep_seconds):
+        return Response(status_code=499)  # Nobody is listening any more.
+    if reply.error is not None and state.should_fail(reply.error, reply.user_text):
+        return error_response(reply.error.status, reply.error.message)
+    model = body.get("model")
+    envelope = new_envelope(model if isinstance(model, str) else DEFAULT_CHAT_MODEL, reply)
+    usage = usage_for(body, reply)
+    if body.get("stream") is True:
+        chunks = stream_chunks(reply, envelope, usage, _include_usage(body))
+        return StreamingResponse(
+            _sse(chunks), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+    return JSONResponse(completion_body(reply, envelope, usage))
+
+
+async def _sleep_while_connected(request: Request, seconds: float) -> bool:
+    """Sleep, but stop early (returning False) once the client hangs up, like a real LLM."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (remaining := deadline - loop.time()) > 0:
+        await asyncio.sleep(min(remaining, DISCONNECT_POLL_SECONDS))
+        if await request.is_disconnected():
+            return False
+    return True
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+async def _sse(chunks: Iterable[dict[str, Any]]) -> AsyncIterator[str]:
+    for chunk in chunks:
+        yield sse_event(chunk)
+    yield DONE_EVENT
+
+
+def _model_entry(model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": "fake"}
