@@ -17,7 +17,6 @@ from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
 from lettalite.ids import new_id
 from lettalite.llm.types import ToolCallRequest
-from lettalite.schemas.block import DEFAULT_BLOCK_LIMIT
 from lettalite.services.views import block_view
 from lettalite.tools import (
     TOOLS,
@@ -35,6 +34,7 @@ from lettalite.tools import (
     format_model_time,
     validate_arguments,
 )
+from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT
 
 TRUNCATION_NOTE = "... [NOTE: output truncated: it exceeded the {limit} character limit]"
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentBlockRow, BlockRow
@@ -46,6 +46,7 @@ async def agent_ids_of_blocks(session: AsyncSession, block_ids: Iterable[str]) -
 
 
 async def relabel_block(session: AsyncSession, block_id: str, label: str) -> None:
-    await session.execute(
-        update(AgentBlockRow).where(AgentBlockRow.block_id == block_id).values(label=label)
-    )
+    """Carry a block's new label to its attachments (written at the next flush)."""
+    links = await session.scalars(select(AgentBlockRow).where(AgentBlockRow.block_id == block_id))
+    for link in links:
+        link.label = label

@@ -5,10 +5,9 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from lettalite.schemas.common import RequestModel, WireModel
+from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT, LABEL_PATTERN
 
-DEFAULT_BLOCK_LIMIT = 20000
 MAX_BLOCK_LIMIT = 10_000_000
-LABEL_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 
 
 def _strip_nul(value: str | None) -> str | None:

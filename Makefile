@@ -1,0 +1,58 @@
+# Two commands do everything on a fresh machine:
+#   make serve   create .venv, install, migrate and serve on 127.0.0.1:8283 (SQLite)
+#   make test    lint, then the whole suite on SQLite and (when reachable) on PostgreSQL
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SDK0_VENV := .venv-sdk0
+TS_DIR := tests/sdk/ts
+POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Set to 1 (CI does) to fail instead of skipping the PostgreSQL run when it is unreachable.
+REQUIRE_POSTGRES ?= 0
+
+.PHONY: serve test lint test-sqlite test-postgres bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The 0.x Python SDK (the seed's `token=` generation) cannot share a venv with 1.x.
+$(SDK0_VENV)/.installed:
+	$(PYTHON) -m venv $(SDK0_VENV)
+	$(SDK0_VENV)/bin/pip install --quiet letta-client==0.1.324
+	touch $@
+
+$(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: $(BIN)/.installed
+	$(BIN)/lettalite serve
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed
+	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+# The database-independent unit tests (tools, fake LLM) already ran on SQLite.
+test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed
+	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
+		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
+			$(BIN)/pytest -q tests/api tests/agent tests/sdk; \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL is required but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(POSTGRES_ADMIN_URL): ran the suite on SQLite only"; \
+	fi
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(SDK0_VENV) $(TS_DIR)/node_modules

@@ -1,0 +1,78 @@
+"""Session fixtures: a scripted LLM and a real lettalite server on SQLite or PostgreSQL.
+
+`LETTALITE_TEST_DATABASE=postgres` (with `LETTALITE_TEST_POSTGRES_URL`, an admin URL) runs the
+server on a fresh PostgreSQL database that is dropped afterwards; the default is SQLite.
+"""
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from letta_client import Letta
+
+from tests.servers import (
+    FakeLLM,
+    LettaliteServer,
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _backend() -> str:
+    return os.environ.get("LETTALITE_TEST_DATABASE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def fake_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLLM]:
+    llm = FakeLLM(log=tmp_path_factory.mktemp("fake_llm") / "fake_llm.log")
+    llm.start()
+    yield llm
+    llm.stop()
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Makes empty databases of the backend under test; PostgreSQL ones are dropped at the end."""
+    admin_url = os.environ.get("LETTALITE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    created: list[str] = []
+
+    def make() -> str:
+        if _backend() == "postgres":
+            name, url = create_postgres_database(admin_url)
+            created.append(name)
+            return url
+        path = tmp_path_factory.mktemp("sqlite") / "lettalite.db"
+        return f"sqlite+aiosqlite:///{path}"
+
+    yield make
+    for name in created:
+        drop_postgres_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def server(
+    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LettaliteServer]:
+    instance = LettaliteServer(
+        database_url=database_factory(), llm_base_url=fake_llm.base_url,
+        workdir=tmp_path_factory.mktemp("server"),
+    )
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def client(server: LettaliteServer) -> Letta:
+    """The official Python SDK, validating every response strictly, without silent retries."""
+    return Letta(base_url=server.url, _strict_response_validation=True, max_retries=0)
+
+
+@pytest.fixture
+def http(server: LettaliteServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as session:
+        yield session
+

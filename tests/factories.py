@@ -1,0 +1,33 @@
+"""Shared test data: the seed quickstart's agent and small builders."""
+
+from typing import Any
+
+from letta_client import Letta
+from letta_client.types import AgentState
+
+SEED_PERSONA = "I am a friendly AI assistant here to help you learn about Letta."
+SEED_HUMAN = "Name: User\nFirst interaction: Learning about Letta"
+SEED_BLOCKS = [
+    {"label": "persona", "value": SEED_PERSONA},
+    {"label": "human", "value": SEED_HUMAN},
+]
+SEED_MODEL = "openai/gpt-4o-mini"
+
+
+def create_seed_agent(client: Letta, **overrides: Any) -> AgentState:
+    params: dict[str, Any] = {
+        "name": "hello_world_assistant",
+        "memory_blocks": SEED_BLOCKS,
+        "model": SEED_MODEL,
+        **overrides,
+    }
+    return client.agents.create(**params)
+
+
+def agent_body(**overrides: Any) -> dict[str, Any]:
+    """A create-agent JSON body for raw HTTP tests."""
+    return {"name": "raw_agent", "memory_blocks": SEED_BLOCKS, "model": SEED_MODEL, **overrides}
+
+
+def missing_id(prefix: str) -> str:
+    return f"{prefix}-00000000-0000-4000-8000-000000000000"

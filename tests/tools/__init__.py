@@ -1,0 +1,1 @@
+"""Tests of the built-in agent tools (lettalite.tools)."""
