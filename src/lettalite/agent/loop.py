@@ -6,6 +6,7 @@ every memory edit land together or not at all, so a failed step leaves no trace 
 agent's context.
 """
 
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
@@ -43,7 +44,14 @@ class TurnFailed:
     detail: str
 
 
-TurnEvent = LettaMessage | TurnFailed | StopReason | UsageStatistics
+@dataclass(frozen=True)
+class TurnTiming:
+    """Time spent waiting for the model, so callers can tell it from the server's own work."""
+
+    llm_seconds: float
+
+
+TurnEvent = LettaMessage | TurnFailed | StopReason | UsageStatistics | TurnTiming
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class UsageTotals:
     completion_tokens: int = 0
     steps: int = 0
     last_total: int = 0
+    llm_seconds: float = 0.0
     run_ids: list[str] = field(default_factory=list)
 
     def add(self, usage: Usage) -> None:
@@ -132,12 +141,15 @@ class TurnRunner:
         for step in range(turn.max_steps):
             step_id = new_id("step")
             request, attached = await self._build_request(turn.agent_id, model, pending)
+            started = time.perf_counter()
             try:
                 completion = await llm.complete(request)
             except LLMError as error:
                 stop = "llm_api_error"
                 yield TurnFailed(error_type="llm_error", detail=error.detail)
                 break
+            finally:
+                totals.llm_seconds += time.perf_counter() - started
             totals.add(completion.usage)
             rows = await self._commit_step(
                 turn.agent_id, run_id, step_id, model, pending, completion, attached
@@ -153,6 +165,7 @@ class TurnRunner:
         await self._finish_run(turn.agent_id, run_id, stop, totals)
         yield StopReason(stop_reason=stop)
         yield totals.statistics()
+        yield TurnTiming(llm_seconds=totals.llm_seconds)
 
     async def _start_run(self, turn: Turn) -> tuple[str, ModelHandle]:
         async with self._database.session() as session:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from lettalite.agent.loop import TurnRunner
 from lettalite.api.deps import AgentId, SessionDep, page_params
@@ -24,8 +24,13 @@ RunnerDep = Annotated[TurnRunner, Depends(get_runner)]
 
 
 @router.post("/messages", response_model=LettaResponse)
-async def send_message(agent_id: AgentId, body: LettaRequest, runner: RunnerDep) -> LettaResponse:
-    return await turn_service.send_message(runner, agent_id, body)
+async def send_message(
+    agent_id: AgentId, body: LettaRequest, runner: RunnerDep, response: Response
+) -> LettaResponse:
+    outcome = await turn_service.send_message(runner, agent_id, body)
+    # Lets clients (and bench/) tell the model's time from the server's own.
+    response.headers["Server-Timing"] = f"llm;dur={outcome.llm_seconds * 1000:.1f}"
+    return outcome.response
 
 
 @router.get("/messages", response_model=list[LettaMessage])

@@ -1,6 +1,8 @@
 """Sending messages to an agent: a turn of the loop, rendered as a `LettaResponse`."""
 
-from lettalite.agent.loop import Turn, TurnFailed, TurnRunner
+from dataclasses import dataclass
+
+from lettalite.agent.loop import Turn, TurnFailed, TurnRunner, TurnTiming
 from lettalite.errors import LLMProviderError
 from lettalite.schemas.message import (
     LettaMessage,
@@ -20,11 +22,18 @@ def turn_from_request(agent_id: str, request: LettaRequest) -> Turn:
     )
 
 
-async def send_message(runner: TurnRunner, agent_id: str, request: LettaRequest) -> LettaResponse:
+@dataclass(frozen=True)
+class TurnOutcome:
+    response: LettaResponse
+    llm_seconds: float
+
+
+async def send_message(runner: TurnRunner, agent_id: str, request: LettaRequest) -> TurnOutcome:
     messages: list[LettaMessage] = []
     failure: TurnFailed | None = None
     stop: StopReason | None = None
     usage: UsageStatistics | None = None
+    llm_seconds = 0.0
     async for event in runner.run(turn_from_request(agent_id, request)):
         if isinstance(event, TurnFailed):
             failure = event
@@ -32,6 +41,8 @@ async def send_message(runner: TurnRunner, agent_id: str, request: LettaRequest)
             stop = event
         elif isinstance(event, UsageStatistics):
             usage = event
+        elif isinstance(event, TurnTiming):
+            llm_seconds = event.llm_seconds
         else:
             messages.append(event)
     if failure is not None:
@@ -42,4 +53,5 @@ async def send_message(runner: TurnRunner, agent_id: str, request: LettaRequest)
     wanted = request.include_return_message_types
     if wanted is not None:
         messages = [message for message in messages if message.message_type in wanted]
-    return LettaResponse(messages=messages, stop_reason=stop, usage=usage)
+    response = LettaResponse(messages=messages, stop_reason=stop, usage=usage)
+    return TurnOutcome(response=response, llm_seconds=llm_seconds)

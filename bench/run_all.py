@@ -1,0 +1,126 @@
+"""Performance numbers for the notes: startup, memory, agent create, list latency, per-turn
+overhead. Runs the real server on a fresh SQLite file (or LETTALITE_DATABASE_URL) against the
+scripted instant LLM. Usage: `make bench` or `python -m bench.run_all [--agents N --turns N]`.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.servers import FakeLLM, LettaliteServer
+
+SEED_BLOCKS = [
+    {"label": "persona", "value": "I am a friendly AI assistant here to help you learn."},
+    {"label": "human", "value": "Name: User\nFirst interaction: Learning about Letta"},
+]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def summary(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms (n={len(ordered)})"
+
+
+def timed(call) -> tuple[float, object]:  # noqa: ANN001
+    start = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - start) * 1000, result
+
+
+def measure_startup(workdir: Path, llm: FakeLLM, runs: int) -> None:
+    database = f"sqlite+aiosqlite:///{workdir / 'startup.db'}"
+    for label in ("first start (creates + migrates the database)", "restart (already migrated)"):
+        samples = []
+        for _ in range(1 if label.startswith("first") else runs):
+            server = LettaliteServer(database, llm.base_url, workdir / "startup")
+            start = time.perf_counter()
+            server.start()
+            samples.append((time.perf_counter() - start) * 1000)
+            memory = rss_mib(server.process.pid)
+            server.stop()
+        print(f"startup, {label}: {summary(samples)}; RSS after startup {memory:.1f} MiB")
+
+
+def measure_api(http: httpx.Client, agents: int) -> list[str]:
+    creates, ids = [], []
+    for index in range(agents):
+        elapsed, response = timed(lambda i=index: http.post("/v1/agents/", json={
+            "name": f"bench-{i}", "memory_blocks": SEED_BLOCKS, "model": "openai/gpt-4o-mini"}))
+        response.raise_for_status()
+        creates.append(elapsed)
+        ids.append(response.json()["id"])
+    print(f"agent create: {summary(creates)}")
+    for limit in (10, 50):
+        samples = [timed(lambda n=limit: http.get("/v1/agents/", params={"limit": n}))[0]
+                   for _ in range(100)]
+        print(f"list agents (limit={limit}, {agents} agents stored): {summary(samples)}")
+    samples = [timed(lambda: http.get(f"/v1/agents/{ids[0]}/core-memory/blocks"))[0]
+               for _ in range(100)]
+    print(f"list an agent's blocks: {summary(samples)}")
+    samples = [timed(lambda: http.get(f"/v1/agents/{ids[0]}"))[0] for _ in range(100)]
+    print(f"get agent: {summary(samples)}")
+    return ids
+
+
+def llm_ms(response: httpx.Response) -> float:
+    """The server's own measure of time spent waiting for the model (Server-Timing: llm)."""
+    timing = response.headers["server-timing"]
+    return float(timing.split("dur=")[1].split(",")[0])
+
+
+def measure_turns(http: httpx.Client, agent_id: str, turns: int) -> None:
+    for label, text in (("plain reply, 1 LLM call", "hello there"),
+                        ("memory edit, 2 LLM calls", "My name is Bench.")):
+        totals, overheads = [], []
+        for index in range(turns):
+            if "edit" in label:  # make the edit apply again each turn
+                http.patch(f"/v1/agents/{agent_id}/core-memory/blocks/human",
+                           json={"value": f"Name: User{index}"})
+            elapsed, response = timed(lambda t=text: http.post(
+                f"/v1/agents/{agent_id}/messages", json={"input": t}))
+            response.raise_for_status()
+            totals.append(elapsed)
+            overheads.append(elapsed - llm_ms(response))
+        print(f"turn ({label}): total {summary(totals)}; "
+              f"server overhead (total minus LLM time) {summary(overheads)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--startup-runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        llm = FakeLLM(log=workdir / "fake_llm.log")
+        llm.start()
+        try:
+            measure_startup(workdir, llm, args.startup_runs)
+            server = LettaliteServer(f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+                                     llm.base_url, workdir / "server")
+            server.start()
+            try:
+                with httpx.Client(base_url=server.url, timeout=60) as http:
+                    ids = measure_api(http, args.agents)
+                    measure_turns(http, ids[0], args.turns)
+                print(f"server RSS after the run: {rss_mib(server.process.pid):.1f} MiB")
+            finally:
+                server.stop()
+        finally:
+            llm.stop()
+
+
+if __name__ == "__main__":
+    main()
