@@ -55,18 +55,29 @@ def measure_startup(workdir: Path, llm: FakeLLM, runs: int) -> None:
 def measure_api(http: httpx.Client, agents: int) -> list[str]:
     creates, ids = [], []
     for index in range(agents):
-        elapsed, response = timed(lambda i=index: http.post("/v1/agents/", json={
-            "name": f"bench-{i}", "memory_blocks": SEED_BLOCKS, "model": "openai/gpt-4o-mini"}))
+        elapsed, response = timed(
+            lambda i=index: http.post(
+                "/v1/agents/",
+                json={
+                    "name": f"bench-{i}",
+                    "memory_blocks": SEED_BLOCKS,
+                    "model": "openai/gpt-4o-mini",
+                },
+            )
+        )
         response.raise_for_status()
         creates.append(elapsed)
         ids.append(response.json()["id"])
     print(f"agent create: {summary(creates)}")
     for limit in (10, 50):
-        samples = [timed(lambda n=limit: http.get("/v1/agents/", params={"limit": n}))[0]
-                   for _ in range(100)]
+        samples = [
+            timed(lambda n=limit: http.get("/v1/agents/", params={"limit": n}))[0]
+            for _ in range(100)
+        ]
         print(f"list agents (limit={limit}, {agents} agents stored): {summary(samples)}")
-    samples = [timed(lambda: http.get(f"/v1/agents/{ids[0]}/core-memory/blocks"))[0]
-               for _ in range(100)]
+    samples = [
+        timed(lambda: http.get(f"/v1/agents/{ids[0]}/core-memory/blocks"))[0] for _ in range(100)
+    ]
     print(f"list an agent's blocks: {summary(samples)}")
     samples = [timed(lambda: http.get(f"/v1/agents/{ids[0]}"))[0] for _ in range(100)]
     print(f"get agent: {summary(samples)}")
@@ -80,20 +91,27 @@ def llm_ms(response: httpx.Response) -> float:
 
 
 def measure_turns(http: httpx.Client, agent_id: str, turns: int) -> None:
-    for label, text in (("plain reply, 1 LLM call", "hello there"),
-                        ("memory edit, 2 LLM calls", "My name is Bench.")):
+    for label, text in (
+        ("plain reply, 1 LLM call", "hello there"),
+        ("memory edit, 2 LLM calls", "My name is Bench."),
+    ):
         totals, overheads = [], []
         for index in range(turns):
             if "edit" in label:  # make the edit apply again each turn
-                http.patch(f"/v1/agents/{agent_id}/core-memory/blocks/human",
-                           json={"value": f"Name: User{index}"})
-            elapsed, response = timed(lambda t=text: http.post(
-                f"/v1/agents/{agent_id}/messages", json={"input": t}))
+                http.patch(
+                    f"/v1/agents/{agent_id}/core-memory/blocks/human",
+                    json={"value": f"Name: User{index}"},
+                )
+            elapsed, response = timed(
+                lambda t=text: http.post(f"/v1/agents/{agent_id}/messages", json={"input": t})
+            )
             response.raise_for_status()
             totals.append(elapsed)
             overheads.append(elapsed - llm_ms(response))
-        print(f"turn ({label}): total {summary(totals)}; "
-              f"server overhead (total minus LLM time) {summary(overheads)}")
+        print(
+            f"turn ({label}): total {summary(totals)}; "
+            f"server overhead (total minus LLM time) {summary(overheads)}"
+        )
 
 
 def main() -> None:
@@ -108,8 +126,9 @@ def main() -> None:
         llm.start()
         try:
             measure_startup(workdir, llm, args.startup_runs)
-            server = LettaliteServer(f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-                                     llm.base_url, workdir / "server")
+            server = LettaliteServer(
+                f"sqlite+aiosqlite:///{workdir / 'bench.db'}", llm.base_url, workdir / "server"
+            )
             server.start()
             try:
                 with httpx.Client(base_url=server.url, timeout=60) as http:

@@ -57,7 +57,8 @@ def server(
     database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LettaliteServer]:
     instance = LettaliteServer(
-        database_url=database_factory(), llm_base_url=fake_llm.base_url,
+        database_url=database_factory(),
+        llm_base_url=fake_llm.base_url,
         workdir=tmp_path_factory.mktemp("server"),
     )
     instance.start()
@@ -75,4 +76,3 @@ def client(server: LettaliteServer) -> Letta:
 def http(server: LettaliteServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as session:
         yield session
-

@@ -64,7 +64,9 @@ class FakeLLM:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.fake_llm", "--port", str(self.port)],
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         wait_until_ready(f"{self.base_url}/models", self.process, self.log)
 
@@ -103,14 +105,16 @@ class LettaliteServer:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTA", "OPENAI_"))}
-        env.update({
-            "LETTALITE_DATABASE_URL": self.database_url,
-            "LETTALITE_DATA_DIR": str(self.workdir / "data"),
-            "LETTALITE_LOG_LEVEL": "warning",
-            "OPENAI_BASE_URL": self.llm_base_url,
-            "OPENAI_API_KEY": "test-key",
-            **self.extra_env,
-        })
+        env.update(
+            {
+                "LETTALITE_DATABASE_URL": self.database_url,
+                "LETTALITE_DATA_DIR": str(self.workdir / "data"),
+                "LETTALITE_LOG_LEVEL": "warning",
+                "OPENAI_BASE_URL": self.llm_base_url,
+                "OPENAI_API_KEY": "test-key",
+                **self.extra_env,
+            }
+        )
         return env
 
     def start(self) -> None:
@@ -118,7 +122,10 @@ class LettaliteServer:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "lettalite", "serve", "--port", str(self.port)],
-                cwd=self.workdir, env=self.env(), stdout=out, stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         wait_until_ready(f"{self.url}/v1/health/", self.process, self.log)
 

@@ -15,8 +15,9 @@ from tests.servers import ROOT
 
 def alembic(database_url: str, *args: str) -> None:
     env = {**os.environ, "LETTALITE_DATABASE_URL": database_url}
-    subprocess.run([sys.executable, "-m", "alembic", *args], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
 
 
 def test_expected_head_is_alembics_head() -> None:

@@ -25,14 +25,21 @@ def test_seed_turn_stores_the_name_and_the_next_turn_uses_it(
 ) -> None:
     agent = create_seed_agent(client)
     response = client.agents.messages.create(
-        agent_id=agent.id, messages=[{"role": "user", "content": NAME_REQUEST}])
+        agent_id=agent.id, messages=[{"role": "user", "content": NAME_REQUEST}]
+    )
 
     assert [m.message_type for m in response.messages] == [
-        "tool_call_message", "tool_return_message", "assistant_message"]
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+    ]
     call, result, reply = response.messages
     assert call.tool_call.name == "memory_replace"
     assert json.loads(call.tool_call.arguments) == {
-        "label": "human", "old_string": "Name: User", "new_string": "Name: Cameron"}
+        "label": "human",
+        "old_string": "Name: User",
+        "new_string": "Name: Cameron",
+    }
     assert call.tool_calls[0].tool_call_id == call.tool_call.tool_call_id
     assert result.status == "success"
     assert result.tool_call_id == call.tool_call.tool_call_id
@@ -40,8 +47,11 @@ def test_seed_turn_stores_the_name_and_the_next_turn_uses_it(
     assert reply.content == "Got it! I've updated my memory with your name, Cameron."
     assert response.stop_reason.stop_reason == "end_turn"
     assert response.usage.step_count == 2
-    assert response.usage.total_tokens == (
-        response.usage.prompt_tokens + response.usage.completion_tokens) > 0
+    assert (
+        response.usage.total_tokens
+        == (response.usage.prompt_tokens + response.usage.completion_tokens)
+        > 0
+    )
     run_ids = {m.run_id for m in response.messages}
     assert len(run_ids) == 1 and run_ids.pop().startswith("run-")
     for message in response.messages:
@@ -57,18 +67,29 @@ def test_seed_turn_stores_the_name_and_the_next_turn_uses_it(
     [request] = fake_llm.chat_requests()
     system_prompt = request["messages"][0]["content"]
     assert "<value>\nName: Cameron\nFirst interaction: Learning about Letta\n</value>" in (
-        system_prompt)
+        system_prompt
+    )
     assert [m["role"] for m in request["messages"]] == [
-        "system", "user", "assistant", "tool", "assistant", "user"]
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+    ]
     assert request["tool_choice"] == "auto"
     assert {t["function"]["name"] for t in request["tools"]} == {
-        "conversation_search", "memory_replace", "memory_insert"}
+        "conversation_search",
+        "memory_replace",
+        "memory_insert",
+    }
 
 
 def test_input_may_be_content_parts(client: Letta) -> None:
     agent = create_seed_agent(client)
     response = client.agents.messages.create(
-        agent_id=agent.id, input=[{"type": "text", "text": "hi there"}])
+        agent_id=agent.id, input=[{"type": "text", "text": "hi there"}]
+    )
     assert of_type(response, "assistant_message")[0].content.endswith("You said: hi there")
 
 
@@ -76,8 +97,10 @@ def test_input_may_be_content_parts(client: Letta) -> None:
     ("body", "detail"),
     [
         ({}, "Must specify either 'input' or 'messages'."),
-        ({"input": "a", "messages": [{"role": "user", "content": "b"}]},
-         "Cannot specify both 'input' and 'messages'. Use one or the other."),
+        (
+            {"input": "a", "messages": [{"role": "user", "content": "b"}]},
+            "Cannot specify both 'input' and 'messages'. Use one or the other.",
+        ),
         ({"messages": []}, "'messages' must not be empty."),
         ({"messages": [{"role": "robot", "content": "x"}]}, "messages.0.role"),
         ({"input": "x", "max_steps": 0}, "max_steps"),
@@ -95,8 +118,10 @@ def test_bad_send_requests_are_422_and_store_nothing(
 
 def test_unknown_keys_are_ignored(client: Letta, http: httpx.Client) -> None:
     agent = create_seed_agent(client)
-    response = http.post(f"/v1/agents/{agent.id}/messages",
-                         json={"input": "hello", "use_assistant_message": True, "zzz": 1})
+    response = http.post(
+        f"/v1/agents/{agent.id}/messages",
+        json={"input": "hello", "use_assistant_message": True, "zzz": 1},
+    )
     assert response.status_code == 200
 
 
@@ -115,8 +140,7 @@ def test_a_model_that_never_stops_is_cut_at_max_steps(client: Letta) -> None:
 def test_reasoning_is_returned_before_the_reply(client: Letta) -> None:
     agent = create_seed_agent(client)
     response = send(client, agent.id, "[[reasoning I should greet them]] hi")
-    assert [m.message_type for m in response.messages] == [
-        "reasoning_message", "assistant_message"]
+    assert [m.message_type for m in response.messages] == ["reasoning_message", "assistant_message"]
     assert response.messages[0].reasoning == "I should greet them"
     assert response.messages[0].id == response.messages[1].id
 
@@ -124,13 +148,15 @@ def test_reasoning_is_returned_before_the_reply(client: Letta) -> None:
 def test_truncated_completion_stops_with_max_tokens_exceeded(client: Letta) -> None:
     agent = create_seed_agent(client)
     assert send(client, agent.id, "[[length]] hi").stop_reason.stop_reason == (
-        "max_tokens_exceeded")
+        "max_tokens_exceeded"
+    )
 
 
 def test_include_return_message_types_filters_the_response(client: Letta) -> None:
     agent = create_seed_agent(client)
-    response = send(client, agent.id, NAME_REQUEST,
-                    include_return_message_types=["assistant_message"])
+    response = send(
+        client, agent.id, NAME_REQUEST, include_return_message_types=["assistant_message"]
+    )
     assert [m.message_type for m in response.messages] == ["assistant_message"]
 
 
@@ -142,9 +168,7 @@ def test_override_model_is_used_for_this_turn_only(client: Letta, fake_llm: Fake
     assert [r["model"] for r in fake_llm.chat_requests()] == ["gpt-4o", "gpt-4o-mini"]
 
 
-def test_provider_failure_leaves_history_untouched(
-    client: Letta, http: httpx.Client
-) -> None:
+def test_provider_failure_leaves_history_untouched(client: Letta, http: httpx.Client) -> None:
     agent = create_seed_agent(client)
     send(client, agent.id, "first")
     before = [m.id for m in client.agents.messages.list(agent.id)]
@@ -166,13 +190,20 @@ def test_message_history_lists_pages_and_filters(client: Letta) -> None:
     send(client, agent.id, "What is my name?")
     oldest_first = list(client.agents.messages.list(agent.id, order="asc", limit=2))
     assert [m.message_type for m in oldest_first] == [
-        "system_message", "user_message", "tool_call_message", "tool_return_message",
-        "assistant_message", "user_message", "assistant_message"]
+        "system_message",
+        "user_message",
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+        "user_message",
+        "assistant_message",
+    ]
     assert oldest_first[1].content == NAME_REQUEST
     newest_first = list(client.agents.messages.list(agent.id, limit=3))
     assert [m.id for m in newest_first] == [m.id for m in oldest_first][::-1]
     only_users = client.agents.messages.list(
-        agent.id, order="asc", include_return_message_types=["user_message"])
+        agent.id, order="asc", include_return_message_types=["user_message"]
+    )
     assert [m.content for m in only_users] == [NAME_REQUEST, "What is my name?"]
 
 

@@ -15,7 +15,10 @@ def test_seed_agent_has_letta_v1_defaults(client: Letta) -> None:
     assert agent.llm_config.context_window == 128000
     assert agent.embedding is None
     assert sorted(tool.name for tool in agent.tools) == [
-        "conversation_search", "memory_insert", "memory_replace"]
+        "conversation_search",
+        "memory_insert",
+        "memory_replace",
+    ]
     blocks = {block.label: block for block in agent.blocks}
     assert blocks["persona"].value == SEED_PERSONA
     assert blocks["human"].value == SEED_HUMAN
@@ -39,11 +42,25 @@ def test_system_message_holds_compiled_memory(client: Letta) -> None:
 
 def test_create_with_embedding_and_options(client: Letta) -> None:
     agent = client.agents.create(
-        name="options", model="openai/gpt-4o", embedding="openai/text-embedding-3-small",
-        memory_blocks=[{"label": "notes", "value": "", "limit": 500, "description": "scratch",
-                        "read_only": True, "metadata": {"k": 1}}],
-        tags=["a", "b"], metadata={"team": "x"}, description="desc", system="Be brief.",
-        context_window_limit=4000, tools=["memory_rethink"],
+        name="options",
+        model="openai/gpt-4o",
+        embedding="openai/text-embedding-3-small",
+        memory_blocks=[
+            {
+                "label": "notes",
+                "value": "",
+                "limit": 500,
+                "description": "scratch",
+                "read_only": True,
+                "metadata": {"k": 1},
+            }
+        ],
+        tags=["a", "b"],
+        metadata={"team": "x"},
+        description="desc",
+        system="Be brief.",
+        context_window_limit=4000,
+        tools=["memory_rethink"],
     )
     assert agent.embedding == "openai/text-embedding-3-small"
     assert agent.embedding_config.embedding_dim == 1536
@@ -54,7 +71,11 @@ def test_create_with_embedding_and_options(client: Letta) -> None:
     assert agent.system == "Be brief."
     [block] = agent.blocks
     assert (block.limit, block.description, block.read_only, block.metadata) == (
-        500, "scratch", True, {"k": 1})
+        500,
+        "scratch",
+        True,
+        {"k": 1},
+    )
     assert "memory_rethink" in {tool.name for tool in agent.tools}
 
 
@@ -94,8 +115,11 @@ def test_unknown_and_malformed_ids(http: httpx.Client) -> None:
         ({"model": None}, 400, "Must specify either model or llm_config"),
         ({"embedding": "openai/nope"}, 400, "Embedding model openai/nope not found"),
         ({"tools": ["no_such_tool"]}, 400, "Tools not found by name"),
-        ({"memory_blocks": [{"label": "a", "value": "x"}, {"label": "a", "value": "y"}]},
-         409, "Duplicate block label 'a'"),
+        (
+            {"memory_blocks": [{"label": "a", "value": "x"}, {"label": "a", "value": "y"}]},
+            409,
+            "Duplicate block label 'a'",
+        ),
         ({"memory_blocks": [{"label": "a", "value": "xyz", "limit": 2}]}, 400, "over its limit"),
         ({"memory_blocks": [{"label": "a"}]}, 422, "memory_blocks.0.value: Field required"),
         ({"memory_blocks": [{"label": "bad label!", "value": ""}]}, 422, "memory_blocks.0.label"),
@@ -120,9 +144,12 @@ def test_agent_list_filters(client: Letta) -> None:
     assert names(client.agents.list(name=f"{marker}-one")) == [first.name]
     assert set(names(client.agents.list(query_text=marker.upper()))) == {first.name, second.name}
     assert set(names(client.agents.list(tags=["red"], query_text=marker))) == {
-        first.name, second.name}
-    assert names(client.agents.list(tags=["red", "big"], match_all_tags=True,
-                                    query_text=marker)) == [first.name]
+        first.name,
+        second.name,
+    }
+    assert names(
+        client.agents.list(tags=["red", "big"], match_all_tags=True, query_text=marker)
+    ) == [first.name]
 
 
 def test_agent_pagination_walks_every_agent_once(client: Letta) -> None:

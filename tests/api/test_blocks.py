@@ -17,14 +17,19 @@ def test_agent_blocks_list_in_creation_order_and_pagination_ends(
     agent = create_seed_agent(client)
     blocks = list(client.agents.blocks.list(agent.id))  # follows ?after= until []
     assert [(b.label, len(b.value), b.limit) for b in blocks] == [
-        ("persona", 64, 20000), ("human", len(SEED_HUMAN), 20000)]
+        ("persona", 64, 20000),
+        ("human", len(SEED_HUMAN), 20000),
+    ]
     url = f"/v1/agents/{agent.id}/core-memory/blocks"
     assert http.get(url, params={"after": blocks[-1].id}).json() == []
     assert [b["label"] for b in http.get(url, params={"order": "desc"}).json()] == [
-        "human", "persona"]
+        "human",
+        "persona",
+    ]
     assert [b["label"] for b in http.get(url, params={"limit": 1}).json()] == ["persona"]
     assert [b["label"] for b in http.get(url, params={"before": blocks[1].id}).json()] == [
-        "persona"]
+        "persona"
+    ]
 
 
 def test_edit_block_by_label_recompiles_the_system_prompt(client: Letta) -> None:
@@ -97,8 +102,9 @@ def test_attaching_a_second_block_with_a_taken_label_conflicts(client: Letta) ->
 
 def test_relabel_to_a_taken_label_conflicts(client: Letta, http: httpx.Client) -> None:
     agent = create_seed_agent(client)
-    response = http.patch(f"/v1/agents/{agent.id}/core-memory/blocks/human",
-                          json={"label": "persona"})
+    response = http.patch(
+        f"/v1/agents/{agent.id}/core-memory/blocks/human", json={"label": "persona"}
+    )
     assert response.status_code == 409
     assert [b.label for b in client.agents.blocks.list(agent.id)] == ["persona", "human"]
 

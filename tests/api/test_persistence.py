@@ -19,4 +19,5 @@ def test_everything_survives_a_restart(client: Letta, server: LettaliteServer) -
     assert client.blocks.retrieve(shared.id).value == "v1"
     tool_ids_before = {t.name: t.id for t in before.tools}
     assert {t.name: t.id for t in client.tools.list()} | tool_ids_before == {
-        t.name: t.id for t in client.tools.list()}
+        t.name: t.id for t in client.tools.list()
+    }

@@ -3,8 +3,15 @@ from letta_client import Letta
 
 from tests.factories import create_seed_agent, missing_id
 
-ALL_TOOLS = {"conversation_search", "memory_replace", "memory_insert", "memory_rethink",
-             "memory", "core_memory_append", "core_memory_replace"}
+ALL_TOOLS = {
+    "conversation_search",
+    "memory_replace",
+    "memory_insert",
+    "memory_rethink",
+    "memory",
+    "core_memory_append",
+    "core_memory_replace",
+}
 
 
 def test_tool_catalogue_lists_every_builtin_with_its_schema(client: Letta) -> None:

@@ -13,8 +13,10 @@ client = Letta(token=os.getenv("LETTA_API_KEY", "no-key"), base_url=sys.argv[1])
 agent = client.agents.create(
     name="hello_world_assistant",
     memory_blocks=[
-        {"label": "persona",
-         "value": "I am a friendly AI assistant here to help you learn about Letta."},
+        {
+            "label": "persona",
+            "value": "I am a friendly AI assistant here to help you learn about Letta.",
+        },
         {"label": "human", "value": "Name: User\nFirst interaction: Learning about Letta"},
     ],
     model="openai/gpt-4o-mini",
@@ -30,8 +32,12 @@ for msg in response.messages:
 
 response = client.agents.messages.create(
     agent_id=agent.id,
-    messages=[{"role": "user",
-               "content": "My name is Cameron. Please store this information in your memory."}],
+    messages=[
+        {
+            "role": "user",
+            "content": "My name is Cameron. Please store this information in your memory.",
+        }
+    ],
 )
 for msg in response.messages:
     if msg.message_type == "assistant_message":

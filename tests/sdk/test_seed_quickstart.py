@@ -32,7 +32,7 @@ def assert_seed_output(lines: list[str]) -> None:
     assert lines[1].startswith("Assistant: Hello!")
     assert EXPECTED_TOOL_CALL in lines
     assert "Assistant: Got it! I've updated my memory with your name, Cameron." in lines
-    memory = lines[lines.index("Current Memory:") + 1:]
+    memory = lines[lines.index("Current Memory:") + 1 :]
     assert memory[0].strip() == f"persona: {len(SEED_PERSONA)}/20000 chars"
     assert memory[1].strip() == SEED_PERSONA
     assert memory[2].strip() == f"human: {len(STORED_HUMAN)}/20000 chars"
@@ -42,11 +42,15 @@ def assert_seed_output(lines: list[str]) -> None:
 def test_python_sdk_1x_seed_with_messages_and_input(client: Letta) -> None:
     agent = create_seed_agent(client)
     first = client.agents.messages.create(
-        agent_id=agent.id, messages=[{"role": "user", "content": "Hello! What's your purpose?"}])
+        agent_id=agent.id, messages=[{"role": "user", "content": "Hello! What's your purpose?"}]
+    )
     assert [m.message_type for m in first.messages] == ["assistant_message"]
     second = client.agents.messages.create(agent_id=agent.id, input=NAME_REQUEST)
-    printed = [f"Tool call: {m.tool_call.name}({m.tool_call.arguments})"
-               for m in second.messages if m.message_type == "tool_call_message"]
+    printed = [
+        f"Tool call: {m.tool_call.name}({m.tool_call.arguments})"
+        for m in second.messages
+        if m.message_type == "tool_call_message"
+    ]
     assert printed == [EXPECTED_TOOL_CALL]
     blocks = {b.label: b for b in client.agents.blocks.list(agent_id=agent.id)}
     assert (blocks["human"].value, blocks["human"].limit) == (STORED_HUMAN, 20000)

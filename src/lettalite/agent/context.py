@@ -4,13 +4,9 @@ from lettalite.db.models import MessageRow
 from lettalite.llm.types import ChatMessage, Completion, ToolCallRequest
 
 
-def message_text(message: MessageRow) -> str:
-    return "\n".join(p["text"] for p in message.content if p.get("type") == "text")
-
-
 def chat_message(message: MessageRow) -> ChatMessage:
     """How a stored message is shown to the model (reasoning is not sent back)."""
-    text = message_text(message)
+    text = message.text
     if message.role == "assistant":
         calls = tuple(
             ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])

@@ -12,7 +12,6 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from lettalite.agent.context import message_text
 from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
 from lettalite.ids import new_id
@@ -159,10 +158,7 @@ def _history_search(session: AsyncSession, agent: AgentRow) -> HistorySearch:
         rows = await message_queries.search_messages(
             session, agent.id, query=query, roles=roles, limit=limit, start=start, end=end
         )
-        return [
-            HistoryHit(role=row.role, text=message_text(row), created_at=row.created_at)
-            for row in rows
-        ]
+        return [HistoryHit(role=row.role, text=row.text, created_at=row.created_at) for row in rows]
 
     return search
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentBlockRow, BlockRow
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.errors import NotFound
+from lettalite.db.session import get_or_404
 
 BLOCK_SORT = SortKey(BlockRow.created_at, BlockRow.id)
 # An agent's blocks are listed in the order they were attached.
@@ -15,10 +15,7 @@ AGENT_BLOCK_SORT = SortKey(AgentBlockRow.id, BlockRow.id)
 
 
 async def get_block(session: AsyncSession, block_id: str) -> BlockRow:
-    block = await session.get(BlockRow, block_id)
-    if block is None:
-        raise NotFound(f"Block {block_id} not found")
-    return block
+    return await get_or_404(session, BlockRow, block_id, "Block")
 
 
 async def list_blocks(

@@ -8,16 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentRow, MessageRow
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.errors import NotFound
+from lettalite.db.session import get_or_404
 
 MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
 
 
 async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
-    message = await session.get(MessageRow, message_id)
-    if message is None:
-        raise NotFound(f"Message {message_id} not found")
-    return message
+    return await get_or_404(session, MessageRow, message_id, "Message")
 
 
 async def list_messages(session: AsyncSession, agent_id: str, page: Page) -> list[MessageRow]:
@@ -94,9 +91,4 @@ async def search_messages(
         statement = statement.where(MessageRow.created_at <= end)
     rows = list(await session.scalars(statement.order_by(MessageRow.sequence.desc())))
     needle = query.casefold()
-    return [row for row in rows if needle in searchable_text(row).casefold()][:limit]
-
-
-def searchable_text(message: MessageRow) -> str:
-    parts = [part.get("text", "") for part in message.content if part.get("type") == "text"]
-    return "\n".join(parts)
+    return [row for row in rows if needle in row.text.casefold()][:limit]

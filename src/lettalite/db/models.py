@@ -38,16 +38,22 @@ class AgentRow(Timestamps, Base):
     last_run_completion: Mapped[datetime | None]
 
     block_links: Mapped[list["AgentBlockRow"]] = relationship(
-        order_by="AgentBlockRow.id", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="raise_on_sql"
+        order_by="AgentBlockRow.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
     )
     tool_links: Mapped[list["AgentToolRow"]] = relationship(
-        order_by="AgentToolRow.id", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="raise_on_sql"
+        order_by="AgentToolRow.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
     )
     tag_rows: Mapped[list["AgentTagRow"]] = relationship(
-        order_by="AgentTagRow.tag", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="raise_on_sql"
+        order_by="AgentTagRow.tag",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
     )
 
 
@@ -161,3 +167,8 @@ class MessageRow(Base):
     model: Mapped[str | None] = mapped_column(String(255))
     is_err: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def text(self) -> str:
+        """The message's text parts joined (reasoning parts excluded)."""
+        return "\n".join(part["text"] for part in self.content if part.get("type") == "text")

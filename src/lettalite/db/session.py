@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.exc import StaleDataError
 
-from lettalite.errors import Conflict
+from lettalite.errors import Conflict, NotFound
+
+Row = TypeVar("Row")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -43,6 +45,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def get_or_404(session: AsyncSession, model: type[Row], row_id: str, kind: str) -> Row:
+    """The row with this primary key, or NotFound("<kind> <id> not found")."""
+    row = await session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{kind} {row_id} not found")
+    return row
 
 
 async def flush(session: AsyncSession) -> None:

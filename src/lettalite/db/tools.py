@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentToolRow, ToolRow
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.errors import NotFound
+from lettalite.db.session import get_or_404
 from lettalite.ids import new_id
 
 TOOL_SORT = SortKey(ToolRow.created_at, ToolRow.id)
@@ -16,10 +16,7 @@ AGENT_TOOL_SORT = SortKey(AgentToolRow.id, ToolRow.id)
 
 
 async def get_tool(session: AsyncSession, tool_id: str) -> ToolRow:
-    tool = await session.get(ToolRow, tool_id)
-    if tool is None:
-        raise NotFound(f"Tool {tool_id} not found")
-    return tool
+    return await get_or_404(session, ToolRow, tool_id, "Tool")
 
 
 async def tools_by_name(session: AsyncSession, names: Iterable[str]) -> dict[str, ToolRow]:

@@ -115,10 +115,6 @@ def agent_state(agent: AgentRow, message_ids: list[str]) -> AgentState:
     )
 
 
-def _text(message: MessageRow) -> str:
-    return "\n".join(p["text"] for p in message.content if p.get("type") == "text")
-
-
 def tool_return_text(envelope: str) -> str:
     """What `tool_return` shows: the envelope's message, or the raw text if it is not one."""
     try:
@@ -149,13 +145,13 @@ def _render(message: MessageRow) -> Iterator[LettaMessage]:
         "is_err": True if message.is_err else None,
     }
     if message.role == "system":
-        yield SystemMessage(content=_text(message), **common)
+        yield SystemMessage(content=message.text, **common)
     elif message.role == "user":
-        yield UserMessage(content=_text(message), **common)
+        yield UserMessage(content=message.text, **common)
     elif message.role == "assistant":
         yield from _render_assistant(message, common)
     elif message.role == "tool":
-        envelope = _text(message)
+        envelope = message.text
         status = message.tool_status or "success"
         call_id = message.tool_call_id or ""
         text = tool_return_text(envelope)
@@ -172,7 +168,7 @@ def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessag
     for part in message.content:
         if part.get("type") == "reasoning":
             yield ReasoningMessage(reasoning=part["reasoning"], **common)
-    text = _text(message)
+    text = message.text
     if text:
         yield AssistantMessage(content=text, **common)
     for call in message.tool_calls or ():
