@@ -1,0 +1,19 @@
+# lettalite: migrates its database, then serves the Letta API on :8283.
+FROM python:3.11-slim
+
+RUN useradd --create-home --uid 10001 lettalite
+WORKDIR /app
+COPY pyproject.toml README.md alembic.ini ./
+COPY src ./src
+COPY migrations ./migrations
+# Editable install: the CLI finds alembic.ini and migrations/ beside the source.
+RUN pip install --no-cache-dir -e . && chown -R lettalite /app
+
+USER lettalite
+ENV LETTALITE_HOST=0.0.0.0 \
+    LETTALITE_PORT=8283 \
+    LETTALITE_DATA_DIR=/home/lettalite/data
+EXPOSE 8283
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8283/v1/health/')"
+CMD ["lettalite", "serve"]
