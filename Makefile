@@ -44,7 +44,7 @@ test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.i
 test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q tests/api tests/agent tests/sdk tests/test_migrations.py; \
+			$(BIN)/pytest -q --ignore=tests/tools --ignore=tests/fake_llm; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
 	else \

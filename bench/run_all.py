@@ -4,6 +4,7 @@ scripted instant LLM. Usage: `make bench` or `python -m bench.run_all [--agents 
 """
 
 import argparse
+import asyncio
 import statistics
 import tempfile
 import time
@@ -114,6 +115,53 @@ def measure_turns(http: httpx.Client, agent_id: str, turns: int) -> None:
         )
 
 
+def measure_stream_first_byte(http: httpx.Client, agent_id: str, samples: int) -> None:
+    """Request to first streamed byte (the ping) and to the first token, instant LLM."""
+    first_byte, first_token = [], []
+    for _ in range(samples):
+        started = time.perf_counter()
+        body = {"input": "hello", "streaming": True, "stream_tokens": True}
+        with http.stream("POST", f"/v1/agents/{agent_id}/messages", json=body) as response:
+            token_seen = False
+            for index, line in enumerate(response.iter_lines()):
+                now = (time.perf_counter() - started) * 1000
+                if index == 0:
+                    first_byte.append(now)
+                if not token_seen and "assistant_message" in line:
+                    first_token.append(now)
+                    token_seen = True
+    print(f"stream, request to first byte: {summary(first_byte)}")
+    print(f"stream, request to first token: {summary(first_token)}")
+
+
+def measure_concurrency(http: httpx.Client, server_url: str) -> None:
+    """50 agents with a 0.5 s model, one turn each, at once; and 20 turns to one agent."""
+    agents = [
+        http.post("/v1/agents/", json={"model": "openai/gpt-4o-mini"}).json()["id"]
+        for _ in range(50)
+    ]
+
+    async def send_all(calls: list[tuple[str, dict]]) -> float:
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=server_url, timeout=120) as client:
+            responses = await asyncio.gather(*(client.post(p, json=b) for p, b in calls))
+        assert all(r.status_code == 200 for r in responses)
+        return time.perf_counter() - started
+
+    wall = asyncio.run(send_all(
+        [(f"/v1/agents/{a}/messages", {"input": "[[sleep 0.5]] hi"}) for a in agents]))
+    print(f"50 agents x 1 turn, 0.5 s model latency, concurrently: {wall:.2f} s wall")
+    one = agents[0]
+    http.post(f"/v1/agents/{one}/core-memory/blocks/attach/" + http.post(
+        "/v1/blocks/", json={"label": "log", "value": ""}).json()["id"])
+    calls = [(f"/v1/agents/{one}/messages",
+              {"input": f'[[call memory_insert {{"label": "log", "new_string": "line {i}"}}]]'})
+             for i in range(20)]
+    wall = asyncio.run(send_all(calls))
+    print(f"20 concurrent turns to one agent (serialized), 2 model calls each: {wall:.2f} s "
+          f"wall, {wall / 20 * 1000:.0f} ms per turn")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=200)
@@ -134,6 +182,8 @@ def main() -> None:
                 with httpx.Client(base_url=server.url, timeout=60) as http:
                     ids = measure_api(http, args.agents)
                     measure_turns(http, ids[0], args.turns)
+                    measure_stream_first_byte(http, ids[1], args.turns)
+                    measure_concurrency(http, server.url)
                 print(f"server RSS after the run: {rss_mib(server.process.pid):.1f} MiB")
             finally:
                 server.stop()

@@ -1,18 +1,48 @@
 """Assembles the FastAPI application."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from lettalite import __version__
 from lettalite.agent.loop import TurnRunner
-from lettalite.api import agents, blocks, core_memory, health, messages, models, tools
-from lettalite.api.errors import install_error_handlers
+from lettalite.agent.runs import RunManager
+from lettalite.agent.turn_lock import TurnLocks
+from lettalite.api import (
+    agents,
+    blocks,
+    context,
+    core_memory,
+    health,
+    messages,
+    models,
+    runs,
+    tools,
+)
+from lettalite.api.auth import install_auth
+from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers
+from lettalite.api.guards import RequestGuards
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
 from lettalite.services.tools import sync_builtin_tools
+
+logger = logging.getLogger("lettalite")
+
+
+async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
+    """Fail runs left active by a process that died: now, and then once per lease period."""
+    grace = timedelta(seconds=settings.turn_wait_seconds + settings.turn_lease_seconds)
+    while True:
+        try:
+            await runs.sweep_orphans(created_grace=grace)
+        except Exception:  # a database hiccup must not stop future sweeps
+            logger.exception("Sweeping orphaned runs failed")
+        await asyncio.sleep(settings.turn_lease_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,18 +50,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(settings.resolved_database_url)
+        database = Database(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         async with database.session() as session:
             await sync_builtin_tools(session)
         providers = Providers(settings)
+        locks = TurnLocks(
+            database,
+            wait_seconds=settings.turn_wait_seconds,
+            lease_seconds=settings.turn_lease_seconds,
+        )
+        run_manager = RunManager(database, TurnRunner(database, providers.client_for), locks)
         app.state.database = database
-        app.state.turns = TurnRunner(database, providers)
+        app.state.runs = run_manager
+        sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
         yield
+        sweeper.cancel()
+        await run_manager.close()
         await providers.close()
         await database.dispose()
 
-    app = FastAPI(title="lettalite", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="lettalite", version=__version__, lifespan=lifespan, responses=ERROR_RESPONSES
+    )
     install_error_handlers(app)
-    for module in (health, agents, core_memory, blocks, tools, models, messages):
+    routers = (health, agents, core_memory, blocks, tools, models, messages, runs, context)
+    for module in routers:
         app.include_router(module.router)
+    app.add_middleware(RequestGuards, max_body_bytes=settings.max_body_bytes)
+    install_auth(app, settings.api_key)  # added last, so it runs first
     return app

@@ -2,12 +2,32 @@
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 from pathlib import Path
 
-from lettalite.config import get_settings
+from lettalite.config import Settings, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_unauthenticated_exposure(settings: Settings, host: str) -> None:
+    """Exit before serving when anyone on the network could reach an API without a key."""
+    if settings.api_key is None and not is_loopback(host):
+        raise SystemExit(
+            f"lettalite: refusing to serve on {host} without authentication: set "
+            "LETTALITE_API_KEY (clients then send 'Authorization: Bearer <key>'), "
+            "or bind to 127.0.0.1"
+        )
 
 
 def migrate() -> None:
@@ -58,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         migrate()
     else:
+        refuse_unauthenticated_exposure(settings, args.host)
         ensure_schema(settings.resolved_database_url)
         serve(args.host, args.port)
 

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".lettalite"
@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias="LETTALITE_DATA_DIR")
     database_url: str | None = Field(None, validation_alias="LETTALITE_DATABASE_URL")
     log_level: str = Field("info", validation_alias="LETTALITE_LOG_LEVEL")
+    # Either one turns on Bearer auth (the second is Letta's name); the first wins.
+    lettalite_api_key: SecretStr | None = Field(None, validation_alias="LETTALITE_API_KEY")
+    letta_server_password: SecretStr | None = Field(None, validation_alias="LETTA_SERVER_PASSWORD")
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1, validation_alias="LETTALITE_MAX_BODY_BYTES")
 
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str = Field(
@@ -24,6 +28,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL", "OPENAI_API_BASE"),
     )
     llm_timeout_seconds: float = Field(120.0, validation_alias="LETTALITE_LLM_TIMEOUT_SECONDS")
+    # A turn for a busy agent waits this long for the running one before answering 409.
+    turn_wait_seconds: float = Field(60.0, gt=0, validation_alias="LETTALITE_TURN_WAIT_SECONDS")
+    # A running turn's claim on its agent lapses this long after its process stops renewing
+    # it (a crash); another process may then run the agent's next turn.
+    turn_lease_seconds: float = Field(30.0, ge=1, validation_alias="LETTALITE_TURN_LEASE_SECONDS")
+    # Database connections per process: kept open, and extra ones opened under load.
+    db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
+    db_max_overflow: int = Field(20, ge=0, validation_alias="LETTALITE_DB_MAX_OVERFLOW")
+
+    @property
+    def api_key(self) -> str | None:
+        """The key clients must send as `Authorization: Bearer <key>`; None when auth is off."""
+        for secret in (self.lettalite_api_key, self.letta_server_password):
+            if secret is not None and secret.get_secret_value():
+                return secret.get_secret_value()
+        return None
 
     @property
     def resolved_database_url(self) -> str:

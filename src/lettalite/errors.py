@@ -4,6 +4,9 @@
 class LettaliteError(Exception):
     """Base class: the message is the `detail` shown to the client."""
 
+    # Extra response headers, e.g. retry guidance for the SDKs.
+    headers: dict[str, str] = {}
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail

@@ -46,6 +46,8 @@ class Directives:
     reasoning: str | None = None
     say: str | None = None
     sleep_seconds: float = 0.0
+    # Sleep only from this tool round on ([[sleep SECONDS ROUND]]), e.g. to hang mid-turn.
+    sleep_from_round: int = 0
     error: ErrorSpec | None = None
     plain_text: str = ""
 
@@ -108,14 +110,19 @@ def _text_value(attribute: str) -> Callable[[Directives, str, int], int]:
 
 def _handle_sleep(directives: Directives, text: str, start: int) -> int:
     argument, after = _argument_text(text, start)
+    seconds_text, *round_text = argument.split()
     try:
-        seconds = float(argument)
-    except ValueError as exc:
-        raise DirectiveError(f"[[sleep SECONDS]] needs a number, got {argument!r}") from exc
+        seconds = float(seconds_text)
+        from_round = int(round_text[0]) if round_text else 0
+    except (ValueError, IndexError) as exc:
+        raise DirectiveError(
+            f"[[sleep SECONDS [ROUND]]] needs a number (and a round), got {argument!r}"
+        ) from exc
     if not seconds >= 0:  # Also rejects NaN; "inf" hangs until the client gives up.
         raise DirectiveError(f"[[sleep]] needs a non-negative number, got {seconds}")
     if directives.sleep_seconds == 0.0:
         directives.sleep_seconds = seconds
+        directives.sleep_from_round = from_round
     return after
 
 

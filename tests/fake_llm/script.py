@@ -28,6 +28,8 @@ _FAILED_STATUS_RE = re.compile(r'"status"\s*:\s*"Failed"')
 _HUMAN_BLOCK_RE = re.compile(r"<human>(.*?)</human>", re.DOTALL)
 _BLOCK_VALUE_RE = re.compile(r"<value>\n?(.*?)\n?</value>", re.DOTALL)
 _NAME_PREFIX = "Name:"
+SUMMARY_PREFIX = "Summary: "
+_DIRECTIVE_RE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,25 @@ class Turn:
 def reply_for(request_body: dict[str, Any]) -> Reply:
     """Decide the model's answer to one chat completions request."""
     turn = read_turn(messages_of(request_body))
+    if is_summary_request(request_body, turn):
+        return Reply(content=SUMMARY_PREFIX + _DIRECTIVE_RE.sub("", turn.user_text)[:200])
     directives = parse_directives(turn.user_text)
     reply = _decide(turn, directives)
     return replace(
         reply,
         reasoning=directives.reasoning,
         error=directives.error,
-        sleep_seconds=directives.sleep_seconds,
+        sleep_seconds=directives.sleep_seconds if turn.rounds >= directives.sleep_from_round else 0,
         user_text=turn.user_text,
     )
+
+
+def is_summary_request(request_body: dict[str, Any], turn: Turn) -> bool:
+    """A request with no tools whose instructions ask for a summary (context compaction).
+
+    Its user text is a transcript, whose old directives must not be obeyed again.
+    """
+    return not request_body.get("tools") and "summar" in (turn.system or "").lower()
 
 
 def usage_for(request_body: dict[str, Any], reply: Reply) -> dict[str, int]:

@@ -212,6 +212,20 @@ def test_error_directives() -> None:
     assert once.content == ECHO + "x"
 
 
+def test_summary_requests_get_a_short_summary_and_ignore_old_directives() -> None:
+    transcript = "user: [[loop]] remember walnut\nassistant: ok " + "x" * 500
+    reply = reply_for(chat(system("Write a summary of this."), user(transcript)))
+    assert reply.tool_calls == () and reply.content is not None
+    assert reply.content.startswith("Summary: ") and len(reply.content) < 220
+    assert "[[loop]]" not in reply.content
+
+
+def test_sleep_can_start_at_a_later_round() -> None:
+    text = '[[call memory_insert {"label": "human", "new_string": "x"}]] [[sleep 5 1]]'
+    assert reply_for(after_rounds(text)).sleep_seconds == 0
+    assert reply_for(after_rounds(text, "inserted")).sleep_seconds == 5
+
+
 def test_sleep_is_parsed_as_float() -> None:
     reply = reply_for(after_rounds("[[sleep 0.25]] [[say ok]]"))
     assert (reply.sleep_seconds, reply.content) == (0.25, "ok")

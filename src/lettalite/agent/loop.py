@@ -1,39 +1,57 @@
 """One agent turn: build the request, call the model, run its tool calls, decide, repeat.
 
-The loop yields typed events; a JSON response and an SSE stream are two renderings of the
-same events. Each step commits once: its input, the model's message, the tool results and
-every memory edit land together or not at all, so a failed step leaves no trace in the
-agent's context.
+The loop emits typed events to a sink; a JSON response and an SSE stream are two renderings
+of the same events. Each step commits once: its input, the model's message, the tool results
+and every memory edit land together or not at all, so a failed or cancelled step leaves no
+trace in the agent's context (never a tool call without its result).
 """
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.compaction import (
+    COMPACT_AT,
+    KEEP_AT_MOST,
+    SUMMARY_ALLOWANCE,
+    ContextOverflow,
+    compact,
+    estimate_message,
+    estimate_request,
+    estimate_tools,
+)
 from lettalite.agent.context import assistant_content, chat_message
+from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.tool_runner import run_tool_call, truncate
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AgentRow, MessageRow, RunRow
+from lettalite.db.models import AgentRow, MessageRow, StepRow
 from lettalite.db.session import Database
 from lettalite.ids import new_id
-from lettalite.llm.catalog import ModelHandle, resolve_model
-from lettalite.llm.providers import Providers
-from lettalite.llm.types import ChatRequest, Completion, LLMError, ToolDefinition, Usage
-from lettalite.schemas.message import (
-    LettaMessage,
-    MessageCreate,
-    StopReason,
-    StopReasonType,
-    UsageStatistics,
+from lettalite.llm.catalog import ModelHandle
+from lettalite.llm.types import (
+    ChatRequest,
+    Completion,
+    CompletionDelta,
+    LLMClient,
+    LLMError,
+    ToolDefinition,
+    Usage,
 )
+from lettalite.schemas.message import LettaMessage, MessageCreate, StopReasonType, UsageStatistics
 from lettalite.services.memory import recompile_system_prompt, recompile_system_prompts
 from lettalite.services.views import letta_messages
 from lettalite.tools import TOOLS, ToolSpec
 
 TOOL_RETURN_CHAR_LIMIT = 50000
+OVERFLOW_RETRIES = 2
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,31 +62,34 @@ class TurnFailed:
     detail: str
 
 
-@dataclass(frozen=True)
-class TurnTiming:
-    """Time spent waiting for the model, so callers can tell it from the server's own work."""
-
-    llm_seconds: float
+TurnEvent = LettaMessage | TurnFailed
+EventSink = Callable[[TurnEvent], None]
 
 
-TurnEvent = LettaMessage | TurnFailed | StopReason | UsageStatistics | TurnTiming
+class TurnCancelled(Exception):
+    """Raised inside the loop when a cancel request interrupts it."""
 
 
 @dataclass(frozen=True)
 class Turn:
     agent_id: str
+    run_id: str
+    model: ModelHandle
     inputs: Sequence[MessageCreate]
     max_steps: int
-    override_model: str | None = None
+    stream_tokens: bool = False
 
 
 @dataclass
-class UsageTotals:
+class TurnResult:
+    stop_reason: StopReasonType = "max_steps"
     prompt_tokens: int = 0
     completion_tokens: int = 0
     steps: int = 0
     last_total: int = 0
     llm_seconds: float = 0.0
+    first_token_seconds: float | None = None
+    failure: TurnFailed | None = None
     run_ids: list[str] = field(default_factory=list)
 
     def add(self, usage: Usage) -> None:
@@ -97,20 +118,34 @@ def next_action(completion: Completion, step: int, max_steps: int) -> StopReason
     return None
 
 
-def _input_row(agent_id: str, run_id: str, message: MessageCreate) -> MessageRow:
+async def until_cancelled(work: Awaitable[T], cancelled: asyncio.Event) -> T:
+    """Await `work`, abandoning it (and raising TurnCancelled) as soon as `cancelled` is set."""
+    task = asyncio.ensure_future(work)
+    waiter = asyncio.ensure_future(cancelled.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if not task.done():
+        task.cancel()
+        raise TurnCancelled
+    return task.result()
+
+
+def _input_row(turn: Turn, message: MessageCreate) -> MessageRow:
     return MessageRow(
         id=new_id("message"),
-        agent_id=agent_id,
+        agent_id=turn.agent_id,
         sequence=0,
         role=message.role,
         content=[{"type": "text", "text": message.text}],
         name=message.name,
         otid=message.otid or new_id("message").removeprefix("message-"),
-        run_id=run_id,
+        run_id=turn.run_id,
     )
 
 
-def _tool_definitions(agent: AgentRow) -> tuple[dict[str, ToolSpec], list[ToolDefinition]]:
+def tool_definitions(agent: AgentRow) -> tuple[dict[str, ToolSpec], list[ToolDefinition]]:
     attached = {
         link.tool.name: TOOLS[link.tool.name]
         for link in agent.tool_links
@@ -127,156 +162,240 @@ def _tool_definitions(agent: AgentRow) -> tuple[dict[str, ToolSpec], list[ToolDe
     return attached, definitions
 
 
+@dataclass
+class StepCall:
+    """One model call: its identity, and the message id its output will be stored under."""
+
+    step_id: str = field(default_factory=lambda: new_id("step"))
+    message_id: str = field(default_factory=lambda: new_id("message"))
+    started: float = field(default_factory=time.perf_counter)
+    llm_seconds: float = 0.0
+
+
 class TurnRunner:
-    def __init__(self, database: Database, providers: Providers) -> None:
+    def __init__(self, database: Database, llm_for: Callable[[ModelHandle], LLMClient]) -> None:
         self._database = database
-        self._providers = providers
+        self.llm_for = llm_for
 
-    async def run(self, turn: Turn) -> AsyncIterator[TurnEvent]:
-        run_id, model = await self._start_run(turn)
-        llm = self._providers.client_for(model)
-        pending = [_input_row(turn.agent_id, run_id, message) for message in turn.inputs]
-        totals = UsageTotals(run_ids=[run_id])
-        stop: StopReasonType = "max_steps"
-        for step in range(turn.max_steps):
-            step_id = new_id("step")
-            request, attached = await self._build_request(turn.agent_id, model, pending)
-            started = time.perf_counter()
+    async def run(self, turn: Turn, emit: EventSink, cancelled: asyncio.Event) -> TurnResult:
+        llm = self.llm_for(turn.model)
+        pending = [_input_row(turn, message) for message in turn.inputs]
+        result = TurnResult(run_ids=[turn.run_id])
+        started = time.perf_counter()
+        try:
+            for step in range(turn.max_steps):
+                if cancelled.is_set():
+                    raise TurnCancelled
+                call = StepCall()
+                try:
+                    completion, attached = await until_cancelled(
+                        self._fit_and_call(llm, turn, pending, call, emit, result, started),
+                        cancelled,
+                    )
+                except LLMError as error:
+                    result.stop_reason = "llm_api_error"
+                    result.failure = TurnFailed(error_type="llm_error", detail=error.detail)
+                    break
+                except ContextOverflow as error:
+                    result.stop_reason = "context_window_overflow_in_system_prompt"
+                    result.failure = TurnFailed(result.stop_reason, str(error))
+                    break
+                finally:
+                    call.llm_seconds = time.perf_counter() - call.started
+                    result.llm_seconds += call.llm_seconds
+                result.add(completion.usage)
+                rows = await self._commit_step(turn, call, pending, completion, attached)
+                pending = []
+                for row in rows:
+                    if turn.stream_tokens and row.role == "assistant":
+                        continue  # already streamed as deltas
+                    for message in letta_messages(row):
+                        emit(message)
+                reason = next_action(completion, step, turn.max_steps)
+                if reason is not None:
+                    result.stop_reason = reason
+                    break
+        except TurnCancelled:
+            result.stop_reason = "cancelled"
+        return result
+
+    async def _fit_and_call(
+        self,
+        llm: LLMClient,
+        turn: Turn,
+        pending: list[MessageRow],
+        call: StepCall,
+        emit: EventSink,
+        result: TurnResult,
+        turn_started: float,
+    ) -> tuple[Completion, dict[str, ToolSpec]]:
+        """Call the model, compacting the history first if the request would not fit.
+
+        If the provider still reports an overflow (our estimate was low), compact harder
+        and try again, a bounded number of times.
+        """
+        for attempt in range(OVERFLOW_RETRIES + 1):
+            request, attached, window = await self._build_request(turn, pending)
+            if attempt > 0 or estimate_request(request) > COMPACT_AT * window:
+                await self._compact(llm, turn, request, window, len(pending), halvings=attempt)
+                request, attached, window = await self._build_request(turn, pending)
             try:
-                completion = await llm.complete(request)
+                completion = await self._call_model(
+                    llm, request, turn, call, emit, result, turn_started
+                )
             except LLMError as error:
-                stop = "llm_api_error"
-                yield TurnFailed(error_type="llm_error", detail=error.detail)
-                break
-            finally:
-                totals.llm_seconds += time.perf_counter() - started
-            totals.add(completion.usage)
-            rows = await self._commit_step(
-                turn.agent_id, run_id, step_id, model, pending, completion, attached
-            )
-            pending = []
-            for row in rows:
-                for message in letta_messages(row):
-                    yield message
-            reason = next_action(completion, step, turn.max_steps)
-            if reason is not None:
-                stop = reason
-                break
-        await self._finish_run(turn.agent_id, run_id, stop, totals)
-        yield StopReason(stop_reason=stop)
-        yield totals.statistics()
-        yield TurnTiming(llm_seconds=totals.llm_seconds)
+                if not error.context_overflow or attempt == OVERFLOW_RETRIES:
+                    raise
+                continue
+            return completion, attached
+        raise AssertionError("unreachable")
 
-    async def _start_run(self, turn: Turn) -> tuple[str, ModelHandle]:
-        async with self._database.session() as session:
-            agent = await agent_queries.get_agent(session, turn.agent_id)
-            model = resolve_model(turn.override_model or agent.model)
-            run = RunRow(
-                id=new_id("run"),
-                agent_id=agent.id,
-                status="running",
-                request_config={"max_steps": turn.max_steps},
-                metadata_={},
+    async def _compact(
+        self,
+        llm: LLMClient,
+        turn: Turn,
+        request: ChatRequest,
+        window: int,
+        pending_count: int,
+        halvings: int,
+    ) -> None:
+        pinned = [request.messages[0], *request.messages[len(request.messages) - pending_count :]]
+        fixed = sum(estimate_message(m) for m in pinned) + estimate_tools(request.tools)
+        if fixed + SUMMARY_ALLOWANCE > COMPACT_AT * window:
+            raise ContextOverflow(
+                f"The system prompt, memory blocks, tools and new input need about {fixed} "
+                f"tokens, too many for the agent's {window}-token context window. Shorten "
+                "them or raise the agent's context_window_limit."
             )
-            session.add(run)
-        return run.id, model
+        budget = int(KEEP_AT_MOST * window / 2**halvings) - fixed - SUMMARY_ALLOWANCE
+        await compact(
+            self._database,
+            llm,
+            agent_id=turn.agent_id,
+            model=turn.model,
+            keep_tokens=max(budget, 0),
+        )
+
+    async def _call_model(
+        self,
+        llm: LLMClient,
+        request: ChatRequest,
+        turn: Turn,
+        call: StepCall,
+        emit: EventSink,
+        result: TurnResult,
+        turn_started: float,
+    ) -> Completion:
+        if not turn.stream_tokens:
+            completion = await llm.complete(request)
+            result.first_token_seconds = result.first_token_seconds or (
+                time.perf_counter() - turn_started
+            )
+            return completion
+        renderer = DeltaRenderer(call.message_id, turn.run_id, call.step_id, utcnow())
+        async for item in llm.stream(request):
+            if result.first_token_seconds is None:
+                result.first_token_seconds = time.perf_counter() - turn_started
+            if isinstance(item, Completion):
+                return item
+            if isinstance(item, CompletionDelta) and (message := renderer.render(item)):
+                emit(message)
+        raise LLMError("The model provider's stream ended without a completion.")
 
     async def _build_request(
-        self, agent_id: str, model: ModelHandle, pending: list[MessageRow]
-    ) -> tuple[ChatRequest, dict[str, ToolSpec]]:
+        self, turn: Turn, pending: list[MessageRow]
+    ) -> tuple[ChatRequest, dict[str, ToolSpec], int]:
+        """The model request for the agent's current context, its tools, and its window."""
         async with self._database.session() as session:
-            agent = await agent_queries.get_agent(session, agent_id)
+            agent = await agent_queries.get_agent(session, turn.agent_id)
             history = await message_queries.in_context_messages(session, agent)
-        attached, definitions = _tool_definitions(agent)
+        attached, definitions = tool_definitions(agent)
         request = ChatRequest(
-            model=model.model,
+            model=turn.model.model,
             messages=[chat_message(row) for row in [*history, *pending]],
             tools=definitions,
             temperature=agent.temperature,
             max_tokens=agent.max_tokens,
         )
-        return request, attached
+        return request, attached, agent.context_window
 
     async def _commit_step(
         self,
-        agent_id: str,
-        run_id: str,
-        step_id: str,
-        model: ModelHandle,
+        turn: Turn,
+        call: StepCall,
         pending: list[MessageRow],
         completion: Completion,
         attached: dict[str, ToolSpec],
     ) -> list[MessageRow]:
         """Store the step's input, the model's message and tool results, and apply edits."""
         async with self._database.session() as session:
-            agent = await agent_queries.get_agent(session, agent_id)
+            agent = await agent_queries.get_agent(session, turn.agent_id)
             produced: list[MessageRow] = []
             content = assistant_content(completion)
             if content or completion.tool_calls:
-                produced.append(
-                    MessageRow(
-                        id=new_id("message"),
-                        agent_id=agent_id,
-                        role="assistant",
-                        content=content,
-                        tool_calls=[
-                            {"id": c.id, "name": c.name, "arguments": c.arguments}
-                            for c in completion.tool_calls
-                        ]
-                        or None,
-                        model=model.handle,
-                    )
-                )
+                produced.append(self._assistant_row(turn, call, content, completion))
             changed: set[str] = set()
-            for call in completion.tool_calls:
-                outcome = await run_tool_call(session, agent, call, attached)
+            for tool_call in completion.tool_calls:
+                outcome = await run_tool_call(session, agent, tool_call, attached)
                 changed |= outcome.changed_block_ids
                 envelope = truncate(outcome.envelope(utcnow()), TOOL_RETURN_CHAR_LIMIT)
                 produced.append(
                     MessageRow(
                         id=new_id("message"),
-                        agent_id=agent_id,
+                        agent_id=turn.agent_id,
                         role="tool",
-                        name=call.name,
+                        name=tool_call.name,
                         content=[{"type": "text", "text": envelope}],
-                        tool_call_id=call.id,
+                        tool_call_id=tool_call.id,
                         tool_status=outcome.status,
+                        step_id=call.step_id,
                     )
                 )
-            rows = [*pending, *produced]
-            first = await agent_queries.allocate_sequences(session, agent_id, len(rows))
-            for offset, row in enumerate(rows):
-                row.sequence = first + offset
-                row.run_id = run_id
-                row.step_id = row.step_id or (step_id if row in produced else None)
-                session.add(row)
-            await session.flush()
+            session.add(self._step_row(turn, call, completion))
+            await self._store(session, turn, [*pending, *produced])
             if changed:
                 await recompile_system_prompt(session, agent)
                 sharing = await block_queries.agent_ids_of_blocks(session, changed)
-                await recompile_system_prompts(session, set(sharing) - {agent_id})
+                await recompile_system_prompts(session, set(sharing) - {turn.agent_id})
         return produced
 
-    async def _finish_run(
-        self, agent_id: str, run_id: str, stop: StopReasonType, totals: UsageTotals
-    ) -> None:
-        async with self._database.session() as session:
-            run = await session.get(RunRow, run_id)
-            assert run is not None
-            run.status = RUN_STATUS.get(stop, "failed")
-            run.stop_reason = stop
-            run.completed_at = utcnow()
-            run.usage = totals.statistics().model_dump(exclude={"message_type", "run_ids"})
-            agent = await session.get(AgentRow, agent_id)
-            if agent is not None:
-                agent.last_stop_reason = stop
-                agent.last_run_completion = run.completed_at
+    @staticmethod
+    def _assistant_row(
+        turn: Turn, call: StepCall, content: list[dict[str, str]], completion: Completion
+    ) -> MessageRow:
+        return MessageRow(
+            id=call.message_id,
+            agent_id=turn.agent_id,
+            role="assistant",
+            content=content,
+            tool_calls=[
+                {"id": c.id, "name": c.name, "arguments": c.arguments}
+                for c in completion.tool_calls
+            ]
+            or None,
+            model=turn.model.handle,
+            step_id=call.step_id,
+        )
 
+    @staticmethod
+    def _step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
+        return StepRow(
+            id=call.step_id,
+            run_id=turn.run_id,
+            agent_id=turn.agent_id,
+            model=turn.model.handle,
+            finish_reason=completion.finish_reason,
+            prompt_tokens=completion.usage.prompt_tokens,
+            completion_tokens=completion.usage.completion_tokens,
+            llm_duration_ns=int(call.llm_seconds * 1e9),
+        )
 
-RUN_STATUS: dict[str, str] = {
-    "end_turn": "completed",
-    "max_steps": "completed",
-    "tool_rule": "completed",
-    "requires_approval": "completed",
-    "cancelled": "cancelled",
-}
+    @staticmethod
+    async def _store(session: AsyncSession, turn: Turn, rows: list[MessageRow]) -> None:
+        first = await agent_queries.allocate_sequences(session, turn.agent_id, len(rows))
+        for offset, row in enumerate(rows):
+            row.sequence = first + offset
+            row.run_id = turn.run_id
+            row.search_text = row.text
+            session.add(row)
+        await session.flush()

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
+from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState, CreateAgent, DeletedResponse, UpdateAgent
@@ -15,7 +16,7 @@ from lettalite.services import tools as tool_service
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 
 
-@collection_route(router, "POST", response_model=AgentState)
+@collection_route(router, "POST", response_model=AgentState, responses=WRITE_ERROR_RESPONSES)
 async def create_agent(body: CreateAgent, session: SessionDep) -> AgentState:
     return await agent_service.create_agent(session, body)
 
@@ -44,7 +45,7 @@ async def get_agent(agent_id: AgentId, session: SessionDep) -> AgentState:
     return await agent_service.get_agent(session, agent_id)
 
 
-@router.patch("/{agent_id}", response_model=AgentState)
+@router.patch("/{agent_id}", response_model=AgentState, responses=WRITE_ERROR_RESPONSES)
 async def update_agent(agent_id: AgentId, body: UpdateAgent, session: SessionDep) -> AgentState:
     return await agent_service.update_agent(session, agent_id, body)
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from lettalite.api.deps import BlockId, SessionDep, page_params
+from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
@@ -14,7 +15,7 @@ from lettalite.services import blocks as block_service
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
 
 
-@collection_route(router, "POST", response_model=Block)
+@collection_route(router, "POST", response_model=Block, responses=WRITE_ERROR_RESPONSES)
 async def create_block(body: CreateBlock, session: SessionDep) -> Block:
     return await block_service.create_block(session, body)
 
@@ -33,7 +34,7 @@ async def get_block(block_id: BlockId, session: SessionDep) -> Block:
     return await block_service.get_block(session, block_id)
 
 
-@router.patch("/{block_id}", response_model=Block)
+@router.patch("/{block_id}", response_model=Block, responses=WRITE_ERROR_RESPONSES)
 async def update_block(block_id: BlockId, body: UpdateBlock, session: SessionDep) -> Block:
     return await block_service.update_block(session, block_id, body)
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from lettalite.api.deps import AgentId, BlockId, SessionDep, page_params
+from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, UpdateBlock
@@ -24,7 +25,7 @@ async def list_agent_blocks(
     return await block_service.list_agent_blocks(session, agent_id, page)
 
 
-@router.patch("/attach/{block_id}", response_model=AgentState)
+@router.patch("/attach/{block_id}", response_model=AgentState, responses=WRITE_ERROR_RESPONSES)
 async def attach_block(agent_id: AgentId, block_id: BlockId, session: SessionDep) -> AgentState:
     return await agent_service.attach_block(session, agent_id, block_id)
 
@@ -39,7 +40,7 @@ async def get_agent_block(agent_id: AgentId, block_label: BlockLabel, session: S
     return await block_service.get_agent_block(session, agent_id, block_label)
 
 
-@router.patch("/{block_label}", response_model=Block)
+@router.patch("/{block_label}", response_model=Block, responses=WRITE_ERROR_RESPONSES)
 async def update_agent_block(
     agent_id: AgentId, block_label: BlockLabel, body: UpdateBlock, session: SessionDep
 ) -> Block:

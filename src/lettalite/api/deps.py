@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the database session, the LLM providers, ids and paging."""
+"""Request-scoped dependencies: the database session, the run manager, ids and paging."""
 
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.runs import RunManager
 from lettalite.db.pagination import Order, Page
 from lettalite.db.session import Database
 from lettalite.ids import id_pattern
-from lettalite.llm.providers import Providers
 
 MAX_PAGE_SIZE = 1000
 
@@ -18,8 +18,8 @@ def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_providers(request: Request) -> Providers:
-    return request.app.state.providers
+def get_runs(request: Request) -> RunManager:
+    return request.app.state.runs
 
 
 async def get_session(
@@ -32,7 +32,7 @@ async def get_session(
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-ProvidersDep = Annotated[Providers, Depends(get_providers)]
+RunsDep = Annotated[RunManager, Depends(get_runs)]
 
 
 def _path_id(prefix: str) -> object:

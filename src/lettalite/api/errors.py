@@ -1,15 +1,55 @@
 """Every error becomes `{"detail": "..."}` with one status per error class."""
 
 import logging
+from collections.abc import Iterator
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lettalite.errors import Conflict, InvalidArgument, LettaliteError, LLMProviderError, NotFound
 
 logger = logging.getLogger("lettalite")
+
+DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly"
+# Errors that mean the database could not be reached, not that a statement was wrong.
+CONNECTION_ERRORS = (
+    OSError,
+    PoolTimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+
+
+class ErrorDetail(BaseModel):
+    """Every error response: what went wrong, naming the field when a field is at fault."""
+
+    detail: str
+
+
+def _error_response(description: str) -> dict:
+    return {"model": ErrorDetail, "description": description}
+
+
+# Declared on every operation, so the OpenAPI schema matches what the handlers below send.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    404: _error_response("Not found"),
+    413: _error_response("Request body over LETTALITE_MAX_BODY_BYTES"),
+    422: _error_response("Invalid request: the detail names the field and the problem"),
+    503: _error_response("The database is unavailable; retry shortly"),
+}
+# Declared on the operations that change agents and blocks.
+WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
+    400: _error_response("The request cannot be carried out (e.g. a value over its limit)"),
+    409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
+}
 
 STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     NotFound: 404,
@@ -27,13 +67,20 @@ def _location(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def _describe_problem(item: dict) -> str:
+    loc = tuple(item.get("loc", ()))
+    kind = item.get("type")
+    if kind == "json_invalid":  # FastAPI puts the character offset where a field name goes
+        reason = item.get("ctx", {}).get("error", "malformed")
+        return f"body: invalid JSON at character {loc[-1]}: {reason}"
+    if kind in ("model_attributes_type", "dict_type"):
+        return f"{_location(loc)}: must be a JSON object"
+    message = item.get("msg", "invalid value").removeprefix("Value error, ")
+    return f"{_location(loc)}: {message}"
+
+
 def describe_validation_errors(error: RequestValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        message = item.get("msg", "invalid value")
-        message = message.removeprefix("Value error, ")
-        problems.append(f"{_location(tuple(item.get('loc', ())))}: {message}")
-    return "; ".join(problems) or "Invalid request"
+    return "; ".join(_describe_problem(item) for item in error.errors()) or "Invalid request"
 
 
 async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -42,7 +89,8 @@ async def _validation_error(_request: Request, error: RequestValidationError) ->
 
 async def _lettalite_error(_request: Request, error: LettaliteError) -> JSONResponse:
     status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400)
-    headers = {"x-should-retry": "false"} if isinstance(error, NO_RETRY_ERRORS) else None
+    headers = {"x-should-retry": "false"} if isinstance(error, NO_RETRY_ERRORS) else {}
+    headers.update(error.headers)
     return JSONResponse(status_code=status, content={"detail": error.detail}, headers=headers)
 
 
@@ -59,8 +107,41 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=500, content={"detail": "An internal error occurred"})
 
 
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it was raised from (SQLAlchemy and its drivers wrap with `from`)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """True when the database could not be reached or dropped the connection."""
+    if isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    ):
+        return True
+    return any(isinstance(cause, CONNECTION_ERRORS) for cause in _causes(error))
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    if not is_database_outage(error):
+        return await _unexpected_error(request, error)
+    # No traceback and no statement text: an outage is an operational event, not a bug.
+    logger.warning(
+        "Database unavailable on %s %s (%s)", request.method, request.url.path, type(error).__name__
+    )
+    return JSONResponse(
+        status_code=503, content={"detail": DATABASE_UNAVAILABLE}, headers={"retry-after": "1"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LettaliteError, _lettalite_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for database_error in (DBAPIError, *CONNECTION_ERRORS):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,36 +1,123 @@
-"""Sending messages to an agent and reading its history."""
+"""Sending messages to an agent (JSON, streamed, background), cancelling, and history."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from sse_starlette import EventSourceResponse
 
-from lettalite.agent.loop import TurnRunner
-from lettalite.api.deps import AgentId, SessionDep, page_params
+from lettalite.agent.runs import RunHandle
+from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, page_params
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.common import RequestModel
-from lettalite.schemas.message import LettaMessage, LettaRequest, LettaResponse, MessageType
+from lettalite.schemas.message import (
+    CancelRequest,
+    LettaAsyncRequest,
+    LettaMessage,
+    LettaResponse,
+    LettaStreamingRequest,
+    MessageType,
+)
+from lettalite.schemas.run import Run
 from lettalite.services import messages as message_service
+from lettalite.services import runs as run_service
 from lettalite.services import turns as turn_service
 
 router = APIRouter(prefix="/v1/agents/{agent_id}", tags=["messages"])
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def get_runner(request: Request) -> TurnRunner:
-    return request.app.state.turns
+# The SDKs re-send a request after a timeout or a 5xx and count the attempts in this header.
+RetryCount = Annotated[int, Header(alias="x-stainless-retry-count", ge=0)]
 
 
-RunnerDep = Annotated[TurnRunner, Depends(get_runner)]
+def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
+    frames = turn_service.sse_frames(
+        handle, include_pings=body.include_pings, wanted=body.include_return_message_types
+    )
+    return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")
 
 
-@router.post("/messages", response_model=LettaResponse)
+@router.post(
+    "/messages",
+    response_model=LettaResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 async def send_message(
-    agent_id: AgentId, body: LettaRequest, runner: RunnerDep, response: Response
-) -> LettaResponse:
-    outcome = await turn_service.send_message(runner, agent_id, body)
+    agent_id: AgentId,
+    body: LettaStreamingRequest,
+    database: DatabaseDep,
+    runs: RunsDep,
+    response: Response,
+    retry_count: RetryCount = 0,
+) -> LettaResponse | EventSourceResponse:
+    handle = await turn_service.start_run(
+        database,
+        runs,
+        agent_id,
+        body,
+        is_resend=retry_count > 0,
+        stream_tokens=body.stream_tokens,
+        background=body.background and body.streaming,
+    )
+    if body.streaming:
+        return _stream(handle, body)
+    outcome = await turn_service.await_response(handle, body)
     # Lets clients (and bench/) tell the model's time from the server's own.
     response.headers["Server-Timing"] = f"llm;dur={outcome.llm_seconds * 1000:.1f}"
     return outcome.response
+
+
+@router.post("/messages/stream", responses={200: {"content": {"text/event-stream": {}}}})
+async def stream_message(
+    agent_id: AgentId,
+    body: LettaStreamingRequest,
+    database: DatabaseDep,
+    runs: RunsDep,
+    retry_count: RetryCount = 0,
+) -> EventSourceResponse:
+    body = body.model_copy(update={"streaming": True})
+    handle = await turn_service.start_run(
+        database,
+        runs,
+        agent_id,
+        body,
+        is_resend=retry_count > 0,
+        stream_tokens=body.stream_tokens,
+        background=body.background,
+    )
+    return _stream(handle, body)
+
+
+@router.post("/messages/async", response_model=Run)
+async def send_message_async(
+    agent_id: AgentId,
+    body: LettaAsyncRequest,
+    database: DatabaseDep,
+    runs: RunsDep,
+    session: SessionDep,
+    retry_count: RetryCount = 0,
+) -> Run:
+    handle = await turn_service.start_run(
+        database,
+        runs,
+        agent_id,
+        body,
+        is_resend=retry_count > 0,
+        background=True,
+        callback_url=body.callback_url,
+    )
+    return await run_service.get_run(session, handle.run_id)
+
+
+@router.post("/messages/cancel")
+async def cancel_messages(
+    agent_id: AgentId,
+    session: SessionDep,
+    runs: RunsDep,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> dict[str, str]:
+    return await run_service.cancel_runs(session, runs, agent_id, body.run_ids if body else None)
 
 
 @router.get("/messages", response_model=list[LettaMessage])

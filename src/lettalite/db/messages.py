@@ -1,9 +1,11 @@
 """Message queries: history listing, the in-context window and recall search."""
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, Integer, Select, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentRow, MessageRow
@@ -22,47 +24,46 @@ async def list_messages(session: AsyncSession, agent_id: str, page: Page) -> lis
     return await paginate(session, query, MESSAGE_SORT, page)
 
 
+def _in_context(agent: AgentRow) -> Any:
+    # None must not reach the IN list: `NOT (x IN (a, NULL))` is never true in SQL.
+    pinned = [i for i in (agent.system_message_id, agent.summary_message_id) if i is not None]
+    return (MessageRow.sequence >= agent.context_start_sequence) | MessageRow.id.in_(pinned)
+
+
+def context_order(agent: AgentRow, rows: Sequence[MessageRow]) -> list[MessageRow]:
+    """The context window's order: system prompt, then the summary, then the conversation."""
+    lead = {agent.system_message_id: 0, agent.summary_message_id: 1}
+    return sorted(rows, key=lambda row: (lead.get(row.id, 2), row.sequence))
+
+
 async def in_context_messages(session: AsyncSession, agent: AgentRow) -> list[MessageRow]:
-    """The system message, then every message from the context start, in sequence order."""
-    query = (
-        select(MessageRow)
-        .where(MessageRow.agent_id == agent.id)
-        .where(
-            (MessageRow.sequence >= agent.context_start_sequence)
-            | (MessageRow.id == agent.system_message_id)
-        )
-        .order_by(MessageRow.sequence)
-    )
-    return list(await session.scalars(query))
+    query = select(MessageRow).where(MessageRow.agent_id == agent.id, _in_context(agent))
+    return context_order(agent, list(await session.scalars(query)))
 
 
 async def in_context_message_ids(
     session: AsyncSession, agents: Sequence[AgentRow]
 ) -> dict[str, list[str]]:
     """`message_ids` of several agents in one query."""
-    result: dict[str, list[str]] = {agent.id: [] for agent in agents}
     if not agents:
-        return result
-    starts = {agent.id: agent.context_start_sequence for agent in agents}
-    system_ids = {agent.system_message_id for agent in agents}
-    query = (
-        select(MessageRow.agent_id, MessageRow.id, MessageRow.sequence)
-        .where(MessageRow.agent_id.in_(starts))
-        .order_by(MessageRow.agent_id, MessageRow.sequence)
+        return {}
+    by_id = {agent.id: agent for agent in agents}
+    query = select(MessageRow).where(
+        MessageRow.agent_id.in_(by_id),
+        or_(*(_in_context(a) & (MessageRow.agent_id == a.id) for a in agents)),
     )
-    for agent_id, message_id, sequence in await session.execute(query):
-        if message_id in system_ids or sequence >= starts[agent_id]:
-            result[agent_id].append(message_id)
-    return result
+    rows: dict[str, list[MessageRow]] = {agent.id: [] for agent in agents}
+    for row in await session.scalars(query):
+        rows[row.agent_id].append(row)
+    return {
+        agent_id: [row.id for row in context_order(by_id[agent_id], agent_rows)]
+        for agent_id, agent_rows in rows.items()
+    }
 
 
 async def count_recall(session: AsyncSession, agent: AgentRow) -> int:
     """Stored messages that are no longer in the context window."""
-    query = select(func.count()).where(
-        MessageRow.agent_id == agent.id,
-        MessageRow.sequence < agent.context_start_sequence,
-        MessageRow.id != agent.system_message_id,
-    )
+    query = select(func.count()).where(MessageRow.agent_id == agent.id, ~_in_context(agent))
     return (await session.execute(query)).scalar_one()
 
 
@@ -76,10 +77,14 @@ async def search_messages(
     start: datetime | None,
     end: datetime | None,
 ) -> list[MessageRow]:
-    """Newest-first messages of the agent matching every filter (the system prompt excluded)."""
+    """The agent's stored messages (in context or evicted) matching every filter.
+
+    With query words: full-text matches ranked best first (any word may match; more and
+    rarer words rank higher). Without: the newest messages.
+    """
     statement = select(MessageRow).where(
         MessageRow.agent_id == agent_id,
-        MessageRow.role != "system",
+        MessageRow.search_text.is_not(None),
         # Earlier search results would otherwise match every repeated query.
         or_(MessageRow.role != "tool", MessageRow.name.is_distinct_from("conversation_search")),
     )
@@ -89,6 +94,29 @@ async def search_messages(
         statement = statement.where(MessageRow.created_at >= start)
     if end is not None:
         statement = statement.where(MessageRow.created_at <= end)
-    rows = list(await session.scalars(statement.order_by(MessageRow.sequence.desc())))
-    needle = query.casefold()
-    return [row for row in rows if needle in row.text.casefold()][:limit]
+    words = re.findall(r"\w+", query)
+    if words:
+        statement = _ranked_match(statement, words, session.bind.dialect.name)
+    statement = statement.order_by(MessageRow.sequence.desc()).limit(limit)
+    return list(await session.scalars(statement))
+
+
+def _ranked_match(statement: Select[Any], words: list[str], dialect: str) -> Select[Any]:
+    if dialect == "sqlite":
+        fts = (
+            text(
+                "SELECT rowid, bm25(message_fts) AS rank FROM message_fts "
+                "WHERE message_fts MATCH :match"
+            )
+            .bindparams(match=" OR ".join(f'"{word}"' for word in words))
+            .columns(rowid=Integer, rank=Float)
+            .subquery()
+        )
+        return statement.join(fts, literal_column("message.rowid") == fts.c.rowid).order_by(
+            fts.c.rank  # bm25: lower is better
+        )
+    document = func.to_tsvector("english", func.coalesce(MessageRow.search_text, ""))
+    wanted = func.websearch_to_tsquery("english", " or ".join(words))
+    return statement.where(document.op("@@")(wanted)).order_by(
+        func.ts_rank(document, wanted).desc()
+    )

@@ -3,7 +3,16 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lettalite.db.base import Base, utcnow
@@ -32,6 +41,8 @@ class AgentRow(Timestamps, Base):
     # The in-context window is the system message, then every message whose sequence is at
     # least `context_start_sequence`. Older messages stay stored and searchable (recall).
     system_message_id: Mapped[str | None] = mapped_column(String(64))
+    # After a compaction: the summary of what was evicted, shown right after the system prompt.
+    summary_message_id: Mapped[str | None] = mapped_column(String(64))
     context_start_sequence: Mapped[int] = mapped_column(default=1)
     next_sequence: Mapped[int] = mapped_column(default=0)
     last_stop_reason: Mapped[str | None] = mapped_column(String(64))
@@ -126,18 +137,63 @@ class AgentTagRow(Base):
 
 
 class RunRow(Base):
+    """One turn of an agent: created -> running -> completed | failed | cancelled."""
+
     __tablename__ = "run"
+    __table_args__ = (Index("ix_run_agent_id_created_at", "agent_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(32))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32), index=True)
     stop_reason: Mapped[str | None] = mapped_column(String(64))
     background: Mapped[bool] = mapped_column(default=False)
+    # Set by a cancel request; the process running the turn (maybe another one) stops it.
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Identifies a request so an SDK's automatic re-send of it joins this run, not a new one.
+    request_key: Mapped[str | None] = mapped_column(String(64), index=True)
     request_config: Mapped[dict[str, Any] | None]
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     usage: Mapped[dict[str, Any] | None]
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    callback_sent_at: Mapped[datetime | None]
+    callback_status_code: Mapped[int | None]
+    callback_error: Mapped[str | None] = mapped_column(Text)
+    ttft_ns: Mapped[int | None] = mapped_column(BigInteger)
+    total_duration_ns: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+
+
+class StepRow(Base):
+    """One model call within a run, with what it cost."""
+
+    __tablename__ = "step"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(255))
+    finish_reason: Mapped[str | None] = mapped_column(String(32))
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)
+    llm_duration_ns: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TurnLeaseRow(Base):
+    """Who is running a turn for an agent, until when. Serializes turns across processes.
+
+    A lease rather than a held database lock, so that a waiting turn holds no connection and
+    a crashed process's lease simply expires.
+    """
+
+    __tablename__ = "turn_lease"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_id: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
 
 
 class MessageRow(Base):
@@ -167,6 +223,8 @@ class MessageRow(Base):
     model: Mapped[str | None] = mapped_column(String(255))
     is_err: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The text conversation_search matches (SQLite FTS5 / PostgreSQL full-text index it).
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     @property
     def text(self) -> str:

@@ -27,12 +27,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
+        self.engine = create_async_engine(
+            url,
+            # Checking a pooled connection before use lets the server ride out a database
+            # restart: a dead connection is replaced instead of failing the request.
+            pool_pre_ping=not self.is_sqlite,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -4,6 +4,8 @@ This is the only module that imports the `openai` SDK. It is imported on the fir
 at startup, because the SDK takes a noticeable part of a second to import.
 """
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -12,6 +14,7 @@ from lettalite.llm.types import (
     ChatMessage,
     ChatRequest,
     Completion,
+    CompletionDelta,
     LLMError,
     ToolCallRequest,
     Usage,
@@ -67,9 +70,13 @@ def _describe(error: openai.APIError) -> LLMError:
             status_code=401,
         )
     if isinstance(error, openai.APIStatusError):
+        overflow = error.code == "context_length_exceeded" or (
+            "context length" in error.message.lower()
+        )
         return LLMError(
             f"The model provider answered {error.status_code}: {error.message}",
             status_code=error.status_code,
+            context_overflow=overflow,
         )
     if isinstance(error, openai.APITimeoutError):
         return LLMError("The model provider did not answer in time.")
@@ -88,28 +95,117 @@ class OpenAIProvider:
             response = await self._client.chat.completions.create(**_request_kwargs(request))
         except openai.APIError as error:
             raise _describe(error) from error
-        if not response.choices:
-            raise LLMError("The model provider returned no choices.")
-        choice = response.choices[0]
-        message = choice.message
-        extra = message.model_extra or {}
-        usage = response.usage
-        return Completion(
-            content=message.content,
-            reasoning=extra.get("reasoning_content") or extra.get("reasoning") or None,
-            tool_calls=tuple(
-                ToolCallRequest(
-                    id=call.id, name=call.function.name, arguments=call.function.arguments or ""
-                )
-                for call in message.tool_calls or ()
-                if call.type == "function"
-            ),
-            finish_reason=choice.finish_reason,
-            usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
-            ),
-        )
+        return _completion(response)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
+        assembly = _StreamAssembly()
+        try:
+            chunks = await self._client.chat.completions.create(
+                **_request_kwargs(request), stream=True, stream_options={"include_usage": True}
+            )
+            async for chunk in chunks:
+                for delta in assembly.add(chunk):
+                    yield delta
+        except openai.APIError as error:
+            raise _describe(error) from error
+        yield assembly.completion()
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _completion(response: Any) -> Completion:
+    if not response.choices:
+        raise LLMError("The model provider returned no choices.")
+    choice = response.choices[0]
+    message = choice.message
+    return Completion(
+        content=message.content,
+        reasoning=_reasoning(message),
+        tool_calls=tuple(
+            ToolCallRequest(
+                id=call.id, name=call.function.name, arguments=call.function.arguments or ""
+            )
+            for call in message.tool_calls or ()
+            if call.type == "function"
+        ),
+        finish_reason=choice.finish_reason,
+        usage=_usage(response.usage),
+    )
+
+
+def _reasoning(message: Any) -> str | None:
+    # OpenAI-compatible servers that reason (DeepSeek, vLLM, ...) add a non-standard field.
+    extra = message.model_extra or {}
+    return extra.get("reasoning_content") or extra.get("reasoning") or None
+
+
+def _usage(usage: Any) -> Usage:
+    if usage is None:
+        return Usage()
+    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+
+
+@dataclass
+class _PartialCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _StreamAssembly:
+    """Accumulates streamed chunks into the same `Completion` a non-streamed call returns."""
+
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: dict[int, _PartialCall] = field(default_factory=dict)
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+
+    def add(self, chunk: Any) -> list[CompletionDelta]:
+        if chunk.usage is not None:
+            self.usage = _usage(chunk.usage)
+        deltas = []
+        for choice in chunk.choices:
+            self.finish_reason = choice.finish_reason or self.finish_reason
+            deltas.extend(self._add_delta(choice.delta))
+        return deltas
+
+    def _add_delta(self, delta: Any) -> list[CompletionDelta]:
+        deltas = []
+        reasoning = _reasoning(delta)
+        if reasoning:
+            self.reasoning.append(reasoning)
+            deltas.append(CompletionDelta(reasoning=reasoning))
+        if delta.content:
+            self.content.append(delta.content)
+            deltas.append(CompletionDelta(content=delta.content))
+        for call in delta.tool_calls or ():
+            partial = self.calls.setdefault(call.index, _PartialCall())
+            partial.id = partial.id or call.id or ""
+            name = call.function.name if call.function else None
+            arguments = call.function.arguments if call.function else None
+            partial.name += name or ""
+            partial.arguments.append(arguments or "")
+            deltas.append(
+                CompletionDelta(
+                    tool_call_index=call.index,
+                    tool_call_id=partial.id,
+                    tool_name=name,
+                    tool_arguments=arguments,
+                )
+            )
+        return deltas
+
+    def completion(self) -> Completion:
+        return Completion(
+            content="".join(self.content) or None,
+            reasoning="".join(self.reasoning) or None,
+            tool_calls=tuple(
+                ToolCallRequest(id=call.id, name=call.name, arguments="".join(call.arguments))
+                for _, call in sorted(self.calls.items())
+            ),
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+        )

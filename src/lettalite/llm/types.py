@@ -1,5 +1,6 @@
 """Provider-neutral chat types: the loop speaks these; providers map them to their APIs."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -54,14 +55,34 @@ class Completion:
     usage: Usage = field(default_factory=Usage)
 
 
+@dataclass(frozen=True)
+class CompletionDelta:
+    """A fragment of a streamed completion; tool-call fragments carry the call's index."""
+
+    content: str | None = None
+    reasoning: str | None = None
+    tool_call_index: int | None = None
+    tool_call_id: str | None = None
+    tool_name: str | None = None
+    tool_arguments: str | None = None
+
+
 class LLMError(Exception):
     """The provider failed after its retries; `detail` names what it said."""
 
-    def __init__(self, detail: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, detail: str, *, status_code: int | None = None, context_overflow: bool = False
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.status_code = status_code
+        # The request was longer than the model's context window.
+        self.context_overflow = context_overflow
 
 
 class LLMClient(Protocol):
     async def complete(self, request: ChatRequest) -> Completion: ...
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
+        """Deltas as the provider produces them, then the assembled `Completion` last."""
+        ...

@@ -1,6 +1,6 @@
 """Agents on the wire: create/update requests and `AgentState`."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -9,20 +9,12 @@ from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.tool import Tool
 
-AgentType = Literal[
-    "memgpt_agent",
-    "memgpt_v2_agent",
-    "letta_v1_agent",
-    "react_agent",
-    "workflow_agent",
-    "split_thread_agent",
-    "sleeptime_agent",
-    "voice_convo_agent",
-    "voice_sleeptime_agent",
-]
-# lettalite runs one loop: Letta's v1 semantics (assistant text ends the turn).
-SUPPORTED_AGENT_TYPES = ("letta_v1_agent",)
+# lettalite runs one loop: Letta's v1 semantics (assistant text ends the turn). The schema
+# declares only that type; Letta's others are refused by name.
+SupportedAgentType = Literal["letta_v1_agent"]
 MAX_CONTEXT_WINDOW = 2_000_000
+# Column widths: longer values would be cut or refused by PostgreSQL.
+Tag = Annotated[str, Field(max_length=255)]
 
 
 class LLMConfigInput(RequestModel):
@@ -33,35 +25,35 @@ class LLMConfigInput(RequestModel):
     model_endpoint_type: str | None = None
     context_window: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     temperature: float | None = Field(None, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
 
 
 class AgentFields(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=255)
     description: str | None = None
     system: str | None = None
-    tags: list[str] | None = None
+    tags: list[Tag] | None = None
     metadata: dict[str, Any] | None = None
     model: str | None = None
     embedding: str | None = None
     llm_config: LLMConfigInput | None = None
     context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
-    max_tokens: int | None = Field(None, ge=1)
-    timezone: str | None = None
+    max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
+    timezone: str | None = Field(None, max_length=64)
 
 
 class CreateAgent(AgentFields):
-    agent_type: AgentType = "letta_v1_agent"
+    agent_type: SupportedAgentType = "letta_v1_agent"
     memory_blocks: list[CreateBlock] | None = None
     block_ids: list[str] | None = None
     tools: list[str] | None = None
     tool_ids: list[str] | None = None
     include_base_tools: bool = True
 
-    @field_validator("agent_type")
+    @field_validator("agent_type", mode="before")
     @classmethod
-    def _supported(cls, value: str) -> str:
-        if value not in SUPPORTED_AGENT_TYPES:
+    def _supported(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "letta_v1_agent":
             raise ValueError(
                 f"agent_type {value!r} is not supported; lettalite runs letta_v1_agent"
             )

@@ -10,8 +10,10 @@ from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT, LABEL_PATTERN
 MAX_BLOCK_LIMIT = 10_000_000
 
 
-def _strip_nul(value: str | None) -> str | None:
-    return value.replace("\x00", "") if value is not None else None
+def _strip_nul(value: Any) -> Any:
+    # Block values drop NUL characters (PostgreSQL text cannot hold them); every other
+    # request string rejects them (RequestModel). Before validation, so that check passes.
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class BlockFields(RequestModel):
@@ -26,7 +28,7 @@ class CreateBlock(BlockFields):
     value: str
     limit: int = Field(DEFAULT_BLOCK_LIMIT, ge=1, le=MAX_BLOCK_LIMIT)
 
-    _clean_value = field_validator("value", mode="after")(_strip_nul)
+    _clean_value = field_validator("value", mode="before")(_strip_nul)
 
 
 class UpdateBlock(BlockFields):
@@ -34,7 +36,7 @@ class UpdateBlock(BlockFields):
     value: str | None = None
     limit: int | None = Field(None, ge=1, le=MAX_BLOCK_LIMIT)
 
-    _clean_value = field_validator("value", mode="after")(_strip_nul)
+    _clean_value = field_validator("value", mode="before")(_strip_nul)
 
 
 class Block(WireModel):

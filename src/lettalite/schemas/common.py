@@ -1,11 +1,13 @@
 """Wire conventions shared by every schema."""
 
+import math
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
 
 Order = Literal["asc", "desc"]
+NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 
 
 def _resource_time(value: datetime) -> str:
@@ -28,7 +30,36 @@ class WireModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+def unstorable(value: Any) -> str | None:
+    """Why a request value cannot be stored as sent, or None.
+
+    PostgreSQL text cannot hold NUL characters and JSON has no NaN or Infinity (Python's
+    parser accepts both); nested lists and dicts are searched, nested models check themselves.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return NUL_PROBLEM
+        if isinstance(item, float) and not math.isfinite(item):
+            return "must be a finite number"
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return None
+
+
 class RequestModel(BaseModel):
     """A request body: unknown keys are ignored, as the Letta server does."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        problem = unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value

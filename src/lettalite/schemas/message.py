@@ -57,6 +57,8 @@ class MessageCreate(RequestModel):
 
 
 class LettaRequest(RequestModel):
+    """The body of every send: `POST .../messages`, `.../messages/stream`, `.../messages/async`."""
+
     messages: list[MessageCreate] | None = None
     input: str | list[TextPart] | None = None
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=MAX_STEPS_CAP)
@@ -122,10 +124,18 @@ class ToolCall(WireModel):
     tool_call_id: str
 
 
+class ToolCallDelta(WireModel):
+    """A fragment of a tool call while tokens stream; `arguments` is a piece of the JSON."""
+
+    name: str | None = None
+    arguments: str | None = None
+    tool_call_id: str | None = None
+
+
 class ToolCallMessage(LettaMessageBase):
     message_type: Literal["tool_call_message"] = "tool_call_message"
-    tool_call: ToolCall
-    tool_calls: list[ToolCall]
+    tool_call: ToolCall | ToolCallDelta
+    tool_calls: list[ToolCall] | ToolCallDelta
 
 
 class ToolReturn(WireModel):
@@ -158,6 +168,21 @@ LettaMessage = Annotated[
 ]
 
 
+class LettaPing(LettaMessageBase):
+    """Sent first on every stream and while the model is silent, so connections stay open."""
+
+    message_type: Literal["ping"] = "ping"
+
+
+class LettaErrorMessage(WireModel):
+    message_type: Literal["error_message"] = "error_message"
+    run_id: str
+    error_type: str
+    message: str
+    detail: str | None = None
+    seq_id: int | None = None
+
+
 class StopReason(WireModel):
     message_type: Literal["stop_reason"] = "stop_reason"
     stop_reason: StopReasonType
@@ -177,3 +202,36 @@ class LettaResponse(WireModel):
     messages: list[LettaMessage]
     stop_reason: StopReason
     usage: UsageStatistics
+
+
+class LettaStreamingRequest(LettaRequest):
+    streaming: bool = False
+    stream_tokens: bool = False
+    include_pings: bool = True
+    background: bool = False
+
+    @model_validator(mode="after")
+    def _streaming_options_need_streaming(self) -> "LettaStreamingRequest":
+        if self.streaming:
+            return self
+        problems = []
+        if self.stream_tokens:
+            problems.append("stream_tokens=true")
+        if not self.include_pings:
+            problems.append("include_pings=false")
+        if self.background:
+            problems.append("background=true")
+        if problems:
+            raise ValueError(
+                f"Streaming options set without streaming enabled ({', '.join(problems)}). "
+                "Either set streaming=true or use default values for streaming options."
+            )
+        return self
+
+
+class LettaAsyncRequest(LettaRequest):
+    callback_url: str | None = Field(None, pattern=r"^https?://", max_length=2048)
+
+
+class CancelRequest(RequestModel):
+    run_ids: list[str] | None = None

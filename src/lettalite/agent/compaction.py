@@ -1,0 +1,145 @@
+"""Keeping a conversation inside the context window: summarize and evict the oldest part.
+
+Tokens are estimated locally (no tokenizer download: this works offline) from characters,
+and corrected by what the provider reports. Evicted messages stay stored and searchable; the
+summary is shown right after the system prompt. A cut never separates a tool call from its
+results.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lettalite.agent.context import chat_message
+from lettalite.db import agents as agent_queries
+from lettalite.db import messages as message_queries
+from lettalite.db.models import MessageRow
+from lettalite.db.session import Database
+from lettalite.ids import new_id
+from lettalite.llm.catalog import ModelHandle
+from lettalite.llm.types import ChatMessage, ChatRequest, LLMClient, ToolDefinition
+from lettalite.services.memory import recompile_system_prompt
+
+CHARS_PER_TOKEN = 3.5  # conservative for English; over-estimating is the safe side
+TOKENS_PER_MESSAGE = 4
+COMPACT_AT = 0.9  # compact before a request would pass this share of the window
+KEEP_AT_MOST = 0.5  # after compacting, the kept history fits in this share
+SUMMARY_CHARS = 2000
+SUMMARY_ALLOWANCE = int(SUMMARY_CHARS / CHARS_PER_TOKEN)  # room kept for the summary itself
+SUMMARY_PREFIX = "[Summary of the earlier conversation, which has left your context window]"
+SUMMARY_PROMPT = """\
+You are condensing the older part of a conversation between an assistant and a user so the \
+assistant can keep going without it. Write a compact summary, under 250 words, in the \
+assistant's voice. Keep: what the user wants and their goals; facts and preferences they \
+stated; decisions made and open tasks; names, numbers and dates that may matter later; tool \
+errors and how they were resolved. Leave out pleasantries. If an earlier summary is included, \
+merge it in. Answer with the summary only."""
+
+
+class ContextOverflow(Exception):
+    """The system prompt and memory alone do not fit in the context window."""
+
+
+def estimate_text(text: str | None) -> int:
+    return int(len(text or "") / CHARS_PER_TOKEN) + 1
+
+
+def estimate_message(message: ChatMessage) -> int:
+    calls = sum(estimate_text(c.name) + estimate_text(c.arguments) for c in message.tool_calls)
+    return TOKENS_PER_MESSAGE + estimate_text(message.content) + calls
+
+
+def estimate_tools(tools: Sequence[ToolDefinition]) -> int:
+    return sum(
+        estimate_text(json.dumps(t.parameters)) + estimate_text(t.description) for t in tools
+    )
+
+
+def estimate_request(request: ChatRequest) -> int:
+    return sum(estimate_message(m) for m in request.messages) + estimate_tools(request.tools)
+
+
+def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evict: int) -> int:
+    """How many of the oldest messages to evict so that the rest fit in `budget` tokens.
+
+    Evicts at least `min_evict`, always keeps the newest message, and never makes a tool
+    result the first kept message (its call would be gone).
+    """
+    if len(sizes) < 2:
+        return 0
+    last = len(sizes) - 1
+    kept, cut = sum(sizes), 0
+    while cut < last and (kept > budget or cut < min_evict):
+        kept -= sizes[cut]
+        cut += 1
+    while cut < last and roles[cut] == "tool":
+        cut += 1
+    while cut > 0 and roles[cut] == "tool":
+        cut -= 1
+    return cut
+
+
+def _transcript(rows: Sequence[MessageRow]) -> str:
+    lines = []
+    for row in rows:
+        text = row.text
+        for call in row.tool_calls or ():
+            text += f"\n[called {call['name']}({call['arguments']})]"
+        lines.append(f"{row.role}: {text}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Compaction:
+    summary: str
+    messages_before: int
+    messages_after: int
+
+
+async def compact(
+    database: Database,
+    llm: LLMClient,
+    *,
+    agent_id: str,
+    model: ModelHandle,
+    keep_tokens: int,
+    min_evict: int = 1,
+) -> Compaction | None:
+    """Summarize and evict the oldest in-context messages; None if there is nothing to evict."""
+    async with database.session() as session:
+        agent = await agent_queries.get_agent(session, agent_id)
+        window = await message_queries.in_context_messages(session, agent)
+    conversation = [
+        r for r in window if r.id not in (agent.system_message_id, agent.summary_message_id)
+    ]
+    previous = next((r for r in window if r.id == agent.summary_message_id), None)
+    sizes = [estimate_message(chat_message(r)) for r in conversation]
+    cut = choose_cut(sizes, [r.role for r in conversation], keep_tokens, min_evict)
+    if cut == 0:
+        return None
+    evicted = ([previous] if previous else []) + conversation[:cut]
+    request = ChatRequest(
+        model=model.model,
+        tools=[],
+        messages=[
+            ChatMessage(role="system", content=SUMMARY_PROMPT),
+            ChatMessage(role="user", content=_transcript(evicted)),
+        ],
+    )
+    summary = ((await llm.complete(request)).content or "").strip()[:SUMMARY_CHARS]
+    async with database.session() as session:
+        agent = await agent_queries.get_agent(session, agent_id)
+        sequence = await agent_queries.allocate_sequences(session, agent_id, 1)
+        row = MessageRow(
+            id=new_id("message"),
+            agent_id=agent_id,
+            sequence=sequence,
+            role="user",
+            content=[{"type": "text", "text": f"{SUMMARY_PREFIX}\n{summary}"}],
+        )
+        session.add(row)
+        agent.summary_message_id = row.id
+        agent.context_start_sequence = conversation[cut].sequence
+        await session.flush()
+        await recompile_system_prompt(session, agent)
+    return Compaction(summary, len(window), len(window) - len(evicted) + 1)

@@ -1,0 +1,295 @@
+"""Runs: every turn executes as a task owned here, not by the HTTP request that started it.
+
+A client that disconnects loses nothing (the task finishes and stores its messages), a
+background turn is the same task with nobody waiting, a stream is a subscription to the
+run's events, and an SDK's automatic re-send of a request joins the run it already started.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from lettalite.agent.loop import Turn, TurnCancelled, TurnEvent, TurnFailed, TurnResult, TurnRunner
+from lettalite.agent.turn_lock import TurnHold, TurnLocks
+from lettalite.db import runs as run_queries
+from lettalite.db.base import utcnow
+from lettalite.db.models import AgentRow, RunRow
+from lettalite.db.pagination import Page
+from lettalite.db.session import Database
+from lettalite.schemas.message import (
+    LettaMessageBase,
+    LettaResponse,
+    StopReason,
+    UsageStatistics,
+)
+
+logger = logging.getLogger("lettalite.runs")
+RunEvent = TurnEvent | StopReason | UsageStatistics
+REPLAY_WINDOW = timedelta(minutes=10)
+CANCEL_POLL_SECONDS = 0.5
+RUN_STATUS_BY_STOP = {
+    "end_turn": "completed",
+    "max_steps": "completed",
+    "tool_rule": "completed",
+    "requires_approval": "completed",
+    "cancelled": "cancelled",
+}
+
+
+@dataclass
+class RunHandle:
+    """A run's events, in order, for as many readers as want them."""
+
+    run_id: str
+    agent_id: str
+    request_key: str | None = None
+    events: list[RunEvent] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    result: TurnResult | None = None
+    _listeners: set[asyncio.Event] = field(default_factory=set)
+
+    def publish(self, event: RunEvent) -> None:
+        if "seq_id" in getattr(type(event), "model_fields", {}):
+            event = event.model_copy(update={"seq_id": len(self.events) + 1})
+        self.events.append(event)
+        for listener in self._listeners:
+            listener.set()
+
+    def finish(self) -> None:
+        self.finished.set()
+        for listener in self._listeners:
+            listener.set()
+
+    async def follow(
+        self, starting_after: int = 0, *, idle_seconds: float | None = None
+    ) -> AsyncIterator[RunEvent | None]:
+        """Events after the first `starting_after`, live until the run ends.
+
+        Yields None whenever `idle_seconds` pass without an event (for keep-alive pings).
+        """
+        cursor = starting_after
+        wakeup = asyncio.Event()
+        self._listeners.add(wakeup)
+        try:
+            while True:
+                while cursor < len(self.events):
+                    cursor += 1
+                    yield self.events[cursor - 1]
+                if self.finished.is_set():
+                    return
+                wakeup.clear()
+                try:
+                    await asyncio.wait_for(wakeup.wait(), timeout=idle_seconds)
+                except TimeoutError:
+                    yield None
+        finally:
+            self._listeners.discard(wakeup)
+
+
+def letta_response(events: list[RunEvent]) -> LettaResponse:
+    """A finished run's events as the JSON body of a non-streaming send."""
+    messages = [event for event in events if isinstance(event, LettaMessageBase)]
+    stop = next(event for event in events if isinstance(event, StopReason))
+    usage = next(event for event in events if isinstance(event, UsageStatistics))
+    return LettaResponse(messages=messages, stop_reason=stop, usage=usage)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a client asked for, resolved: which agent, model and inputs, and how to run it."""
+
+    turn: Turn
+    request_key: str | None
+    background: bool = False
+    callback_url: str | None = None
+    request_config: dict | None = None
+
+
+class RunManager:
+    def __init__(self, database: Database, runner: TurnRunner, locks: TurnLocks) -> None:
+        self._database = database
+        self.runner = runner
+        self.locks = locks
+        self._handles: dict[str, RunHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, request: RunRequest) -> RunHandle:
+        """Start the run; a foreground run first waits for its turn (409 if it waits too long)."""
+        turn = request.turn
+        async with self._database.session() as session:
+            session.add(
+                RunRow(
+                    id=turn.run_id,
+                    agent_id=turn.agent_id,
+                    status="created",
+                    background=request.background,
+                    request_key=request.request_key,
+                    request_config=request.request_config,
+                    callback_url=request.callback_url,
+                    metadata_={},
+                )
+            )
+        handle = RunHandle(turn.run_id, turn.agent_id, request.request_key)
+        hold = None
+        if not request.background:
+            try:
+                hold = await self.locks.acquire(turn.agent_id, turn.run_id)
+            except Exception as error:
+                await self._finalize(
+                    handle,
+                    TurnResult(stop_reason="error", failure=TurnFailed("agent_busy", str(error))),
+                    0.0,
+                )
+                raise
+        self._handles[turn.run_id] = handle
+        self._spawn(self._execute(handle, request, hold))
+        return handle
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)  # a strong reference until it ends
+        task.add_done_callback(self._tasks.discard)
+
+    async def find(self, agent_id: str, request_key: str) -> RunHandle | None:
+        """The run a request with this key already started (an SDK re-send), if any."""
+        for handle in self._handles.values():
+            if handle.agent_id == agent_id and handle.request_key == request_key:
+                return handle
+        async with self._database.session() as session:
+            run = await run_queries.find_run_by_request_key(
+                session, agent_id, request_key, utcnow() - REPLAY_WINDOW
+            )
+        return await self.handle(run.id) if run is not None else None
+
+    async def handle(self, run_id: str) -> RunHandle:
+        """The live handle of a run, or one filled from what the database stored."""
+        if run_id in self._handles:
+            return self._handles[run_id]
+        from lettalite.agent.replay import follow_stored  # avoids an import cycle
+
+        async with self._database.session() as session:
+            run = await run_queries.get_run(session, run_id)
+        handle = RunHandle(run.id, run.agent_id, run.request_key)
+        self._spawn(follow_stored(self._database, handle))
+        return handle
+
+    async def cancel(self, agent_id: str, run_ids: list[str] | None) -> dict[str, str]:
+        """Cancel the agent's active runs (or only `run_ids`), wherever they are running."""
+        async with self._database.session() as session:
+            active = await run_queries.list_runs(
+                session,
+                page=Page(limit=1000),
+                agent_ids=[agent_id],
+                statuses=run_queries.ACTIVE_STATUSES,
+            )
+            for run in active:
+                if run_ids is None or run.id in run_ids:
+                    run.cancel_requested = True  # seen by the process running it
+        cancelled = {}
+        for run in active:
+            if run_ids is None or run.id in run_ids:
+                if run.id in self._handles:
+                    self._handles[run.id].cancelled.set()
+                cancelled[run.id] = "cancelled"
+        return cancelled
+
+    async def sweep_orphans(self, created_grace: timedelta) -> int:
+        """Fail the runs that no process is running any more (e.g. after a crash)."""
+        now = utcnow()
+        async with self._database.session() as session:
+            orphans = [
+                run
+                for run in await run_queries.orphaned_runs(session, now)
+                if run.status == "running" or run.created_at < now - created_grace
+            ]
+            for run in orphans:
+                if run.id not in self._handles:
+                    run.status, run.stop_reason, run.completed_at = "failed", "error", now
+                    run.metadata_ = {
+                        **(run.metadata_ or {}),
+                        "error": "The server stopped while this run was active.",
+                    }
+        return len(orphans)
+
+    async def close(self) -> None:
+        for handle in self._handles.values():
+            handle.cancelled.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+
+    async def _execute(self, handle: RunHandle, request: RunRequest, hold: TurnHold | None) -> None:
+        started = time.perf_counter()
+        result = TurnResult(run_ids=[handle.run_id])
+        watcher = asyncio.create_task(self._watch_cancel_requests(handle))
+        try:
+            hold = hold or await self.locks.acquire(handle.agent_id, handle.run_id)
+            await self._set_status(handle.run_id, "running")
+            result = await self.runner.run(request.turn, handle.publish, handle.cancelled)
+        except TurnCancelled:
+            result.stop_reason = "cancelled"
+        except Exception as error:  # the run must end recorded, whatever went wrong
+            logger.exception("Run %s failed", handle.run_id)
+            result.stop_reason = "error"
+            result.failure = TurnFailed("internal_error", f"{type(error).__name__}: {error}")
+        finally:
+            watcher.cancel()
+            if hold is not None:
+                await self.locks.release(hold)
+            await self._finalize(handle, result, time.perf_counter() - started)
+            self._forget_later(handle)
+        if request.callback_url:
+            from lettalite.agent.callbacks import send_callback
+
+            await send_callback(self._database, handle, request.callback_url)
+
+    async def _watch_cancel_requests(self, handle: RunHandle) -> None:
+        """Honour a cancel sent to another process (another replica behind the balancer)."""
+        while not handle.cancelled.is_set():
+            await asyncio.sleep(CANCEL_POLL_SECONDS)
+            async with self._database.session() as session:
+                run = await run_queries.get_run(session, handle.run_id)
+                if run.cancel_requested:
+                    handle.cancelled.set()
+
+    async def _set_status(self, run_id: str, status: str) -> None:
+        async with self._database.session() as session:
+            run = await run_queries.get_run(session, run_id)
+            run.status = status
+
+    async def _finalize(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
+        handle.result = result
+        if result.failure is not None:
+            handle.publish(result.failure)
+        handle.publish(StopReason(stop_reason=result.stop_reason))
+        handle.publish(result.statistics())
+        async with self._database.session() as session:
+            run = await run_queries.get_run(session, handle.run_id)
+            run.status = RUN_STATUS_BY_STOP.get(result.stop_reason, "failed")
+            run.stop_reason = result.stop_reason
+            run.completed_at = utcnow()
+            run.usage = result.statistics().model_dump(exclude={"message_type", "run_ids"})
+            run.total_duration_ns = int(seconds * 1e9)
+            if result.first_token_seconds is not None:
+                run.ttft_ns = int(result.first_token_seconds * 1e9)
+            if result.failure is not None:
+                run.metadata_ = {
+                    **(run.metadata_ or {}),
+                    "error": result.failure.detail,
+                    "error_type": result.failure.error_type,
+                }
+            agent = await session.get(AgentRow, handle.agent_id)
+            turn_ran = result.failure is None or result.failure.error_type != "agent_busy"
+            if agent is not None and turn_ran:
+                agent.last_stop_reason = result.stop_reason
+                agent.last_run_completion = run.completed_at
+        handle.finish()
+
+    def _forget_later(self, handle: RunHandle) -> None:
+        # Keep finished runs in memory for a while so re-sends and stream replays are exact.
+        loop = asyncio.get_running_loop()
+        loop.call_later(REPLAY_WINDOW.total_seconds(), self._handles.pop, handle.run_id, None)

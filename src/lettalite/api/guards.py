@@ -1,0 +1,117 @@
+"""Checks on the raw request, made before routing and parsing: body size, encoding, NULs.
+
+A pure ASGI middleware. The body is read here (up to the cap) and handed on as one message;
+every later `receive` goes to the server, so disconnects still reach streamed responses.
+"""
+
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lettalite.schemas.common import NUL_PROBLEM
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientDisconnected(Exception):
+    pass
+
+
+def nul_in_query(query_string: bytes) -> str | None:
+    """The first query parameter whose name or value holds a NUL character, if any."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return next((name for name, value in pairs if "\x00" in name + value), None)
+
+
+def is_json(headers: Headers) -> bool:
+    # FastAPI parses a body without a content type as JSON too.
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def utf8_problem(body: bytes) -> str | None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return (
+            f"body: not valid UTF-8 (byte 0x{body[error.start]:02x} at offset {error.start});"
+            " JSON must be encoded as UTF-8"
+        )
+    return None
+
+
+async def read_body(receive: Receive, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that yields the buffered body once, then defers to the server."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return receive_replayed
+
+
+async def refuse(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse(status_code=status, content={"detail": detail})(scope, receive, send)
+
+
+class RequestGuards:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.too_large = (
+            f"The request body is larger than this server's limit of {max_body_bytes} bytes"
+            " (LETTALITE_MAX_BODY_BYTES)"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        refusal = self._refusal_before_body(scope, headers)
+        if refusal is not None:
+            await refuse(*refusal, scope, receive, send)
+            return
+        try:
+            body = await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
+            await refuse(413, self.too_large, scope, receive, send)
+            return
+        except ClientDisconnected:
+            return
+        problem = utf8_problem(body) if body and is_json(headers) else None
+        if problem is not None:
+            await refuse(422, problem, scope, receive, send)
+            return
+        await self.app(scope, replay(body, receive), send)
+
+    def _refusal_before_body(self, scope: Scope, headers: Headers) -> tuple[int, str] | None:
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return 413, self.too_large
+        if "\x00" in scope["path"]:
+            return 422, f"path: {NUL_PROBLEM}"
+        parameter = nul_in_query(scope.get("query_string", b""))
+        if parameter is not None:
+            return 422, f"query.{parameter}: {NUL_PROBLEM}"
+        return None

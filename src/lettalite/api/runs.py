@@ -1,0 +1,82 @@
+"""Runs: one per turn, with their messages, steps and usage; replayable as a stream."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from sse_starlette import EventSourceResponse
+
+from lettalite.api.deps import RunsDep, SessionDep, page_params
+from lettalite.api.messages import SSE_HEADERS
+from lettalite.api.routing import collection_route
+from lettalite.db.pagination import Page
+from lettalite.ids import id_pattern
+from lettalite.schemas.common import RequestModel
+from lettalite.schemas.message import LettaMessage
+from lettalite.schemas.run import Run, RunStatus, RunUsage, Step
+from lettalite.services import runs as run_service
+from lettalite.services import turns as turn_service
+
+router = APIRouter(prefix="/v1/runs", tags=["runs"])
+RunId = Annotated[str, Path(pattern=id_pattern("run"), description="`run-<uuid4>`")]
+
+
+@collection_route(router, "GET", response_model=list[Run])
+async def list_runs(
+    session: SessionDep,
+    page: Annotated[Page, Depends(page_params("desc", 50))],
+    agent_id: str | None = None,
+    agent_ids: Annotated[list[str] | None, Query()] = None,
+    statuses: Annotated[list[RunStatus] | None, Query()] = None,
+    active: bool = False,
+    background: bool | None = None,
+) -> list[Run]:
+    wanted_agents = [*(agent_ids or []), *([agent_id] if agent_id else [])]
+    return await run_service.list_runs(
+        session,
+        page=page,
+        agent_ids=wanted_agents,
+        statuses=list(statuses or []),
+        active=active,
+        background=background,
+    )
+
+
+@router.get("/{run_id}", response_model=Run)
+async def get_run(run_id: RunId, session: SessionDep) -> Run:
+    return await run_service.get_run(session, run_id)
+
+
+@router.get("/{run_id}/messages", response_model=list[LettaMessage])
+async def list_run_messages(
+    run_id: RunId, session: SessionDep, page: Annotated[Page, Depends(page_params("asc", 100))]
+) -> list[LettaMessage]:
+    return await run_service.run_messages(session, run_id, page)
+
+
+@router.get("/{run_id}/steps", response_model=list[Step])
+async def list_run_steps(
+    run_id: RunId, session: SessionDep, page: Annotated[Page, Depends(page_params("asc", 100))]
+) -> list[Step]:
+    return await run_service.run_steps(session, run_id, page)
+
+
+@router.get("/{run_id}/usage", response_model=RunUsage)
+async def get_run_usage(run_id: RunId, session: SessionDep) -> RunUsage:
+    return await run_service.run_usage(session, run_id)
+
+
+class ReplayRequest(RequestModel):
+    starting_after: int = 0
+    include_pings: bool = True
+
+
+@router.post("/{run_id}/stream", responses={200: {"content": {"text/event-stream": {}}}})
+async def replay_run_stream(
+    run_id: RunId, runs: RunsDep, body: ReplayRequest | None = None
+) -> EventSourceResponse:
+    body = body or ReplayRequest()
+    handle = await runs.handle(run_id)
+    frames = turn_service.sse_frames(
+        handle, include_pings=body.include_pings, starting_after=body.starting_after
+    )
+    return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")

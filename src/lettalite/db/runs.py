@@ -1,0 +1,71 @@
+"""Run and step queries."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.db.models import MessageRow, RunRow, StepRow, TurnLeaseRow
+from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.session import get_or_404
+
+RUN_SORT = SortKey(RunRow.created_at, RunRow.id)
+STEP_SORT = SortKey(StepRow.created_at, StepRow.id)
+MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
+ACTIVE_STATUSES = ("created", "running")
+
+
+async def get_run(session: AsyncSession, run_id: str) -> RunRow:
+    return await get_or_404(session, RunRow, run_id, "Run")
+
+
+async def list_runs(
+    session: AsyncSession,
+    *,
+    page: Page,
+    agent_ids: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    background: bool | None = None,
+) -> list[RunRow]:
+    query = select(RunRow)
+    if agent_ids:
+        query = query.where(RunRow.agent_id.in_(agent_ids))
+    if statuses:
+        query = query.where(RunRow.status.in_(statuses))
+    if background is not None:
+        query = query.where(RunRow.background == background)
+    return await paginate(session, query, RUN_SORT, page)
+
+
+async def run_messages(session: AsyncSession, run_id: str, page: Page) -> list[MessageRow]:
+    return await paginate(
+        session, select(MessageRow).where(MessageRow.run_id == run_id), MESSAGE_SORT, page
+    )
+
+
+async def run_steps(session: AsyncSession, run_id: str, page: Page) -> list[StepRow]:
+    return await paginate(session, select(StepRow).where(StepRow.run_id == run_id), STEP_SORT, page)
+
+
+async def find_run_by_request_key(
+    session: AsyncSession, agent_id: str, request_key: str, since: datetime
+) -> RunRow | None:
+    query = (
+        select(RunRow)
+        .where(
+            RunRow.agent_id == agent_id,
+            RunRow.request_key == request_key,
+            RunRow.created_at >= since,
+        )
+        .order_by(RunRow.created_at.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def orphaned_runs(session: AsyncSession, now: datetime) -> list[RunRow]:
+    """Active runs that no live process is running: their agent's lease is gone or expired."""
+    live = select(TurnLeaseRow.run_id).where(TurnLeaseRow.expires_at > now)
+    query = select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES), RunRow.id.not_in(live))
+    return list(await session.scalars(query))

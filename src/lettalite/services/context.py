@@ -1,0 +1,82 @@
+"""The context window: what an agent's next request holds, and compaction on demand."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.compaction import (
+    KEEP_AT_MOST,
+    compact,
+    estimate_message,
+    estimate_text,
+    estimate_tools,
+)
+from lettalite.agent.context import chat_message
+from lettalite.agent.loop import tool_definitions
+from lettalite.agent.prompt import MEMORY_PLACEHOLDER
+from lettalite.agent.runs import RunManager
+from lettalite.db import agents as agent_queries
+from lettalite.db import messages as message_queries
+from lettalite.db.session import Database
+from lettalite.ids import new_id
+from lettalite.llm.catalog import resolve_model
+from lettalite.schemas.context import CompactionResponse, ContextWindowOverview
+
+
+async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindowOverview:
+    agent = await agent_queries.get_agent(session, agent_id)
+    window = await message_queries.in_context_messages(session, agent)
+    system = next(r for r in window if r.id == agent.system_message_id)
+    summary = next((r for r in window if r.id == agent.summary_message_id), None)
+    conversation = [r for r in window if r not in (system, summary)]
+    memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
+    _, tools = tool_definitions(agent)
+    parts = {
+        "system": estimate_text(agent.system),
+        "memory": estimate_text(memory),
+        "summary": estimate_text(summary.text) if summary else 0,
+        "tools": estimate_tools(tools),
+        "messages": sum(estimate_message(chat_message(r)) for r in conversation),
+    }
+    return ContextWindowOverview(
+        context_window_size_max=agent.context_window,
+        context_window_size_current=sum(parts.values()),
+        num_messages=len(window),
+        num_recall_memory=await message_queries.count_recall(session, agent),
+        num_archival_memory=0,
+        num_tokens_system=parts["system"],
+        num_tokens_core_memory=parts["memory"],
+        num_tokens_summary_memory=parts["summary"],
+        num_tokens_functions_definitions=parts["tools"],
+        num_tokens_messages=parts["messages"],
+        system_prompt=agent.system,
+        core_memory=memory,
+        summary_memory=summary.text if summary else None,
+    )
+
+
+async def summarize(database: Database, runs: RunManager, agent_id: str) -> CompactionResponse:
+    """Compact now: evict at least half of the conversation (or what does not fit)."""
+    async with database.session() as session:
+        agent = await agent_queries.get_agent(session, agent_id)
+        model = resolve_model(agent.model)
+        in_context = len(await message_queries.in_context_messages(session, agent))
+    hold = await runs.locks.acquire(agent_id, new_id("run"))  # never beside a running turn
+    try:
+        result = await compact(
+            database,
+            runs.runner.llm_for(model),
+            agent_id=agent_id,
+            model=model,
+            keep_tokens=int(KEEP_AT_MOST * agent.context_window),
+            min_evict=max(1, (in_context - 1) // 2),
+        )
+    finally:
+        await runs.locks.release(hold)
+    if result is None:
+        return CompactionResponse(
+            summary="", num_messages_before=in_context, num_messages_after=in_context
+        )
+    return CompactionResponse(
+        summary=result.summary,
+        num_messages_before=result.messages_before,
+        num_messages_after=result.messages_after,
+    )

@@ -1,0 +1,129 @@
+"""Turns that never race: one agent's turns run one at a time, in every process; different
+agents run in parallel."""
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from letta_client import Letta
+
+from tests.factories import SEED_MODEL, create_seed_agent
+from tests.servers import FakeLLM, LettaliteServer
+
+CONCURRENT_TURNS = 20
+
+
+async def post_all(requests: list[tuple[str, str, dict]]) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+        return await asyncio.gather(
+            *(http.post(base + path, json=body) for base, path, body in requests)
+        )
+
+
+@pytest.fixture(scope="module")
+def second_server(server: LettaliteServer, fake_llm: FakeLLM, tmp_path_factory) -> Iterator:
+    """Another process on the same database, as a second replica behind a load balancer."""
+    replica = LettaliteServer(
+        server.database_url, fake_llm.base_url, tmp_path_factory.mktemp("replica")
+    )
+    replica.start()
+    yield replica
+    replica.stop()
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_concurrent_turns_to_one_agent_all_land_in_order(
+    client: Letta, server: LettaliteServer, request: pytest.FixtureRequest, replicas: int
+) -> None:
+    urls = [server.url]
+    if replicas == 2:
+        urls.append(request.getfixturevalue("second_server").url)
+    agent = create_seed_agent(client, memory_blocks=[{"label": "log", "value": "start"}])
+    lines = [f"line {i:02d}" for i in range(CONCURRENT_TURNS)]
+    calls = [
+        (
+            urls[i % len(urls)],
+            f"/v1/agents/{agent.id}/messages",
+            {
+                "input": "[[call memory_insert "
+                + json.dumps({"label": "log", "new_string": line})
+                + "]]"
+            },
+        )
+        for i, line in enumerate(lines)
+    ]
+    responses = asyncio.run(post_all(calls))
+    assert [r.status_code for r in responses] == [200] * CONCURRENT_TURNS
+
+    value = client.agents.blocks.retrieve("log", agent_id=agent.id).value
+    assert sorted(value.split("\n")[1:]) == lines  # every edit kept, none overwritten
+    history = list(client.agents.messages.list(agent.id, order="asc", limit=1000))
+    kinds = [m.message_type for m in history[1:]]
+    # Turns never interleave: each user message is followed by its own call, return, reply.
+    turn = ["user_message", "tool_call_message", "tool_return_message", "assistant_message"]
+    assert kinds == turn * CONCURRENT_TURNS
+    for start in range(1, len(history), 4):
+        user, call, result, reply = history[start : start + 4]
+        assert json.loads(call.tool_call.arguments)["new_string"] in user.content
+        assert {user.run_id, call.run_id, result.run_id, reply.run_id} == {user.run_id}
+
+
+def test_different_agents_run_in_parallel(client: Letta, server: LettaliteServer) -> None:
+    agents = [client.agents.create(model=SEED_MODEL, memory_blocks=[]) for _ in range(50)]
+    calls = [
+        (server.url, f"/v1/agents/{a.id}/messages", {"input": "[[sleep 0.5]] hi"}) for a in agents
+    ]
+    started = time.monotonic()
+    responses = asyncio.run(post_all(calls))
+    elapsed = time.monotonic() - started
+    assert all(r.status_code == 200 for r in responses)
+    print(f"\n50 agents x 1 turn with 0.5 s model latency: {elapsed:.2f} s wall")
+    assert elapsed < 5  # sequential would be 25 s
+
+
+def test_a_turn_that_waits_too_long_gets_409(
+    database_factory, fake_llm: FakeLLM, tmp_path_factory
+) -> None:
+    impatient = LettaliteServer(
+        database_factory(),
+        fake_llm.base_url,
+        tmp_path_factory.mktemp("impatient"),
+        extra_env={"LETTALITE_TURN_WAIT_SECONDS": "0.3"},
+    )
+    impatient.start()
+    try:
+        client = Letta(base_url=impatient.url, max_retries=0)
+        agent = create_seed_agent(client)
+        slow = client.agents.messages.create_async(agent.id, input="[[sleep 2]] first")
+        while client.runs.retrieve(slow.id).status != "running":
+            time.sleep(0.02)
+        blocked = httpx.post(
+            f"{impatient.url}/v1/agents/{agent.id}/messages", json={"input": "second"}, timeout=30
+        )
+        assert blocked.status_code == 409
+        assert "busy" in blocked.json()["detail"]
+        # Guidance for clients: retrying is right, after a short pause.
+        assert blocked.headers["x-should-retry"] == "true"
+        assert blocked.headers["retry-after"] == "1"
+    finally:
+        impatient.stop()
+
+
+def test_cancel_and_stream_through_another_replica(
+    client: Letta, second_server: LettaliteServer
+) -> None:
+    other = Letta(base_url=second_server.url, _strict_response_validation=True, max_retries=0)
+    agent = create_seed_agent(client)
+    run = client.agents.messages.create_async(agent.id, input="[[loop]] [[sleep 0.2]]")
+    while len(list(client.runs.steps.list(run.id))) < 2:
+        time.sleep(0.05)
+    assert other.agents.messages.cancel(agent.id) == {run.id: "cancelled"}
+    chunks = list(other.runs.messages.stream(run.id, include_pings=False))
+    assert chunks[-2].stop_reason == "cancelled"
+    streamed_calls = [c for c in chunks if c.message_type == "tool_call_message"]
+    assert len(streamed_calls) >= 2
+    assert client.runs.retrieve(run.id).status == "cancelled"

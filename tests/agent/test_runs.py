@@ -1,0 +1,202 @@
+"""Runs: background turns, callbacks, cancellation, disconnects, replays and re-sends."""
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import httpx
+import pytest
+from letta_client import Letta
+
+from tests.factories import create_seed_agent
+
+NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
+
+
+def wait_for(predicate, timeout: float = 15.0):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def assert_every_call_answered(client: Letta, agent_id: str) -> None:
+    messages = list(client.agents.messages.list(agent_id, order="asc"))
+    calls = [m.tool_call.tool_call_id for m in messages if m.message_type == "tool_call_message"]
+    returns = [m.tool_call_id for m in messages if m.message_type == "tool_return_message"]
+    assert calls == returns
+
+
+def test_every_turn_is_a_run_with_steps_and_usage(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    response = client.agents.messages.create(agent_id=agent.id, input=NAME_REQUEST)
+    run_id = response.messages[0].run_id
+    run = client.runs.retrieve(run_id)
+    assert (run.agent_id, run.status, run.stop_reason) == (agent.id, "completed", "end_turn")
+    assert run.completed_at is not None and run.total_duration_ns > 0
+    steps = list(client.runs.steps.list(run_id))
+    assert len(steps) == response.usage.step_count == 2
+    usage = client.runs.usage.retrieve(run_id)
+    assert usage.total_tokens == response.usage.total_tokens
+    assert sum(step.prompt_tokens for step in steps) == usage.prompt_tokens
+    run_messages = [m.message_type for m in client.runs.messages.list(run_id)]
+    assert run_messages == [
+        "user_message",
+        "tool_call_message",
+        "tool_return_message",
+        "assistant_message",
+    ]
+    assert run_id in [r.id for r in client.runs.list(agent_id=agent.id)]
+    assert run_id in [r.id for r in client.runs.list(agent_id=agent.id, statuses=["completed"])]
+    assert run_id not in [r.id for r in client.runs.list(agent_id=agent.id, active=True)]
+
+
+class CallbackReceiver:
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers["Content-Length"])
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/done"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    instance = CallbackReceiver()
+    yield instance
+    instance.server.shutdown()
+
+
+def test_async_turn_returns_the_run_at_once_and_calls_back(
+    client: Letta, receiver: CallbackReceiver
+) -> None:
+    agent = create_seed_agent(client)
+    started = time.monotonic()
+    run = client.agents.messages.create_async(
+        agent.id, input="[[sleep 0.5]] " + NAME_REQUEST, callback_url=receiver.url
+    )
+    assert time.monotonic() - started < 0.5
+    assert run.status in ("created", "running") and run.background
+    [body] = wait_for(lambda: receiver.bodies)
+    assert (body["run_id"], body["status"], body["stop_reason"]) == (
+        run.id,
+        "completed",
+        "end_turn",
+    )
+    replies = [
+        m["content"] for m in body["result"]["messages"] if m["message_type"] == "assistant_message"
+    ]
+    assert replies == ["Got it! I've updated my memory with your name, Cameron."]
+    finished = wait_for(lambda: (r := client.runs.retrieve(run.id)).callback_status_code and r)
+    assert finished.callback_status_code == 204 and finished.callback_sent_at is not None
+    assert client.agents.blocks.retrieve("human", agent_id=agent.id).value.startswith(
+        "Name: Cameron"
+    )
+
+
+def test_cancel_stops_a_long_turn_and_keeps_history_consistent(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    run = client.agents.messages.create_async(agent.id, input="[[loop]] [[sleep 0.3]]")
+    wait_for(lambda: len(list(client.runs.steps.list(run.id))) >= 2)
+    started = time.monotonic()
+    assert client.agents.messages.cancel(agent.id) == {run.id: "cancelled"}
+    finished = wait_for(lambda: (r := client.runs.retrieve(run.id)).status != "running" and r)
+    assert time.monotonic() - started < 2  # the in-flight model call was interrupted
+    assert (finished.status, finished.stop_reason) == ("cancelled", "cancelled")
+    assert_every_call_answered(client, agent.id)
+    after = client.agents.messages.create(agent_id=agent.id, input="are you there?")
+    assert after.stop_reason.stop_reason == "end_turn"
+
+
+def test_cancel_with_nothing_running_is_empty(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    assert client.agents.messages.cancel(agent.id) == {}
+
+
+def test_client_disconnect_mid_stream_loses_nothing(client: Letta, http: httpx.Client) -> None:
+    agent = create_seed_agent(client)
+    with http.stream(
+        "POST",
+        f"/v1/agents/{agent.id}/messages/stream",
+        json={"input": "[[sleep 0.5]] " + NAME_REQUEST},
+    ) as response:
+        first = next(response.iter_lines())
+    run_id = json.loads(first.removeprefix("data: "))["run_id"]
+    run = wait_for(lambda: (r := client.runs.retrieve(run_id)).status == "completed" and r)
+    assert run.stop_reason == "end_turn"
+    assert client.agents.blocks.retrieve("human", agent_id=agent.id).value.startswith(
+        "Name: Cameron"
+    )
+    assert_every_call_answered(client, agent.id)
+
+
+def test_replaying_a_run_stream(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    live = list(client.agents.messages.create(agent.id, input=NAME_REQUEST, streaming=True))
+    run_id = live[0].run_id
+    replay = list(client.runs.messages.stream(run_id))
+    assert [c.message_type for c in replay] == [c.message_type for c in live]
+    assert [getattr(c, "id", None) for c in replay[1:]] == [
+        getattr(c, "id", None) for c in live[1:]
+    ]
+    later = list(client.runs.messages.stream(run_id, starting_after=2, include_pings=False))
+    assert [c.message_type for c in later] == [
+        "assistant_message",
+        "stop_reason",
+        "usage_statistics",
+    ]
+
+
+def test_reconnecting_to_a_background_stream(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    run = client.agents.messages.create_async(agent.id, input="[[sleep 0.5]] " + NAME_REQUEST)
+    chunks = list(client.runs.messages.stream(run.id))
+    assert [c.message_type for c in chunks][-2:] == ["stop_reason", "usage_statistics"]
+    assert "assistant_message" in [c.message_type for c in chunks]
+
+
+def test_sdk_resend_of_a_running_turn_joins_it(client: Letta, http: httpx.Client) -> None:
+    agent = create_seed_agent(client)
+    body = {"input": "[[sleep 0.5]] hello once"}
+    url = f"/v1/agents/{agent.id}/messages"
+    results: list[dict] = []
+    first = threading.Thread(target=lambda: results.append(http.post(url, json=body).json()))
+    first.start()
+    time.sleep(0.2)
+    resent = http.post(url, json=body, headers={"x-stainless-retry-count": "1"}).json()
+    first.join()
+    assert resent == results[0]
+    users = client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
+    assert [m.content for m in users] == ["[[sleep 0.5]] hello once"]
+    # Without the retry header the same text is a new turn.
+    http.post(url, json=body)
+    users = client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
+    assert len(list(users)) == 2
+
+
+def test_client_otid_makes_a_send_idempotent(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    message = {"role": "user", "content": "store this once", "otid": "7f1c2d9e-client-otid"}
+    first = client.agents.messages.create(agent_id=agent.id, messages=[message])
+    again = client.agents.messages.create(agent_id=agent.id, messages=[message])
+    assert [m.id for m in again.messages] == [m.id for m in first.messages]
+    users = list(
+        client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
+    )
+    assert [(m.content, m.otid) for m in users] == [("store this once", message["otid"])]
