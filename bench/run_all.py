@@ -148,18 +148,27 @@ def measure_concurrency(http: httpx.Client, server_url: str) -> None:
         assert all(r.status_code == 200 for r in responses)
         return time.perf_counter() - started
 
-    wall = asyncio.run(send_all(
-        [(f"/v1/agents/{a}/messages", {"input": "[[sleep 0.5]] hi"}) for a in agents]))
+    wall = asyncio.run(
+        send_all([(f"/v1/agents/{a}/messages", {"input": "[[sleep 0.5]] hi"}) for a in agents])
+    )
     print(f"50 agents x 1 turn, 0.5 s model latency, concurrently: {wall:.2f} s wall")
     one = agents[0]
-    http.post(f"/v1/agents/{one}/core-memory/blocks/attach/" + http.post(
-        "/v1/blocks/", json={"label": "log", "value": ""}).json()["id"])
-    calls = [(f"/v1/agents/{one}/messages",
-              {"input": f'[[call memory_insert {{"label": "log", "new_string": "line {i}"}}]]'})
-             for i in range(20)]
+    http.post(
+        f"/v1/agents/{one}/core-memory/blocks/attach/"
+        + http.post("/v1/blocks/", json={"label": "log", "value": ""}).json()["id"]
+    )
+    calls = [
+        (
+            f"/v1/agents/{one}/messages",
+            {"input": f'[[call memory_insert {{"label": "log", "new_string": "line {i}"}}]]'},
+        )
+        for i in range(20)
+    ]
     wall = asyncio.run(send_all(calls))
-    print(f"20 concurrent turns to one agent (serialized), 2 model calls each: {wall:.2f} s "
-          f"wall, {wall / 20 * 1000:.0f} ms per turn")
+    print(
+        f"20 concurrent turns to one agent (serialized), 2 model calls each: {wall:.2f} s "
+        f"wall, {wall / 20 * 1000:.0f} ms per turn"
+    )
 
 
 def main() -> None:

@@ -5,9 +5,10 @@ Revises: 0002
 Create Date: 2026-11-25 16:10:00.000000
 
 Adds the agent's summary message (compaction) and `message.search_text`, indexed for
-conversation_search: an FTS5 table kept in step by triggers on SQLite, a GIN full-text index
-on PostgreSQL. The FTS5 table follows `message` rowids: a later migration that recreates the
-message table on SQLite must end with `INSERT INTO message_fts(message_fts) VALUES('rebuild')`.
+conversation_search: an FTS5 table kept in step by triggers on SQLite, a stored tsvector
+with a GIN index on PostgreSQL. The FTS5 table follows `message` rowids: a later migration
+that recreates the message table on SQLite must end with
+`INSERT INTO message_fts(message_fts) VALUES('rebuild')`.
 """
 
 import json
@@ -37,10 +38,12 @@ SQLITE_FTS = [
     "INSERT INTO message_fts(rowid, search_text) "
     "SELECT new.rowid, new.search_text WHERE new.search_text IS NOT NULL; END",
 ]
-POSTGRES_INDEX = (
-    "CREATE INDEX ix_message_search_text ON message "
-    "USING gin (to_tsvector('english', coalesce(search_text, '')))"
-)
+# A stored tsvector, so matching and ranking never re-parse the text of every candidate.
+POSTGRES_FTS = [
+    "ALTER TABLE message ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('english', coalesce(search_text, ''))) STORED",
+    "CREATE INDEX ix_message_search_vector ON message USING gin (search_vector)",
+]
 
 
 def _backfill_search_text() -> None:
@@ -67,7 +70,8 @@ def upgrade() -> None:
             op.execute(statement)
         op.execute("INSERT INTO message_fts(message_fts) VALUES('rebuild')")
     else:
-        op.execute(POSTGRES_INDEX)
+        for statement in POSTGRES_FTS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
@@ -76,7 +80,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {trigger}")
         op.execute("DROP TABLE message_fts")
     else:
-        op.execute("DROP INDEX ix_message_search_text")
+        op.execute("DROP INDEX ix_message_search_vector")
+        op.execute("ALTER TABLE message DROP COLUMN search_vector")
     with op.batch_alter_table("message") as batch_op:
         batch_op.drop_column("search_text")
     with op.batch_alter_table("agent") as batch_op:

@@ -127,3 +127,22 @@ def test_cancel_and_stream_through_another_replica(
     streamed_calls = [c for c in chunks if c.message_type == "tool_call_message"]
     assert len(streamed_calls) >= 2
     assert client.runs.retrieve(run.id).status == "cancelled"
+
+
+def test_agents_sharing_a_block_never_lose_each_others_edits(
+    client: Letta, server: LettaliteServer
+) -> None:
+    shared = client.blocks.create(label="log", value="start")
+    agents = [create_seed_agent(client, memory_blocks=[], block_ids=[shared.id])
+              for _ in range(2)]
+    lines = [f"agent {a} line {i}" for a in range(2) for i in range(8)]
+    calls = [
+        (server.url, f"/v1/agents/{agents[index % 2].id}/messages",
+         {"input": "[[call memory_insert "
+                   + json.dumps({"label": "log", "new_string": line}) + "]]"})
+        for index, line in enumerate(lines)
+    ]
+    responses = asyncio.run(post_all(calls))
+    assert [r.status_code for r in responses] == [200] * len(lines)
+    value = client.blocks.retrieve(shared.id).value
+    assert sorted(value.split("\n")[1:]) == sorted(lines)

@@ -18,10 +18,15 @@ def chat_message(message: MessageRow) -> ChatMessage:
     return ChatMessage(role=message.role, content=text)  # type: ignore[arg-type]
 
 
+def without_nul(text: str) -> str:
+    """Model output as it can be stored: PostgreSQL text cannot hold NUL characters."""
+    return text.replace("\x00", "")
+
+
 def assistant_content(completion: Completion) -> list[dict[str, str]]:
     parts = []
     if completion.reasoning:
-        parts.append({"type": "reasoning", "reasoning": completion.reasoning})
+        parts.append({"type": "reasoning", "reasoning": without_nul(completion.reasoning)})
     if completion.content:
-        parts.append({"type": "text", "text": completion.content})
+        parts.append({"type": "text", "text": without_nul(completion.content)})
     return parts

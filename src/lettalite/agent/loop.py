@@ -24,7 +24,7 @@ from lettalite.agent.compaction import (
     estimate_request,
     estimate_tools,
 )
-from lettalite.agent.context import assistant_content, chat_message
+from lettalite.agent.context import assistant_content, chat_message, without_nul
 from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.tool_runner import run_tool_call, truncate
 from lettalite.db import agents as agent_queries
@@ -369,7 +369,7 @@ class TurnRunner:
             role="assistant",
             content=content,
             tool_calls=[
-                {"id": c.id, "name": c.name, "arguments": c.arguments}
+                {"id": c.id, "name": without_nul(c.name), "arguments": without_nul(c.arguments)}
                 for c in completion.tool_calls
             ]
             or None,

@@ -35,6 +35,7 @@ from lettalite.tools import (
 )
 from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT
 
+EDIT_ATTEMPTS = 5
 TRUNCATION_NOTE = "... [NOTE: output truncated: it exceeded the {limit} character limit]"
 
 
@@ -92,26 +93,34 @@ async def run_tool_call(
         if isinstance(result, ToolError):
             return _failure(result.message)
         return ToolOutcome(status="success", message=result)
-    blocks = {link.label: block_view(link.block) for link in agent.block_links}
-    result = spec.function(blocks, **arguments)
-    if isinstance(result, ToolError):
-        return _failure(result.message)
-    return await _apply_edit(session, agent, result)
+    # Optimistic concurrency: a pure tool can simply run again on the fresh value when
+    # someone else (another agent sharing the block, a REST PATCH) wrote it meanwhile.
+    for _ in range(EDIT_ATTEMPTS):
+        blocks = {link.label: block_view(link.block) for link in agent.block_links}
+        result = spec.function(blocks, **arguments)
+        if isinstance(result, ToolError):
+            return _failure(result.message)
+        try:
+            return await _apply_edit(session, agent, result)
+        except StaleDataError:
+            await _reload_blocks(session, agent)
+    return _failure("The memory block kept changing while you edited it; try again.")
 
 
 async def _apply_edit(session: AsyncSession, agent: AgentRow, edit: MemoryEdit) -> ToolOutcome:
+    """Apply the edit's changes in a savepoint; StaleDataError if a block changed under us."""
     changed: set[str] = set()
-    try:
-        async with session.begin_nested():
-            for change in edit.changes:
-                changed.add(_apply_change(agent, change))
-            await session.flush()
-    except StaleDataError:
-        return _failure(
-            "The memory block was changed by someone else while you edited it. "
-            "Its current value is in your system prompt on the next step; retry."
-        )
+    async with session.begin_nested():
+        for change in edit.changes:
+            changed.add(_apply_change(agent, change))
+        await session.flush()
     return ToolOutcome(status="success", message=edit.message, changed_block_ids=frozenset(changed))
+
+
+async def _reload_blocks(session: AsyncSession, agent: AgentRow) -> None:
+    await session.refresh(agent, ["block_links"])
+    for link in agent.block_links:
+        await session.refresh(link.block)
 
 
 def _link(agent: AgentRow, label: str) -> AgentBlockRow:

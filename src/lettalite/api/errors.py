@@ -51,6 +51,13 @@ WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
     409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
 }
 
+# Declared on the operations that run a turn.
+TURN_ERROR_RESPONSES: dict[int | str, dict] = {
+    **WRITE_ERROR_RESPONSES,
+    409: _error_response("Another turn of this agent is running; retry shortly"),
+    502: _error_response("The model provider failed; the detail quotes it"),
+}
+
 STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     NotFound: 404,
     Conflict: 409,

@@ -7,6 +7,7 @@ from sse_starlette import EventSourceResponse
 
 from lettalite.agent.runs import RunHandle
 from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, page_params
+from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.common import RequestModel
@@ -41,7 +42,7 @@ def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceRespon
 @router.post(
     "/messages",
     response_model=LettaResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **TURN_ERROR_RESPONSES},
 )
 async def send_message(
     agent_id: AgentId,
@@ -68,7 +69,10 @@ async def send_message(
     return outcome.response
 
 
-@router.post("/messages/stream", responses={200: {"content": {"text/event-stream": {}}}})
+@router.post(
+    "/messages/stream",
+    responses={200: {"content": {"text/event-stream": {}}}, **TURN_ERROR_RESPONSES},
+)
 async def stream_message(
     agent_id: AgentId,
     body: LettaStreamingRequest,
@@ -89,7 +93,7 @@ async def stream_message(
     return _stream(handle, body)
 
 
-@router.post("/messages/async", response_model=Run)
+@router.post("/messages/async", response_model=Run, responses=TURN_ERROR_RESPONSES)
 async def send_message_async(
     agent_id: AgentId,
     body: LettaAsyncRequest,

@@ -115,8 +115,8 @@ def _ranked_match(statement: Select[Any], words: list[str], dialect: str) -> Sel
         return statement.join(fts, literal_column("message.rowid") == fts.c.rowid).order_by(
             fts.c.rank  # bm25: lower is better
         )
-    document = func.to_tsvector("english", func.coalesce(MessageRow.search_text, ""))
-    wanted = func.websearch_to_tsquery("english", " or ".join(words))
+    document = literal_column("message.search_vector")  # generated column, see migration 0003
+    wanted = func.websearch_to_tsquery(literal_column("'english'"), " or ".join(words))
     return statement.where(document.op("@@")(wanted)).order_by(
         func.ts_rank(document, wanted).desc()
     )
