@@ -67,6 +67,29 @@ def server(
 
 
 @pytest.fixture
+def start_server(
+    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator:
+    """Starts extra servers, each on its own fresh database, with extra settings."""
+    started: list[LettaliteServer] = []
+
+    def start(**env: str) -> LettaliteServer:
+        instance = LettaliteServer(
+            database_url=database_factory(),
+            llm_base_url=fake_llm.base_url,
+            workdir=tmp_path_factory.mktemp("server"),
+            extra_env=env,
+        )
+        instance.start()
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.stop()
+
+
+@pytest.fixture
 def client(server: LettaliteServer) -> Letta:
     """The official Python SDK, validating every response strictly, without silent retries."""
     return Letta(base_url=server.url, _strict_response_validation=True, max_retries=0)

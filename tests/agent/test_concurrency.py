@@ -85,32 +85,21 @@ def test_different_agents_run_in_parallel(client: Letta, server: LettaliteServer
     assert elapsed < 5  # sequential would be 25 s
 
 
-def test_a_turn_that_waits_too_long_gets_409(
-    database_factory, fake_llm: FakeLLM, tmp_path_factory
-) -> None:
-    impatient = LettaliteServer(
-        database_factory(),
-        fake_llm.base_url,
-        tmp_path_factory.mktemp("impatient"),
-        extra_env={"LETTALITE_TURN_WAIT_SECONDS": "0.3"},
+def test_a_turn_that_waits_too_long_gets_409(start_server) -> None:  # noqa: ANN001
+    impatient = start_server(LETTALITE_TURN_WAIT_SECONDS="0.3")
+    client = Letta(base_url=impatient.url, max_retries=0)
+    agent = create_seed_agent(client)
+    slow = client.agents.messages.create_async(agent.id, input="[[sleep 2]] first")
+    while client.runs.retrieve(slow.id).status != "running":
+        time.sleep(0.02)
+    blocked = httpx.post(
+        f"{impatient.url}/v1/agents/{agent.id}/messages", json={"input": "second"}, timeout=30
     )
-    impatient.start()
-    try:
-        client = Letta(base_url=impatient.url, max_retries=0)
-        agent = create_seed_agent(client)
-        slow = client.agents.messages.create_async(agent.id, input="[[sleep 2]] first")
-        while client.runs.retrieve(slow.id).status != "running":
-            time.sleep(0.02)
-        blocked = httpx.post(
-            f"{impatient.url}/v1/agents/{agent.id}/messages", json={"input": "second"}, timeout=30
-        )
-        assert blocked.status_code == 409
-        assert "busy" in blocked.json()["detail"]
-        # Guidance for clients: retrying is right, after a short pause.
-        assert blocked.headers["x-should-retry"] == "true"
-        assert blocked.headers["retry-after"] == "1"
-    finally:
-        impatient.stop()
+    assert blocked.status_code == 409
+    assert "busy" in blocked.json()["detail"]
+    # Guidance for clients: retrying is right, after a short pause.
+    assert blocked.headers["x-should-retry"] == "true"
+    assert blocked.headers["retry-after"] == "1"
 
 
 def test_cancel_and_stream_through_another_replica(
@@ -133,13 +122,18 @@ def test_agents_sharing_a_block_never_lose_each_others_edits(
     client: Letta, server: LettaliteServer
 ) -> None:
     shared = client.blocks.create(label="log", value="start")
-    agents = [create_seed_agent(client, memory_blocks=[], block_ids=[shared.id])
-              for _ in range(2)]
+    agents = [create_seed_agent(client, memory_blocks=[], block_ids=[shared.id]) for _ in range(2)]
     lines = [f"agent {a} line {i}" for a in range(2) for i in range(8)]
     calls = [
-        (server.url, f"/v1/agents/{agents[index % 2].id}/messages",
-         {"input": "[[call memory_insert "
-                   + json.dumps({"label": "log", "new_string": line}) + "]]"})
+        (
+            server.url,
+            f"/v1/agents/{agents[index % 2].id}/messages",
+            {
+                "input": "[[call memory_insert "
+                + json.dumps({"label": "log", "new_string": line})
+                + "]]"
+            },
+        )
         for index, line in enumerate(lines)
     ]
     responses = asyncio.run(post_all(calls))

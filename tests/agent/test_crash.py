@@ -1,31 +1,17 @@
 """A server killed in the middle of a turn: after a restart the agent is intact."""
 
 import time
-from collections.abc import Iterator
 
-import pytest
 from letta_client import Letta
 
 from tests.factories import SEED_HUMAN, create_seed_agent
-from tests.servers import FakeLLM, LettaliteServer
+from tests.servers import LettaliteServer
 
 LEASE_SECONDS = 2
 
 
-@pytest.fixture
-def crashable(database_factory, fake_llm: FakeLLM, tmp_path_factory) -> Iterator:
-    instance = LettaliteServer(
-        database_factory(),
-        fake_llm.base_url,
-        tmp_path_factory.mktemp("crash"),
-        extra_env={"LETTALITE_TURN_LEASE_SECONDS": str(LEASE_SECONDS)},
-    )
-    instance.start()
-    yield instance
-    instance.stop()
-
-
-def test_kill_9_mid_turn_then_restart(crashable: LettaliteServer) -> None:
+def test_kill_9_mid_turn_then_restart(start_server) -> None:  # noqa: ANN001
+    crashable: LettaliteServer = start_server(LETTALITE_TURN_LEASE_SECONDS=str(LEASE_SECONDS))
     client = Letta(base_url=crashable.url, _strict_response_validation=True, max_retries=0)
     agent = create_seed_agent(client)
     client.agents.messages.create(agent_id=agent.id, input="hello before the crash")

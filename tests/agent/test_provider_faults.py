@@ -5,7 +5,7 @@ import pytest
 from letta_client import Letta
 
 from tests.factories import create_seed_agent
-from tests.servers import FakeLLM, LettaliteServer
+from tests.servers import FakeLLM
 
 
 def history_ids(client: Letta, agent_id: str) -> list[str]:
@@ -64,26 +64,15 @@ def test_an_empty_completion_ends_the_turn_without_messages(client: Letta) -> No
     assert client.agents.messages.create(agent_id=agent.id, input="hi").messages
 
 
-def test_a_provider_that_hangs_times_out(
-    database_factory, fake_llm: FakeLLM, tmp_path_factory
-) -> None:
-    impatient = LettaliteServer(
-        database_factory(),
-        fake_llm.base_url,
-        tmp_path_factory.mktemp("timeout"),
-        extra_env={"LETTALITE_LLM_TIMEOUT_SECONDS": "0.3"},
+def test_a_provider_that_hangs_times_out(start_server) -> None:  # noqa: ANN001
+    impatient = start_server(LETTALITE_LLM_TIMEOUT_SECONDS="0.3")
+    client = Letta(base_url=impatient.url, max_retries=0)
+    agent = create_seed_agent(client)
+    response = httpx.post(
+        f"{impatient.url}/v1/agents/{agent.id}/messages",
+        json={"input": "[[sleep 5]] hello"},
+        timeout=60,
     )
-    impatient.start()
-    try:
-        client = Letta(base_url=impatient.url, max_retries=0)
-        agent = create_seed_agent(client)
-        response = httpx.post(
-            f"{impatient.url}/v1/agents/{agent.id}/messages",
-            json={"input": "[[sleep 5]] hello"},
-            timeout=60,
-        )
-        assert response.status_code == 502
-        assert "did not answer in time" in response.json()["detail"]
-        assert [m.message_type for m in client.agents.messages.list(agent.id)] == ["system_message"]
-    finally:
-        impatient.stop()
+    assert response.status_code == 502
+    assert "did not answer in time" in response.json()["detail"]
+    assert [m.message_type for m in client.agents.messages.list(agent.id)] == ["system_message"]

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from sse_starlette import EventSourceResponse
 
-from lettalite.agent.runs import RunHandle
+from lettalite.agent.runs import RunHandle, RunManager
 from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, page_params
 from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.db.pagination import Page
+from lettalite.db.session import Database
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.common import RequestModel
 from lettalite.schemas.message import (
@@ -32,6 +33,24 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 RetryCount = Annotated[int, Header(alias="x-stainless-retry-count", ge=0)]
 
 
+async def _start_turn(
+    agent_id: str,
+    body: LettaStreamingRequest,
+    database: Database,
+    runs: RunManager,
+    retry_count: int,
+) -> RunHandle:
+    return await turn_service.start_run(
+        database,
+        runs,
+        agent_id,
+        body,
+        is_resend=retry_count > 0,
+        stream_tokens=body.stream_tokens,
+        background=body.background and body.streaming,
+    )
+
+
 def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
     frames = turn_service.sse_frames(
         handle, include_pings=body.include_pings, wanted=body.include_return_message_types
@@ -52,15 +71,7 @@ async def send_message(
     response: Response,
     retry_count: RetryCount = 0,
 ) -> LettaResponse | EventSourceResponse:
-    handle = await turn_service.start_run(
-        database,
-        runs,
-        agent_id,
-        body,
-        is_resend=retry_count > 0,
-        stream_tokens=body.stream_tokens,
-        background=body.background and body.streaming,
-    )
+    handle = await _start_turn(agent_id, body, database, runs, retry_count)
     if body.streaming:
         return _stream(handle, body)
     outcome = await turn_service.await_response(handle, body)
@@ -81,16 +92,7 @@ async def stream_message(
     retry_count: RetryCount = 0,
 ) -> EventSourceResponse:
     body = body.model_copy(update={"streaming": True})
-    handle = await turn_service.start_run(
-        database,
-        runs,
-        agent_id,
-        body,
-        is_resend=retry_count > 0,
-        stream_tokens=body.stream_tokens,
-        background=body.background,
-    )
-    return _stream(handle, body)
+    return _stream(await _start_turn(agent_id, body, database, runs, retry_count), body)
 
 
 @router.post("/messages/async", response_model=Run, responses=TURN_ERROR_RESPONSES)
