@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # A running turn's claim on its agent lapses this long after its process stops renewing
     # it (a crash); another process may then run the agent's next turn.
     turn_lease_seconds: float = Field(30.0, ge=1, validation_alias="LETTALITE_TURN_LEASE_SECONDS")
+    # While the model is silent, a stream sends a ping this often (0 < value).
+    stream_keepalive_seconds: float = Field(
+        20.0, gt=0, validation_alias="LETTALITE_STREAM_KEEPALIVE_SECONDS"
+    )
     # Database connections per process: kept open, and extra ones opened under load.
     db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
     db_max_overflow: int = Field(20, ge=0, validation_alias="LETTALITE_DB_MAX_OVERFLOW")

@@ -132,3 +132,20 @@ def test_typescript_sdk_streams(server: LettaliteServer) -> None:
     assert result["kinds"][-2:] == ["stop_reason", "usage_statistics"]
     assert result["streamed_reply"] == result["stored_reply"]
     assert result["stored_reply"] == "Got it! I've updated my memory with your name, Cameron."
+
+
+def test_pings_keep_a_silent_stream_alive(start_server) -> None:  # noqa: ANN001
+    chatty = start_server(LETTALITE_STREAM_KEEPALIVE_SECONDS="0.2")
+    client = Letta(base_url=chatty.url, _strict_response_validation=True, max_retries=0)
+    agent = create_seed_agent(client)
+    chunks = list(client.agents.messages.create(agent.id, input="[[sleep 1.2]] hi", streaming=True))
+    kinds = [chunk.message_type for chunk in chunks]
+    first_reply = kinds.index("assistant_message")
+    assert kinds[:first_reply].count("ping") >= 4  # the first one, then one per 0.2 s of silence
+    assert all(chunk.run_id == chunks[0].run_id for chunk in chunks[:first_reply])
+    quiet = list(
+        client.agents.messages.create(
+            agent.id, input="[[sleep 0.6]] hi", streaming=True, include_pings=False
+        )
+    )
+    assert "ping" not in [chunk.message_type for chunk in quiet]

@@ -8,6 +8,7 @@ from sse_starlette import EventSourceResponse
 from lettalite.agent.runs import RunHandle, RunManager
 from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, page_params
 from lettalite.api.errors import TURN_ERROR_RESPONSES
+from lettalite.config import get_settings
 from lettalite.db.pagination import Page
 from lettalite.db.session import Database
 from lettalite.schemas.agent import AgentState
@@ -53,7 +54,10 @@ async def _start_turn(
 
 def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
     frames = turn_service.sse_frames(
-        handle, include_pings=body.include_pings, wanted=body.include_return_message_types
+        handle,
+        include_pings=body.include_pings,
+        keepalive_seconds=get_settings().stream_keepalive_seconds,
+        wanted=body.include_return_message_types,
     )
     return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")
 

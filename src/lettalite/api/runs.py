@@ -8,6 +8,7 @@ from sse_starlette import EventSourceResponse
 from lettalite.api.deps import RunsDep, SessionDep, page_params
 from lettalite.api.messages import SSE_HEADERS
 from lettalite.api.routing import collection_route
+from lettalite.config import get_settings
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import RequestModel
@@ -77,6 +78,9 @@ async def replay_run_stream(
     body = body or ReplayRequest()
     handle = await runs.handle(run_id)
     frames = turn_service.sse_frames(
-        handle, include_pings=body.include_pings, starting_after=body.starting_after
+        handle,
+        include_pings=body.include_pings,
+        keepalive_seconds=get_settings().stream_keepalive_seconds,
+        starting_after=body.starting_after,
     )
     return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")

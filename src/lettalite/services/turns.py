@@ -24,8 +24,6 @@ from lettalite.schemas.message import (
     UsageStatistics,
 )
 
-KEEPALIVE_SECONDS = 20.0
-
 
 @dataclass(frozen=True)
 class TurnOutcome:
@@ -119,6 +117,7 @@ async def sse_frames(
     handle: RunHandle,
     *,
     include_pings: bool = True,
+    keepalive_seconds: float = 20.0,
     starting_after: int = 0,
     wanted: list[str] | None = None,
 ) -> AsyncIterator[dict[str, str]]:
@@ -129,7 +128,7 @@ async def sse_frames(
     if include_pings:
         yield _ping(handle.run_id)
     failure: TurnFailed | None = None
-    idle = KEEPALIVE_SECONDS if include_pings else None
+    idle = keepalive_seconds if include_pings else None
     async for event in handle.follow(starting_after, idle_seconds=idle):
         if event is None:
             yield _ping(handle.run_id)
