@@ -6,13 +6,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.db.messages import MESSAGE_SORT
 from lettalite.db.models import MessageRow, RunRow, StepRow, TurnLeaseRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
 RUN_SORT = SortKey(RunRow.created_at, RunRow.id)
 STEP_SORT = SortKey(StepRow.created_at, StepRow.id)
-MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
 ACTIVE_STATUSES = ("created", "running")
 
 
