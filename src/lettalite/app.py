@@ -24,7 +24,7 @@ from lettalite.api import (
     tools,
 )
 from lettalite.api.auth import install_auth
-from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers
+from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers, is_database_outage
 from lettalite.api.guards import RequestGuards
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
@@ -40,8 +40,11 @@ async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
     while True:
         try:
             await runs.sweep_orphans(created_grace=grace)
-        except Exception:  # a database hiccup must not stop future sweeps
-            logger.exception("Sweeping orphaned runs failed")
+        except Exception as error:  # a database hiccup must not stop future sweeps
+            if is_database_outage(error):
+                logger.warning("Sweeping orphaned runs skipped: the database is unavailable")
+            else:
+                logger.exception("Sweeping orphaned runs failed")
         await asyncio.sleep(settings.turn_lease_seconds)
 
 
