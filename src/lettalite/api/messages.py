@@ -52,14 +52,28 @@ async def _start_turn(
     )
 
 
-def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
+def sse_response(
+    handle: RunHandle,
+    *,
+    include_pings: bool,
+    starting_after: int = 0,
+    wanted: list[str] | None = None,
+) -> EventSourceResponse:
+    """A run's events as a `text/event-stream` response (whatever the Accept header says)."""
     frames = turn_service.sse_frames(
         handle,
-        include_pings=body.include_pings,
+        include_pings=include_pings,
         keepalive_seconds=get_settings().stream_keepalive_seconds,
-        wanted=body.include_return_message_types,
+        starting_after=starting_after,
+        wanted=wanted,
     )
     return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")
+
+
+def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
+    return sse_response(
+        handle, include_pings=body.include_pings, wanted=body.include_return_message_types
+    )
 
 
 @router.post(

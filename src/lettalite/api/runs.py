@@ -6,16 +6,14 @@ from fastapi import APIRouter, Depends, Path, Query
 from sse_starlette import EventSourceResponse
 
 from lettalite.api.deps import RunsDep, SessionDep, page_params
-from lettalite.api.messages import SSE_HEADERS
+from lettalite.api.messages import sse_response
 from lettalite.api.routing import collection_route
-from lettalite.config import get_settings
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import RequestModel
 from lettalite.schemas.message import LettaMessage
 from lettalite.schemas.run import Run, RunStatus, RunUsage, Step
 from lettalite.services import runs as run_service
-from lettalite.services import turns as turn_service
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 RunId = Annotated[str, Path(pattern=id_pattern("run"), description="`run-<uuid4>`")]
@@ -77,10 +75,6 @@ async def replay_run_stream(
 ) -> EventSourceResponse:
     body = body or ReplayRequest()
     handle = await runs.handle(run_id)
-    frames = turn_service.sse_frames(
-        handle,
-        include_pings=body.include_pings,
-        keepalive_seconds=get_settings().stream_keepalive_seconds,
-        starting_after=body.starting_after,
+    return sse_response(
+        handle, include_pings=body.include_pings, starting_after=body.starting_after
     )
-    return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")
