@@ -112,3 +112,17 @@ def test_relabel_to_a_taken_label_conflicts(client: Letta, http: httpx.Client) -
 def test_block_ids_unknown_are_404(http: httpx.Client) -> None:
     assert http.get(f"/v1/blocks/{missing_id('block')}").status_code == 404
     assert http.get("/v1/blocks/block-nope").status_code == 422
+
+
+def test_recompile_returns_the_compiled_prompt(client: Letta, http: httpx.Client) -> None:
+    agent = create_seed_agent(client)
+    prompt = client.agents.recompile(agent.id)
+    assert prompt == system_prompt(client, agent.id)
+    assert f"<value>\n{SEED_HUMAN}\n</value>" in prompt
+    # A dry run compiles the current memory without storing it.
+    http.patch(f"/v1/agents/{agent.id}/core-memory/blocks/persona", json={"value": "Quiet."})
+    stored = system_prompt(client, agent.id)
+    assert (
+        client.agents.recompile(agent.id, dry_run=True).split("<memory_metadata>")[0]
+        == (stored.split("<memory_metadata>")[0])
+    )

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
 
 from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
@@ -54,6 +55,21 @@ async def update_agent(agent_id: AgentId, body: UpdateAgent, session: SessionDep
 async def delete_agent(agent_id: AgentId, session: SessionDep) -> DeletedResponse:
     await agent_service.delete_agent(session, agent_id)
     return DeletedResponse(message=f"Agent id={agent_id} successfully deleted")
+
+
+@router.post(
+    "/{agent_id}/recompile",
+    response_model=None,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def recompile(
+    agent_id: AgentId, session: SessionDep, dry_run: bool = False, update_timestamp: bool = False
+) -> PlainTextResponse:
+    # Plain text: the SDKs hand a string response to the caller as the body's text. The
+    # recompile time shown to the model is always updated; `update_timestamp` is accepted
+    # for compatibility.
+    prompt = await agent_service.recompile(session, agent_id, dry_run=dry_run)
+    return PlainTextResponse(prompt)
 
 
 @router.get("/{agent_id}/tools", response_model=list[Tool])

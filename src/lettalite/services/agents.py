@@ -27,7 +27,11 @@ from lettalite.ids import new_id
 from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
 from lettalite.schemas.agent import AgentFields, AgentState, CreateAgent, UpdateAgent
 from lettalite.schemas.block import CreateBlock
-from lettalite.services.memory import recompile_system_prompt, text_content
+from lettalite.services.memory import (
+    compiled_system_prompt,
+    recompile_system_prompt,
+    text_content,
+)
 from lettalite.services.views import agent_state
 from lettalite.tools import DEFAULT_TOOL_NAMES
 
@@ -259,6 +263,14 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
     await flush(session)
     await recompile_system_prompt(session, agent)
     return await render(session, agent)
+
+
+async def recompile(session: AsyncSession, agent_id: str, *, dry_run: bool) -> str:
+    """The agent's system prompt compiled from its current memory; stored unless `dry_run`."""
+    agent = await agent_queries.get_agent(session, agent_id)
+    if dry_run:
+        return await compiled_system_prompt(session, agent)
+    return (await recompile_system_prompt(session, agent)).text
 
 
 async def delete_agent(session: AsyncSession, agent_id: str) -> None:
