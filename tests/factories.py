@@ -1,5 +1,6 @@
 """Shared test data: the seed quickstart's agent and small builders."""
 
+import json
 from typing import Any
 
 from letta_client import Letta
@@ -22,6 +23,11 @@ def create_seed_agent(client: Letta, **overrides: Any) -> AgentState:
         **overrides,
     }
     return client.agents.create(**params)
+
+
+def call_directive(name: str, **arguments: object) -> str:
+    """Text that makes the scripted LLM call tool `name` with these arguments."""
+    return f"[[call {name} {json.dumps(arguments)}]]"
 
 
 def agent_body(**overrides: Any) -> dict[str, Any]:

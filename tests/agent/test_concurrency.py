@@ -10,7 +10,7 @@ import httpx
 import pytest
 from letta_client import Letta
 
-from tests.factories import SEED_MODEL, create_seed_agent
+from tests.factories import SEED_MODEL, call_directive, create_seed_agent
 from tests.servers import FakeLLM, LettaliteServer
 
 CONCURRENT_TURNS = 20
@@ -48,11 +48,7 @@ def test_concurrent_turns_to_one_agent_all_land_in_order(
         (
             urls[i % len(urls)],
             f"/v1/agents/{agent.id}/messages",
-            {
-                "input": "[[call memory_insert "
-                + json.dumps({"label": "log", "new_string": line})
-                + "]]"
-            },
+            {"input": call_directive("memory_insert", label="log", new_string=line)},
         )
         for i, line in enumerate(lines)
     ]
@@ -128,11 +124,7 @@ def test_agents_sharing_a_block_never_lose_each_others_edits(
         (
             server.url,
             f"/v1/agents/{agents[index % 2].id}/messages",
-            {
-                "input": "[[call memory_insert "
-                + json.dumps({"label": "log", "new_string": line})
-                + "]]"
-            },
+            {"input": call_directive("memory_insert", label="log", new_string=line)},
         )
         for index, line in enumerate(lines)
     ]

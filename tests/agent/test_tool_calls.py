@@ -7,10 +7,7 @@ import pytest
 from letta_client import Letta
 
 from tests.factories import SEED_HUMAN, create_seed_agent
-
-
-def call(name: str, **arguments: object) -> str:
-    return f"[[call {name} {json.dumps(arguments)}]]"
+from tests.factories import call_directive as call
 
 
 def run(client: Letta, agent_id: str, text: str):

@@ -234,7 +234,8 @@ class TurnRunner:
         If the provider still reports an overflow (our estimate was low), compact harder
         and try again, a bounded number of times.
         """
-        for attempt in range(OVERFLOW_RETRIES + 1):
+        attempt = 0
+        while True:
             request, attached, window = await self._build_request(turn, pending)
             if attempt > 0 or estimate_request(request) > COMPACT_AT * window:
                 await self._compact(llm, turn, request, window, len(pending), halvings=attempt)
@@ -246,9 +247,9 @@ class TurnRunner:
             except LLMError as error:
                 if not error.context_overflow or attempt == OVERFLOW_RETRIES:
                     raise
+                attempt += 1
                 continue
             return completion, attached
-        raise AssertionError("unreachable")
 
     async def _compact(
         self,
