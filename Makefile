@@ -2,7 +2,12 @@
 #   make serve   create .venv, install, migrate and serve on 127.0.0.1:8283 (SQLite)
 #   make test    lint, then the whole suite on SQLite and (when reachable) on PostgreSQL
 
-PYTHON ?= python3
+# sqlite-vec (archival search on SQLite) needs a Python whose sqlite3 module can load
+# extensions; pyenv builds usually cannot. Take the first python3 that can, else python3
+# (lettalite then computes vector distances in Python: correct, slower on large archives).
+PYTHON ?= $(or $(shell for p in $$(which -a python3 2>/dev/null) /usr/bin/python3; do \
+	"$$p" -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension' \
+	>/dev/null 2>&1 && echo "$$p" && break; done),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SDK0_VENV := .venv-sdk0
@@ -46,9 +51,9 @@ test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
 			$(BIN)/pytest -q --ignore=tests/tools --ignore=tests/fake_llm; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
-		echo "PostgreSQL is required but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
+		echo "PostgreSQL is required but cannot run the suite (see above)"; exit 1; \
 	else \
-		echo "PostgreSQL not reachable at $(POSTGRES_ADMIN_URL): ran the suite on SQLite only"; \
+		echo "Ran the suite on SQLite only: PostgreSQL cannot run it (see above)"; \
 	fi
 
 bench: $(BIN)/.installed

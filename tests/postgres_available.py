@@ -1,4 +1,7 @@
-"""Exit 0 if the PostgreSQL server at the given URL accepts connections, else 1."""
+"""Exit 0 if the PostgreSQL server at the given URL can run the suite, else say why and exit 1.
+
+It must accept connections and offer the pgvector extension (archival memory needs it).
+"""
 
 import asyncio
 import sys
@@ -6,14 +9,24 @@ import sys
 import asyncpg
 
 
-async def _check(url: str) -> bool:
+async def _problem(url: str) -> str | None:
     try:
         connection = await asyncpg.connect(url, timeout=3)
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        return False
-    await connection.close()
-    return True
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"not reachable ({type(error).__name__})"
+    try:
+        vector = await connection.fetchval(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'"
+        )
+    finally:
+        await connection.close()
+    if not vector:
+        return "reachable, but it lacks the pgvector extension: run scripts/install-pgvector"
+    return None
 
 
 if __name__ == "__main__":
-    sys.exit(0 if asyncio.run(_check(sys.argv[1])) else 1)
+    problem = asyncio.run(_problem(sys.argv[1]))
+    if problem is not None:
+        print(f"PostgreSQL at {sys.argv[1]}: {problem}", file=sys.stderr)
+    sys.exit(0 if problem is None else 1)
