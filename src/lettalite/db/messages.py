@@ -1,13 +1,13 @@
 """Message queries: history listing, the in-context window and recall search."""
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, func, literal_column, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.db.fulltext import query_words, ranked_match
 from lettalite.db.models import AgentRow, MessageRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
@@ -94,29 +94,8 @@ async def search_messages(
         statement = statement.where(MessageRow.created_at >= start)
     if end is not None:
         statement = statement.where(MessageRow.created_at <= end)
-    words = re.findall(r"\w+", query)
+    words = query_words(query)
     if words:
-        statement = _ranked_match(statement, words, session.bind.dialect.name)
+        statement = ranked_match(statement, "message", words, session.bind.dialect.name)
     statement = statement.order_by(MessageRow.sequence.desc()).limit(limit)
     return list(await session.scalars(statement))
-
-
-def _ranked_match(statement: Select[Any], words: list[str], dialect: str) -> Select[Any]:
-    if dialect == "sqlite":
-        fts = (
-            text(
-                "SELECT rowid, bm25(message_fts) AS rank FROM message_fts "
-                "WHERE message_fts MATCH :match"
-            )
-            .bindparams(match=" OR ".join(f'"{word}"' for word in words))
-            .columns(rowid=Integer, rank=Float)
-            .subquery()
-        )
-        return statement.join(fts, literal_column("message.rowid") == fts.c.rowid).order_by(
-            fts.c.rank  # bm25: lower is better
-        )
-    document = literal_column("message.search_vector")  # generated column, see migration 0003
-    wanted = func.websearch_to_tsquery(literal_column("'english'"), " or ".join(words))
-    return statement.where(document.op("@@")(wanted)).order_by(
-        func.ts_rank(document, wanted).desc()
-    )
