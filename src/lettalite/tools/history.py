@@ -2,11 +2,12 @@
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Literal, Protocol, get_args
 
 from lettalite.tools.blocks import ToolError, format_model_time
 from lettalite.tools.registry import history_tool
+from lettalite.tools.time_bounds import parse_time_window
 
 HistoryRole = Literal["assistant", "user", "tool"]
 DEFAULT_SEARCH_LIMIT = 5
@@ -100,43 +101,12 @@ def _parse_filters(
     limit = DEFAULT_SEARCH_LIMIT if limit is None else limit
     if isinstance(limit, bool) or not 1 <= limit <= MAX_SEARCH_LIMIT:
         return ToolError(f"Invalid limit {limit}: it must be between 1 and {MAX_SEARCH_LIMIT}.")
-    start = _parse_time_bound("start_date", start_date, end_of_day=False)
-    if isinstance(start, ToolError):
-        return start
-    end = _parse_time_bound("end_date", end_date, end_of_day=True)
-    if isinstance(end, ToolError):
-        return end
-    if start is not None and end is not None and start > end:
-        return ToolError(
-            f"start_date ({start.isoformat()}) is after end_date ({end.isoformat()}); "
-            "the search window would be empty."
-        )
+    window = parse_time_window("start_date", start_date, "end_date", end_date)
+    if isinstance(window, ToolError):
+        return window
+    start, end = window
     # An empty role list from a model means it wants no role filter, not no results.
     return _SearchFilters(roles=list(roles) if roles else None, limit=limit, start=start, end=end)
-
-
-def _parse_time_bound(
-    argument: str, text: str | None, *, end_of_day: bool
-) -> datetime | ToolError | None:
-    """Parse a date or datetime bound; a bare date covers its whole UTC day."""
-    # Models often send "" for an optional argument they do not mean to use.
-    if text is None or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return ToolError(
-            f"Invalid {argument} '{text}': expected a date as YYYY-MM-DD or an ISO 8601 "
-            "datetime such as 2024-05-01T14:30:00Z."
-        )
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _render_hits(hits: list[HistoryHit]) -> str:
