@@ -14,6 +14,7 @@ from lettalite.agent.runs import RunManager
 from lettalite.agent.turn_lock import TurnLocks
 from lettalite.api import (
     agents,
+    archival,
     blocks,
     context,
     core_memory,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         run_manager = RunManager(database, TurnRunner(database, providers.client_for), locks)
         app.state.database = database
         app.state.runs = run_manager
+        app.state.providers = providers
         sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
         yield
         sweeper.cancel()
@@ -80,7 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="lettalite", version=__version__, lifespan=lifespan, responses=ERROR_RESPONSES
     )
     install_error_handlers(app)
-    routers = (health, agents, core_memory, blocks, tools, models, messages, runs, context)
+    routers = (
+        health,
+        agents,
+        core_memory,
+        archival,
+        blocks,
+        tools,
+        models,
+        messages,
+        runs,
+        context,
+    )
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(RequestGuards, max_body_bytes=settings.max_body_bytes)

@@ -40,6 +40,23 @@ def test_system_message_holds_compiled_memory(client: Letta) -> None:
     assert "<memory_metadata>" in system.content
 
 
+@pytest.mark.parametrize(
+    "embedding_config",
+    [
+        {"embedding_model": "text-embedding-3-large", "embedding_endpoint_type": "openai"},
+        {"handle": "openai/text-embedding-3-large", "embedding_dim": 3072},
+    ],
+)
+def test_create_with_an_embedding_config(client: Letta, embedding_config: dict) -> None:
+    agent = client.agents.create(model="openai/gpt-4o-mini", embedding_config=embedding_config)
+    assert agent.embedding == "openai/text-embedding-3-large"
+    assert agent.embedding_config.embedding_dim == 3072
+    updated = client.agents.update(
+        agent.id, embedding_config={"embedding_model": "text-embedding-3-small"}
+    )
+    assert updated.embedding == "openai/text-embedding-3-small"
+
+
 def test_create_with_embedding_and_options(client: Letta) -> None:
     agent = client.agents.create(
         name="options",

@@ -11,6 +11,8 @@ ALL_TOOLS = {
     "memory",
     "core_memory_append",
     "core_memory_replace",
+    "archival_memory_insert",
+    "archival_memory_search",
 }
 
 
@@ -20,6 +22,9 @@ def test_tool_catalogue_lists_every_builtin_with_its_schema(client: Letta) -> No
     replace = tools["memory_replace"].json_schema
     assert replace["parameters"]["required"] == ["label", "old_string", "new_string"]
     assert client.tools.retrieve(tools["memory"].id).name == "memory"
+    search = tools["archival_memory_search"]
+    assert search.tool_type == "letta_core"
+    assert search.json_schema["parameters"]["required"] == ["query"]
 
 
 def test_agent_tools_attach_and_detach_by_id(client: Letta) -> None:

@@ -15,6 +15,8 @@ DEFAULT_DIMENSIONS = 64
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
 
 _WORD_RE = re.compile(r"\w+")
+# A text to embed containing `[[error STATUS]]` makes the whole request fail with STATUS.
+_ERROR_RE = re.compile(r"\[\[error (\d{3})\]\]")
 
 
 def words(text: str) -> list[str]:
@@ -55,6 +57,13 @@ def embeddings_response(request_body: dict[str, Any]) -> dict[str, Any]:
         "model": model if isinstance(model, str) else DEFAULT_EMBEDDING_MODEL,
         "usage": {"prompt_tokens": token_count, "total_tokens": token_count},
     }
+
+
+def requested_error(request_body: dict[str, Any]) -> int | None:
+    """The status an `[[error STATUS]]` in one of the texts asks for, if any."""
+    texts = _input_texts(request_body.get("input"))
+    statuses = [int(match[1]) for text in texts if (match := _ERROR_RE.search(text))]
+    return statuses[0] if statuses else None
 
 
 def _input_texts(raw_input: Any) -> list[str]:

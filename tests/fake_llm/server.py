@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .directives import BadRequest, ErrorSpec
-from .embeddings import embeddings_response
+from .embeddings import embeddings_response, requested_error
 from .render import DONE_EVENT, completion_body, new_envelope, sse_event, stream_chunks
 from .script import reply_for, usage_for
 
@@ -70,6 +70,9 @@ def make_app() -> Starlette:
         if isinstance(body, Response):
             return body
         try:
+            status = requested_error(body)
+            if status is not None:
+                return error_response(status, f"Fake embedding error {status}")
             return JSONResponse(embeddings_response(body))
         except BadRequest as exc:
             return error_response(400, str(exc))

@@ -22,7 +22,7 @@ from openai.types.chat import ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 
 from .directives import BadRequest, DirectiveError, ErrorSpec, ToolCall, parse_directives
-from .embeddings import embed, embeddings_response
+from .embeddings import embed, embeddings_response, requested_error
 from .render import Envelope, completion_body, stream_chunks
 from .script import Reply, reply_for, usage_for
 
@@ -371,6 +371,11 @@ def test_embeddings_response_shapes_and_base64() -> None:
     assert all(math.isclose(x, y, rel_tol=1e-6) for x, y in zip(decoded, expected, strict=True))
     with pytest.raises(BadRequest):
         embeddings_response({"input": [1, 2, 3]})
+
+
+def test_embeddings_error_directive() -> None:
+    assert requested_error({"input": ["fine", "boom [[error 503]]"]}) == 503
+    assert requested_error({"input": "no directive here"}) is None
 
 
 # --- the real server, through the real openai client -----------------------------------------

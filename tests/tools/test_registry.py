@@ -22,6 +22,8 @@ def test_every_tool_is_registered_with_its_type() -> None:
         "core_memory_replace": "letta_memory_core",
         "memory": "letta_memory_core",
         "conversation_search": "letta_core",
+        "archival_memory_insert": "letta_core",
+        "archival_memory_search": "letta_core",
     }
 
 
@@ -32,6 +34,8 @@ def test_default_tools() -> None:
 def test_contexts() -> None:
     contexts = {name: spec.context for name, spec in TOOLS.items()}
     assert contexts.pop("conversation_search") == "history"
+    assert contexts.pop("archival_memory_insert") == "archive"
+    assert contexts.pop("archival_memory_search") == "archive"
     assert set(contexts.values()) == {"blocks"}
 
 

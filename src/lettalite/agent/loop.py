@@ -337,7 +337,7 @@ class TurnRunner:
                 produced.append(self._assistant_row(turn, call, content, completion))
             changed: set[str] = set()
             for tool_call in completion.tool_calls:
-                outcome = await run_tool_call(session, agent, tool_call, attached)
+                outcome = await run_tool_call(session, agent, tool_call, attached, self.llm_for)
                 changed |= outcome.changed_block_ids
                 envelope = truncate(outcome.envelope(utcnow()), TOOL_RETURN_CHAR_LIMIT)
                 produced.append(

@@ -67,7 +67,9 @@ def render_memory_blocks(blocks: Iterable[BlockView]) -> str:
     )
 
 
-def render_memory_metadata(*, agent_id: str, compiled_at: datetime, recall_count: int) -> str:
+def render_memory_metadata(
+    *, agent_id: str, compiled_at: datetime, recall_count: int, archival_count: int
+) -> str:
     return "\n".join(
         [
             "<memory_metadata>",
@@ -75,6 +77,8 @@ def render_memory_metadata(*, agent_id: str, compiled_at: datetime, recall_count
             f"- System prompt last recompiled: {format_model_time(compiled_at)}",
             f"- {recall_count} previous messages between you and the user are stored in recall "
             "memory (use conversation_search to find them)",
+            f"- Passages stored in archival memory: {archival_count} "
+            "(archival_memory_search finds them)",
             "</memory_metadata>",
         ]
     )
@@ -87,11 +91,15 @@ def compile_system_prompt(
     agent_id: str,
     compiled_at: datetime,
     recall_count: int,
+    archival_count: int,
 ) -> str:
     """The agent's instructions with its memory put where `{CORE_MEMORY}` is, or appended."""
     memory = render_memory_blocks(blocks)
     metadata = render_memory_metadata(
-        agent_id=agent_id, compiled_at=compiled_at, recall_count=recall_count
+        agent_id=agent_id,
+        compiled_at=compiled_at,
+        recall_count=recall_count,
+        archival_count=archival_count,
     )
     section = f"{memory}\n\n{metadata}" if memory else metadata
     if MEMORY_PLACEHOLDER in system:

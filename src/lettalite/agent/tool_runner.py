@@ -16,6 +16,7 @@ from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
 from lettalite.ids import new_id
 from lettalite.llm.types import ToolCallRequest
+from lettalite.services.archival import AgentArchive, ModelClients
 from lettalite.services.views import block_view
 from lettalite.tools import (
     TOOLS,
@@ -82,17 +83,31 @@ def _resolve_call(
 
 
 async def run_tool_call(
-    session: AsyncSession, agent: AgentRow, call: ToolCallRequest, attached: dict[str, ToolSpec]
+    session: AsyncSession,
+    agent: AgentRow,
+    call: ToolCallRequest,
+    attached: dict[str, ToolSpec],
+    clients: ModelClients,
 ) -> ToolOutcome:
+    """Run one call; `clients` gives the model clients (e.g. for embeddings) tools may need."""
     resolved = _resolve_call(call, attached)
     if isinstance(resolved, ToolOutcome):
         return resolved
     spec, arguments = resolved
+    if spec.context == "blocks":
+        return await _edit_memory(session, agent, spec, arguments)
     if spec.context == "history":
         result = await spec.function(_history_search(session, agent), **arguments)
-        if isinstance(result, ToolError):
-            return _failure(result.message)
-        return ToolOutcome(status="success", message=result)
+    else:
+        result = await spec.function(AgentArchive(session, agent, clients), **arguments)
+    if isinstance(result, ToolError):
+        return _failure(result.message)
+    return ToolOutcome(status="success", message=result)
+
+
+async def _edit_memory(
+    session: AsyncSession, agent: AgentRow, spec: ToolSpec, arguments: dict
+) -> ToolOutcome:
     # Optimistic concurrency: a pure tool can simply run again on the fresh value when
     # someone else (another agent sharing the block, a REST PATCH) wrote it meanwhile.
     for _ in range(EDIT_ATTEMPTS):

@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the database session, the run manager, ids and paging."""
+"""Request-scoped dependencies: the database session, the run manager, model clients, ids
+and paging."""
 
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
@@ -10,6 +11,7 @@ from lettalite.agent.runs import RunManager
 from lettalite.db.pagination import Order, Page
 from lettalite.db.session import Database
 from lettalite.ids import id_pattern
+from lettalite.services.archival import ModelClients
 
 MAX_PAGE_SIZE = 1000
 
@@ -20,6 +22,10 @@ def get_database(request: Request) -> Database:
 
 def get_runs(request: Request) -> RunManager:
     return request.app.state.runs
+
+
+def get_model_clients(request: Request) -> ModelClients:
+    return request.app.state.providers.client_for
 
 
 async def get_session(
@@ -33,6 +39,7 @@ async def get_session(
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 RunsDep = Annotated[RunManager, Depends(get_runs)]
+ModelClientsDep = Annotated[ModelClients, Depends(get_model_clients)]
 
 
 def _path_id(prefix: str) -> object:
@@ -42,6 +49,7 @@ def _path_id(prefix: str) -> object:
 AgentId = Annotated[str, _path_id("agent")]
 BlockId = Annotated[str, _path_id("block")]
 ToolId = Annotated[str, _path_id("tool")]
+PassageId = Annotated[str, _path_id("passage")]
 
 
 def page_params(default_order: Order, default_limit: int) -> Callable[..., Page]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lettalite.db.base import Base, utcnow
+from lettalite.db.vectors import Vector
 
 
 class Timestamps:
@@ -230,3 +231,38 @@ class MessageRow(Base):
     def text(self) -> str:
         """The message's text parts joined (reasoning parts excluded)."""
         return "\n".join(part["text"] for part in self.content if part.get("type") == "text")
+
+
+class PassageRow(Timestamps, Base):
+    """One archival memory of an agent: text, tags and (with an embedding model) its vector."""
+
+    __tablename__ = "archival_passage"
+    __table_args__ = (Index("ix_archival_passage_agent_id_created_at", "agent_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    # The embedding handle that produced `embedding`; only vectors of one model are compared.
+    embedding_model: Mapped[str | None] = mapped_column(String(255))
+    embedding: Mapped[list[float] | None] = mapped_column(Vector())
+
+    tag_rows: Mapped[list["PassageTagRow"]] = relationship(
+        order_by="PassageTagRow.tag",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+
+class PassageTagRow(Base):
+    __tablename__ = "archival_passage_tag"
+
+    passage_id: Mapped[str] = mapped_column(
+        ForeignKey("archival_passage.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.exc import StaleDataError
 
+from lettalite.db.vectors import install_sqlite_vector_functions
 from lettalite.errors import Conflict, NotFound
 
 Row = TypeVar("Row")
@@ -24,6 +25,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    install_sqlite_vector_functions(dbapi_connection)
 
 
 class Database:

@@ -110,6 +110,20 @@ class OpenAIProvider:
             raise _describe(error) from error
         yield assembly.completion()
 
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        try:
+            response = await self._client.embeddings.create(
+                model=model, input=texts, encoding_format="float"
+            )
+        except openai.APIError as error:
+            raise _describe(error) from error
+        vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+        if len(vectors) != len(texts) or not all(vectors):
+            raise LLMError(
+                f"The embedding provider returned {len(vectors)} vectors for {len(texts)} texts."
+            )
+        return vectors
+
     async def close(self) -> None:
         await self._client.close()
 

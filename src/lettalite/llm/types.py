@@ -1,4 +1,4 @@
-"""Provider-neutral chat types: the loop speaks these; providers map them to their APIs."""
+"""Provider-neutral chat and embedding types: the loop speaks these, providers map them."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -85,4 +85,8 @@ class LLMClient(Protocol):
 
     def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         """Deltas as the provider produces them, then the assembled `Completion` last."""
+        ...
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """One embedding vector per text, in order."""
         ...

@@ -28,6 +28,14 @@ class LLMConfigInput(RequestModel):
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
 
 
+class EmbeddingConfigInput(RequestModel):
+    """The parts of a client-sent `embedding_config` that lettalite honours."""
+
+    handle: str | None = None
+    embedding_model: str | None = None
+    embedding_endpoint_type: str | None = None
+
+
 class AgentFields(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=255)
     description: str | None = None
@@ -37,6 +45,7 @@ class AgentFields(RequestModel):
     model: str | None = None
     embedding: str | None = None
     llm_config: LLMConfigInput | None = None
+    embedding_config: EmbeddingConfigInput | None = None
     context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     timezone: str | None = Field(None, max_length=64)

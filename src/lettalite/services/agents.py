@@ -25,7 +25,13 @@ from lettalite.db.session import flush
 from lettalite.errors import Conflict, InvalidArgument, NotFound
 from lettalite.ids import new_id
 from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
-from lettalite.schemas.agent import AgentFields, AgentState, CreateAgent, UpdateAgent
+from lettalite.schemas.agent import (
+    AgentFields,
+    AgentState,
+    CreateAgent,
+    EmbeddingConfigInput,
+    UpdateAgent,
+)
 from lettalite.schemas.block import CreateBlock
 from lettalite.services.memory import (
     compiled_system_prompt,
@@ -89,8 +95,17 @@ def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
     max_tokens = fields.max_tokens or (fields.llm_config.max_tokens if fields.llm_config else None)
     if max_tokens is not None:
         agent.max_tokens = max_tokens
-    if fields.embedding is not None:
-        agent.embedding = resolve_embedding(fields.embedding).handle
+    embedding = fields.embedding or _embedding_config_handle(fields.embedding_config)
+    if embedding is not None:
+        agent.embedding = resolve_embedding(embedding).handle
+
+
+def _embedding_config_handle(config: EmbeddingConfigInput | None) -> str | None:
+    if config is None:
+        return None
+    if config.handle is None and config.embedding_model:
+        return f"{config.embedding_endpoint_type or 'openai'}/{config.embedding_model}"
+    return config.handle
 
 
 async def _resolve_tools(session: AsyncSession, names: list[str], ids: list[str]) -> list[ToolRow]:

@@ -15,6 +15,7 @@ from lettalite.agent.prompt import MEMORY_PLACEHOLDER
 from lettalite.agent.runs import RunManager
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
+from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
 from lettalite.ids import new_id
 from lettalite.llm.catalog import resolve_model
@@ -41,7 +42,7 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
         context_window_size_current=sum(parts.values()),
         num_messages=len(window),
         num_recall_memory=await message_queries.count_recall(session, agent),
-        num_archival_memory=0,
+        num_archival_memory=await count_passages(session, agent.id),
         num_tokens_system=parts["system"],
         num_tokens_core_memory=parts["memory"],
         num_tokens_summary_memory=parts["summary"],

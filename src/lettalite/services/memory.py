@@ -9,6 +9,7 @@ from lettalite.db.agents import agents_by_ids
 from lettalite.db.base import utcnow
 from lettalite.db.messages import count_recall, get_message
 from lettalite.db.models import AgentRow, MessageRow
+from lettalite.db.passages import count_passages
 from lettalite.services.views import block_view
 
 
@@ -23,6 +24,7 @@ async def compiled_system_prompt(session: AsyncSession, agent: AgentRow) -> str:
         agent_id=agent.id,
         compiled_at=utcnow(),
         recall_count=await count_recall(session, agent),
+        archival_count=await count_passages(session, agent.id),
     )
 
 

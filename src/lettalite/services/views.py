@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 
 from lettalite.config import get_settings
-from lettalite.db.models import AgentRow, BlockRow, MessageRow, ToolRow
+from lettalite.db.models import AgentRow, BlockRow, MessageRow, PassageRow, ToolRow
 from lettalite.ids import part_otid
 from lettalite.llm.catalog import OPENAI_EMBEDDING_DIMS, resolve_model
 from lettalite.schemas.agent import AgentState, Memory
@@ -22,6 +22,7 @@ from lettalite.schemas.message import (
     UserMessage,
 )
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
+from lettalite.schemas.passage import Passage
 from lettalite.schemas.tool import Tool
 from lettalite.tools import BlockView
 
@@ -86,6 +87,18 @@ def embedding_config(handle: str | None) -> EmbeddingConfig | None:
         embedding_model=model,
         embedding_dim=OPENAI_EMBEDDING_DIMS.get(model, 1536),
         handle=handle,
+    )
+
+
+def passage_model(passage: PassageRow) -> Passage:
+    return Passage(
+        id=passage.id,
+        text=passage.text,
+        tags=passage.tags,
+        metadata=passage.metadata_ or {},
+        embedding_config=embedding_config(passage.embedding_model),
+        created_at=passage.created_at,
+        updated_at=passage.updated_at,
     )
 
 

@@ -1,8 +1,8 @@
 """Declares tools once: a typed, documented function becomes its own OpenAI function schema.
 
-The first positional parameter of a tool is its context (the agent's blocks, or a history
-searcher) and is supplied by the server; every keyword-only parameter after it is an argument
-the model fills in, described by the docstring's `Args:` section.
+The first positional parameter of a tool is its context (the agent's blocks, a history
+searcher or its archival memory) and is supplied by the server; every keyword-only parameter
+after it is an argument the model fills in, described by the docstring's `Args:` section.
 """
 
 import inspect
@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 from lettalite.tools.blocks import ToolError
 
 ToolType = Literal["letta_core", "letta_memory_core", "letta_sleeptime_core"]
-ToolContext = Literal["blocks", "history"]
+ToolContext = Literal["blocks", "history", "archive"]
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
 Registrar = Callable[[ToolFunction], ToolFunction]
 
@@ -54,6 +54,11 @@ def memory_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[Tool
 def history_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[ToolFunction]:
     """Register a tool whose context is a searcher over the agent's message history."""
     return _registrar(tool_type, default, "history")
+
+
+def archive_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[ToolFunction]:
+    """Register a tool whose context is the agent's archival memory."""
+    return _registrar(tool_type, default, "archive")
 
 
 def _registrar(tool_type: ToolType, default: bool, context: ToolContext) -> Registrar[ToolFunction]:

@@ -1,0 +1,110 @@
+"""Archival passage queries: listing, and search by vector similarity or by full text."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.db.fulltext import query_words, ranked_match
+from lettalite.db.models import PassageRow, PassageTagRow
+from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.vectors import cosine_distance
+from lettalite.errors import NotFound
+
+PASSAGE_SORT = SortKey(PassageRow.created_at, PassageRow.id)
+
+
+@dataclass(frozen=True)
+class PassageFilter:
+    """Restrictions every search result meets."""
+
+    tags: tuple[str, ...] = ()
+    match_all_tags: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def apply(self, statement: Select[Any]) -> Select[Any]:
+        if self.tags:
+            tagged = select(PassageTagRow.passage_id).where(PassageTagRow.tag.in_(self.tags))
+            if self.match_all_tags:
+                tagged = tagged.group_by(PassageTagRow.passage_id).having(
+                    func.count(distinct(PassageTagRow.tag)) == len(set(self.tags))
+                )
+            statement = statement.where(PassageRow.id.in_(tagged))
+        if self.start is not None:
+            statement = statement.where(PassageRow.created_at >= self.start)
+        if self.end is not None:
+            statement = statement.where(PassageRow.created_at <= self.end)
+        return statement
+
+
+async def get_passage(session: AsyncSession, agent_id: str, passage_id: str) -> PassageRow:
+    passage = await session.get(PassageRow, passage_id)
+    if passage is None or passage.agent_id != agent_id:
+        raise NotFound(f"Passage {passage_id} not found for agent {agent_id}")
+    return passage
+
+
+async def list_passages(
+    session: AsyncSession, agent_id: str, page: Page, *, contains: str | None
+) -> list[PassageRow]:
+    query = select(PassageRow).where(PassageRow.agent_id == agent_id)
+    if contains:
+        query = query.where(func.lower(PassageRow.text).contains(contains.lower(), autoescape=True))
+    return await paginate(session, query, PASSAGE_SORT, page)
+
+
+async def count_passages(session: AsyncSession, agent_id: str) -> int:
+    query = select(func.count()).where(PassageRow.agent_id == agent_id)
+    return (await session.execute(query)).scalar_one()
+
+
+async def nearest_passages(
+    session: AsyncSession,
+    agent_id: str,
+    *,
+    vector: list[float],
+    embedding_model: str,
+    where: PassageFilter,
+    limit: int,
+) -> list[PassageRow]:
+    """The passages embedded by `embedding_model` closest to `vector`, nearest first."""
+    distance = cosine_distance(PassageRow.embedding, vector, session.bind.dialect.name)
+    statement = where.apply(
+        select(PassageRow).where(
+            PassageRow.agent_id == agent_id,
+            PassageRow.embedding_model == embedding_model,
+            PassageRow.embedding.is_not(None),
+        )
+    )
+    statement = statement.order_by(distance, PassageRow.created_at.desc()).limit(limit)
+    return list(await session.scalars(statement))
+
+
+async def matching_passages(
+    session: AsyncSession,
+    agent_id: str,
+    *,
+    query: str,
+    where: PassageFilter,
+    limit: int,
+    not_embedded_by: str | None = None,
+) -> list[PassageRow]:
+    """Passages sharing a word with `query`, best full-text rank first; with no query words,
+    the newest passages.
+
+    `not_embedded_by` leaves out the passages a vector search by that model already ranks.
+    """
+    statement = where.apply(select(PassageRow).where(PassageRow.agent_id == agent_id))
+    if not_embedded_by is not None:
+        statement = statement.where(
+            PassageRow.embedding_model.is_distinct_from(not_embedded_by)
+            | PassageRow.embedding.is_(None)
+        )
+    words = query_words(query)
+    if words:
+        statement = ranked_match(statement, "archival_passage", words, session.bind.dialect.name)
+    statement = statement.order_by(PassageRow.created_at.desc()).limit(limit)
+    return list(await session.scalars(statement))

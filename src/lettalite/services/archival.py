@@ -1,0 +1,202 @@
+"""Archival memory: storing passages and finding them again, for the REST API and the tools.
+
+A passage is embedded with the agent's `embedding` model when it has one; search then ranks
+by cosine distance to the embedded query, and fills up with full-text matches among passages
+that have no comparable vector (stored before the agent had, or with another, embedding model).
+Without an embedding model, search is full text throughout.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.compaction import estimate_text
+from lettalite.db import agents as agent_queries
+from lettalite.db import passages as passage_queries
+from lettalite.db.base import utcnow
+from lettalite.db.models import AgentRow, PassageRow, PassageTagRow
+from lettalite.db.pagination import Page
+from lettalite.db.passages import PassageFilter
+from lettalite.db.session import flush
+from lettalite.errors import InvalidArgument, LettaliteError, LLMProviderError
+from lettalite.ids import new_id
+from lettalite.llm.catalog import ModelHandle, resolve_embedding
+from lettalite.llm.types import LLMClient, LLMError
+from lettalite.schemas.passage import (
+    CreatePassage,
+    DeletedPassage,
+    Passage,
+    PassageSearchResponse,
+    PassageSearchResult,
+)
+from lettalite.services.memory import recompile_system_prompt
+from lettalite.services.views import passage_model
+from lettalite.tools import ArchivalHit, ArchiveQuery, ToolError
+
+# Letta's limit for one archival insert; longer texts should be split by the caller.
+MAX_PASSAGE_TOKENS = 8192
+ModelClients = Callable[[ModelHandle], LLMClient]
+
+
+async def _embed(handle: str, text: str, clients: ModelClients) -> list[float]:
+    model = resolve_embedding(handle)
+    try:
+        (vector,) = await clients(model).embed(model.model, [text])
+    except LLMError as error:
+        raise LLMProviderError(f"The embedding model {handle} failed: {error.detail}") from error
+    return vector
+
+
+async def add_passage(
+    session: AsyncSession,
+    agent: AgentRow,
+    clients: ModelClients,
+    *,
+    text: str,
+    tags: list[str],
+    created_at: datetime | None = None,
+) -> PassageRow:
+    """Store a passage and show the new count in the agent's system prompt."""
+    tokens = estimate_text(text)
+    if tokens > MAX_PASSAGE_TOKENS:
+        raise InvalidArgument(
+            f"The passage is about {tokens} tokens long, over the limit of {MAX_PASSAGE_TOKENS} "
+            "for one archival memory; split it into several passages."
+        )
+    # Embedded before any write, so a failing embedding model leaves nothing half-stored.
+    vector = await _embed(agent.embedding, text, clients) if agent.embedding else None
+    passage = PassageRow(
+        id=new_id("passage"),
+        agent_id=agent.id,
+        text=text,
+        metadata_={},
+        embedding_model=agent.embedding if vector is not None else None,
+        embedding=vector,
+        tag_rows=[PassageTagRow(tag=tag) for tag in dict.fromkeys(tags)],
+        created_at=created_at or utcnow(),
+    )
+    session.add(passage)
+    await flush(session)
+    await recompile_system_prompt(session, agent)
+    return passage
+
+
+async def find_passages(
+    session: AsyncSession, agent: AgentRow, clients: ModelClients, query: ArchiveQuery
+) -> list[PassageRow]:
+    where = PassageFilter(
+        tags=query.tags, match_all_tags=query.match_all_tags, start=query.start, end=query.end
+    )
+    if agent.embedding is None or not query.query.strip():
+        return await passage_queries.matching_passages(
+            session, agent.id, query=query.query, where=where, limit=query.top_k
+        )
+    vector = await _embed(agent.embedding, query.query, clients)
+    nearest = await passage_queries.nearest_passages(
+        session,
+        agent.id,
+        vector=vector,
+        embedding_model=agent.embedding,
+        where=where,
+        limit=query.top_k,
+    )
+    if len(nearest) == query.top_k:
+        return nearest
+    by_words = await passage_queries.matching_passages(
+        session,
+        agent.id,
+        query=query.query,
+        where=where,
+        limit=query.top_k - len(nearest),
+        not_embedded_by=agent.embedding,
+    )
+    return nearest + by_words
+
+
+def _local_time(moment: datetime, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return moment.astimezone(zone).isoformat()
+
+
+def archival_hit(passage: PassageRow, timezone: str) -> ArchivalHit:
+    return ArchivalHit(
+        id=passage.id,
+        content=passage.text,
+        tags=passage.tags,
+        timestamp=_local_time(passage.created_at, timezone),
+    )
+
+
+class AgentArchive:
+    """The tools' view of one agent's archival memory, inside the step's transaction."""
+
+    def __init__(self, session: AsyncSession, agent: AgentRow, clients: ModelClients) -> None:
+        self._session = session
+        self._agent = agent
+        self._clients = clients
+
+    async def insert(self, content: str, tags: list[str]) -> None | ToolError:
+        try:
+            await add_passage(self._session, self._agent, self._clients, text=content, tags=tags)
+        except LettaliteError as error:
+            return ToolError(error.detail)
+        return None
+
+    async def search(self, query: ArchiveQuery) -> list[ArchivalHit] | ToolError:
+        try:
+            passages = await find_passages(self._session, self._agent, self._clients, query)
+        except LettaliteError as error:
+            return ToolError(error.detail)
+        return [archival_hit(passage, self._agent.timezone) for passage in passages]
+
+
+# The REST API's operations.
+
+
+async def create_passage(
+    session: AsyncSession, agent_id: str, request: CreatePassage, clients: ModelClients
+) -> list[Passage]:
+    agent = await agent_queries.get_agent(session, agent_id)
+    passage = await add_passage(
+        session,
+        agent,
+        clients,
+        text=request.text,
+        tags=request.tags or [],
+        created_at=request.created_at,
+    )
+    return [passage_model(passage)]
+
+
+async def list_passages(
+    session: AsyncSession, agent_id: str, page: Page, search: str | None
+) -> list[Passage]:
+    await agent_queries.get_agent(session, agent_id)
+    passages = await passage_queries.list_passages(session, agent_id, page, contains=search)
+    return [passage_model(passage) for passage in passages]
+
+
+async def search_passages(
+    session: AsyncSession, agent_id: str, query: ArchiveQuery, clients: ModelClients
+) -> PassageSearchResponse:
+    agent = await agent_queries.get_agent(session, agent_id)
+    passages = await find_passages(session, agent, clients, query)
+    results = [
+        PassageSearchResult(**asdict(archival_hit(passage, agent.timezone))) for passage in passages
+    ]
+    return PassageSearchResponse(results=results, count=len(results))
+
+
+async def delete_passage(session: AsyncSession, agent_id: str, passage_id: str) -> DeletedPassage:
+    agent = await agent_queries.get_agent(session, agent_id)
+    passage = await passage_queries.get_passage(session, agent_id, passage_id)
+    await session.delete(passage)
+    await session.flush()
+    await recompile_system_prompt(session, agent)
+    return DeletedPassage(message=f"Memory id={passage_id} successfully deleted")

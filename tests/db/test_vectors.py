@@ -1,0 +1,108 @@
+"""Vector storage and cosine distance: pgvector, sqlite-vec and the Python fallback agree."""
+
+import asyncio
+import math
+import sqlite3
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Column, Integer, MetaData, Table, select, text
+
+from lettalite.db.session import Database
+from lettalite.db.vectors import Vector, blob_cosine_distance, cosine_distance
+
+VECTORS = {1: [1.0, 0.0, 0.0], 2: [0.6, 0.8, 0.0], 3: [-1.0, 0.5, 0.25], 4: [0.9, 0.1, 0.0]}
+QUERY = [1.0, 0.2, 0.0]
+
+
+def python_cosine_distance(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    return 1 - dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+async def _ranked(database_url: str) -> tuple[list[int], list[float], list[list[float]]]:
+    database = Database(database_url)
+    table = Table(
+        "vectors", MetaData(), Column("id", Integer, primary_key=True), Column("v", Vector())
+    )
+    try:
+        async with database.engine.begin() as connection:
+            if not database.is_sqlite:
+                await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            await connection.run_sync(table.metadata.create_all)
+            await connection.execute(
+                table.insert(), [{"id": i, "v": v} for i, v in VECTORS.items()]
+            )
+            distance = cosine_distance(table.c.v, QUERY, connection.dialect.name)
+            rows = (
+                await connection.execute(select(table.c.id, distance, table.c.v).order_by(distance))
+            ).all()
+    finally:
+        await database.dispose()
+    return [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]
+
+
+def test_the_database_ranks_by_cosine_distance(database_factory) -> None:
+    ids, distances, stored = asyncio.run(_ranked(database_factory()))
+    expected = sorted(VECTORS, key=lambda i: python_cosine_distance(VECTORS[i], QUERY))
+    assert ids == expected
+    for vector_id, distance, vector in zip(ids, distances, stored, strict=True):
+        assert distance == pytest.approx(
+            python_cosine_distance(VECTORS[vector_id], QUERY), abs=1e-6
+        )
+        assert vector == pytest.approx(VECTORS[vector_id])  # float32 round trip
+
+
+async def _sqlite_functions(path: Path) -> tuple[str | None, float]:
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.engine.connect() as connection:
+            try:
+                version = (await connection.execute(text("SELECT vec_version()"))).scalar_one()
+            except Exception:
+                version = None
+            pack = struct.Struct("<3f").pack
+            distance = await connection.execute(
+                text("SELECT vec_distance_cosine(:a, :b)"),
+                {"a": pack(*QUERY), "b": pack(*VECTORS[2])},
+            )
+            return version, distance.scalar_one()
+    finally:
+        await database.dispose()
+
+
+def test_sqlite_uses_sqlite_vec_when_python_can_load_it(tmp_path: Path) -> None:
+    version, distance = asyncio.run(_sqlite_functions(tmp_path / "vec.db"))
+    can_load = hasattr(sqlite3.connect(":memory:"), "enable_load_extension")
+    # `make` builds the venv from a Python that can (see PYTHON in the Makefile).
+    assert (version is not None) == can_load
+    if can_load:
+        assert version == "v0.1.9"
+    assert distance == pytest.approx(python_cosine_distance(QUERY, VECTORS[2]), abs=1e-6)
+
+
+@st.composite
+def vector_pairs(draw: st.DrawFn) -> tuple[list[float], list[float]]:
+    size = draw(st.integers(1, 16))
+    # Whole numbers: exact in float32, and no underflow to a zero norm.
+    component = st.integers(-1000, 1000).map(float)
+    vector = st.lists(component, min_size=size, max_size=size)
+    return draw(vector), draw(vector)
+
+
+@given(vector_pairs())
+def test_python_fallback_matches_the_cosine_formula(pair: tuple[list[float], list[float]]) -> None:
+    a, b = pair
+    distance = blob_cosine_distance(*(struct.pack(f"<{len(v)}f", *v) for v in pair))
+    if not any(a) or not any(b):
+        assert distance is None  # no direction to compare
+    else:
+        assert distance == pytest.approx(python_cosine_distance(a, b), abs=1e-9)
+
+
+def test_python_fallback_refuses_mixed_dimensions() -> None:
+    with pytest.raises(ValueError, match="different dimensions"):
+        blob_cosine_distance(struct.pack("<2f", 1, 2), struct.pack("<3f", 1, 2, 3))
