@@ -5,76 +5,22 @@ Usage: python -m bench.recall_search [--messages N] [--database-url URL]
 """
 
 import argparse
-import asyncio
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
+from bench.common import WORDS, add_agent, run_on_database
 from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AgentRow, MessageRow
+from lettalite.db.models import MessageRow
 from lettalite.db.session import Database
 from lettalite.ids import new_id
 
-ROOT = Path(__file__).resolve().parents[1]
-WORDS = [
-    "apple",
-    "banana",
-    "cherry",
-    "delta",
-    "echo",
-    "falcon",
-    "garden",
-    "harbor",
-    "island",
-    "jungle",
-    "kettle",
-    "lemon",
-    "meadow",
-    "nectar",
-    "orbit",
-    "pepper",
-    "quartz",
-    "river",
-    "saddle",
-    "timber",
-    "umbrella",
-    "violet",
-    "walnut",
-    "xylophone",
-    "yonder",
-    "zephyr",
-]
 QUERIES = ["walnut", "river garden", "secret code", "zephyr orbit lemon", "nothing-matches"]
 
 
-def migrate(url: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "lettalite", "migrate"],
-        cwd=ROOT,
-        check=True,
-        env={"LETTALITE_DATABASE_URL": url, "PATH": ""},
-    )
-
-
 async def fill(database: Database, count: int) -> str:
-    agent_id = new_id("agent")
-    async with database.session() as session:
-        session.add(
-            AgentRow(
-                id=agent_id,
-                name="bench",
-                agent_type="letta_v1_agent",
-                system="",
-                model="openai/gpt-4o-mini",
-                context_window=128000,
-                next_sequence=count + 1,
-            )
-        )
+    agent_id = await add_agent(database, next_sequence=count + 1)
     rng = random.Random(7)
     for start in range(0, count, 5000):
         async with database.session() as session:
@@ -124,10 +70,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/recall.db"
-        migrate(url)
-        asyncio.run(measure(url, args.messages))
+    run_on_database(args.database_url, lambda url: measure(url, args.messages))
 
 
 if __name__ == "__main__":
