@@ -7,6 +7,7 @@ from letta_client import Letta
 
 from lettalite.agent.compaction import SUMMARY_PREFIX, estimate_text
 from tests.factories import SEED_MODEL, create_seed_agent
+from tests.factories import call_directive as call
 from tests.servers import FakeLLM
 
 WINDOW = 4000
@@ -27,15 +28,22 @@ def summaries(client: Letta, agent_id: str) -> list[str]:
 
 
 def test_a_long_conversation_stays_in_a_small_window(client: Letta, fake_llm: FakeLLM) -> None:
-    agent = create_seed_agent(client, context_window_limit=WINDOW)
+    agent = create_seed_agent(
+        client,
+        context_window_limit=WINDOW,
+        embedding="openai/text-embedding-3-small",
+        tools=["archival_memory_insert", "archival_memory_search"],
+    )
     assert agent.llm_config.context_window == WINDOW
     fake_llm.clear()
     largest = 0
+    early_facts = {
+        3: "My secret code is walnut.",
+        4: call("archival_memory_insert", content="The user's locker number is 7731"),
+    }
     for turn in range(1, TURNS):
-        text = (
-            "My secret code is walnut."
-            if turn == 3
-            else f"Turn {turn}: here is some chatter to fill the window, " + "la " * 40
+        text = early_facts.get(
+            turn, f"Turn {turn}: here is some chatter to fill the window, " + "la " * 40
         )
         response = client.agents.messages.create(agent_id=agent.id, input=text)
         assert response.stop_reason.stop_reason == "end_turn"
@@ -50,6 +58,11 @@ def test_a_long_conversation_stays_in_a_small_window(client: Letta, fake_llm: Fa
     )
     [result] = [m for m in found.messages if m.message_type == "tool_return_message"]
     assert "walnut" in result.tool_return
+    found = client.agents.messages.create(
+        agent_id=agent.id, input=call("archival_memory_search", query="locker number", top_k=1)
+    )
+    [result] = [m for m in found.messages if m.message_type == "tool_return_message"]
+    assert "7731" in result.tool_return
 
     compactions = summaries(client, agent.id)
     print(
