@@ -286,3 +286,20 @@ def test_typescript_sdk_archival_memory(server: LettaliteServer, embedding: str 
     assert (hit["id"], hit["content"], hit["tags"]) == (key["id"], key["text"], ["home"])
     assert result["deleted"] == {"message": f"Memory id={taxes['id']} successfully deleted"}
     assert result["remaining"] == [key["id"]]
+
+
+def test_python_sdk_0x_archival_memory(server: LettaliteServer) -> None:
+    done = subprocess.run(
+        [str(ROOT / ".venv-sdk0" / "bin" / "python"), "archival_v0.py", server.url],
+        cwd=ROOT / "tests" / "sdk",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    key, taxes = result["created"]
+    assert (key["tags"], taxes["tags"]) == (["home"], ["money"])
+    assert result["search"] == [{"id": key["id"], "content": key["text"]}]
+    assert result["count"] == 1
+    assert result["remaining"] == [key["id"]]
