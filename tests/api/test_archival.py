@@ -84,6 +84,16 @@ def test_full_text_search_needs_a_shared_word(client: Letta, fake_llm: FakeLLM) 
     assert not [r for r in fake_llm.requests() if r["path"].endswith("/embeddings")]
 
 
+def test_passages_and_their_vectors_survive_a_restart(
+    client: Letta, server: LettaliteServer, embedding: str | None
+) -> None:
+    agent_id = archive(client, embedding, FACTS)
+    before = search_texts(client, agent_id, "sister cello", top_k=3)
+    server.restart()
+    assert search_texts(client, agent_id, "sister cello", top_k=3) == before
+    assert before[0] == FACTS[2]
+
+
 def test_passages_from_before_an_embedding_model_are_still_found(client: Letta) -> None:
     agent_id = archive(client, None, [FACTS[0]])
     client.agents.update(agent_id, embedding=EMBEDDING)
