@@ -184,6 +184,13 @@ def test_nul_in_query_and_path_is_refused(http: httpx.Client, agent_id: str) -> 
     assert_still_serving(http)
 
 
+@pytest.mark.parametrize("path", ["/v1/tools/%0A", "/v1/agents/%0A", "/v1/blocks/%09"])
+def test_control_characters_in_the_path_are_refused(http: httpx.Client, path: str) -> None:
+    # Not mistaken for the collection route, whose pattern would match before a newline.
+    assert_refused(http.get(path), 422, "path: contains a control character")
+    assert_still_serving(http)
+
+
 def test_nul_in_a_block_value_is_removed(http: httpx.Client) -> None:
     response = http.post("/v1/blocks/", json={"label": "notes", "value": "a\u0000b"})
     assert response.status_code == 200, response.text

@@ -4,6 +4,7 @@ A pure ASGI middleware. The body is read here (up to the cap) and handed on as o
 every later `receive` goes to the server, so disconnects still reach streamed responses.
 """
 
+import re
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -11,6 +12,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lettalite.schemas.common import NUL_PROBLEM
+
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BodyTooLarge(Exception):
@@ -111,6 +114,10 @@ class RequestGuards:
             return 413, self.too_large
         if "\x00" in scope["path"]:
             return 422, f"path: {NUL_PROBLEM}"
+        # Starlette's route patterns end in `$`, which also matches before a final newline:
+        # `/v1/tools/%0A` would otherwise be served as the tool list.
+        if CONTROL_CHARACTER.search(scope["path"]):
+            return 422, "path: contains a control character, which no id or label may hold"
         parameter = nul_in_query(scope.get("query_string", b""))
         if parameter is not None:
             return 422, f"query.{parameter}: {NUL_PROBLEM}"
