@@ -187,7 +187,7 @@ def test_nul_in_query_and_path_is_refused(http: httpx.Client, agent_id: str) -> 
 @pytest.mark.parametrize("path", ["/v1/tools/%0A", "/v1/agents/%0A", "/v1/blocks/%09"])
 def test_control_characters_in_the_path_are_refused(http: httpx.Client, path: str) -> None:
     # Not mistaken for the collection route, whose pattern would match before a newline.
-    assert_refused(http.get(path), 422, "path: contains a control character")
+    assert_refused(http.get(path), 404, "Not found: the path contains a control character")
     assert_still_serving(http)
 
 

@@ -55,6 +55,9 @@ def fuzz(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode
         phases=[Phase.explicit, Phase.generate],
         deadline=None,
         database=None,
+        # The same cases on every run, so CI is reproducible; a schema change still brings
+        # new ones. (Random runs found the %0A path bug; run with derandomize off to explore.)
+        derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
     def send(case: schemathesis.Case) -> None:

@@ -114,10 +114,11 @@ class RequestGuards:
             return 413, self.too_large
         if "\x00" in scope["path"]:
             return 422, f"path: {NUL_PROBLEM}"
-        # Starlette's route patterns end in `$`, which also matches before a final newline:
-        # `/v1/tools/%0A` would otherwise be served as the tool list.
+        # No id or label holds a control character, so no such path names a resource. Checked
+        # here because Starlette's route patterns end in `$`, which also matches before a final
+        # newline: `/v1/tools/%0A` would otherwise be served as the tool list.
         if CONTROL_CHARACTER.search(scope["path"]):
-            return 422, "path: contains a control character, which no id or label may hold"
+            return 404, "Not found: the path contains a control character"
         parameter = nul_in_query(scope.get("query_string", b""))
         if parameter is not None:
             return 422, f"query.{parameter}: {NUL_PROBLEM}"
