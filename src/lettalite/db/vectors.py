@@ -8,6 +8,7 @@ the model that produced them first.
 import functools
 import logging
 import math
+import operator
 import struct
 from typing import Any
 
@@ -72,8 +73,8 @@ def blob_cosine_distance(left: bytes | None, right: bytes | None) -> float | Non
         raise ValueError("vectors of different dimensions cannot be compared")
     a = struct.unpack(f"<{len(left) // 4}f", left)
     b = struct.unpack(f"<{len(right) // 4}f", right)
-    dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
-    norms = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
+    dot = sum(map(operator.mul, a, b))
+    norms = math.sqrt(sum(map(operator.mul, a, a))) * math.sqrt(sum(map(operator.mul, b, b)))
     return 1.0 - dot / norms if norms else None
 
 
