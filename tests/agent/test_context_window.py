@@ -123,3 +123,19 @@ def test_memory_too_large_for_the_window_is_a_clear_error(
     assert [m.message_type for m in client.agents.messages.list(agent.id)] == ["system_message"]
     run = next(iter(client.runs.list(agent_id=agent.id)))
     assert run.stop_reason == "context_window_overflow_in_system_prompt"
+
+
+def test_the_providers_token_count_corrects_the_estimate(client: Letta, http: httpx.Client) -> None:
+    agent = create_seed_agent(client, context_window_limit=WINDOW, include_base_tools=False)
+    long_text = "Notes about the garden. " * 150  # ~3600 characters: ~1000 estimated tokens
+    # The provider counts far more tokens than the local estimate (another language, say).
+    client.agents.messages.create(agent_id=agent.id, input=f"[[prompt_tokens 3000]] {long_text}")
+    assert summaries(client, agent.id) == []
+    reported = http.get(f"/v1/agents/{agent.id}/context").json()["context_window_size_current"]
+    assert reported > WINDOW  # the overview counts in provider tokens too
+
+    # By the local estimate alone this request would fit; with the provider's count it does
+    # not, so the history is compacted first.
+    response = client.agents.messages.create(agent_id=agent.id, input="What did I say?")
+    assert response.stop_reason.stop_reason == "end_turn"
+    assert len(summaries(client, agent.id)) == 1

@@ -49,6 +49,8 @@ class Directives:
     # Sleep only from this tool round on ([[sleep SECONDS ROUND]]), e.g. to hang mid-turn.
     sleep_from_round: int = 0
     error: ErrorSpec | None = None
+    # Report this many prompt tokens in the usage instead of the character-based count.
+    prompt_tokens: int | None = None
     plain_text: str = ""
 
 
@@ -126,6 +128,15 @@ def _handle_sleep(directives: Directives, text: str, start: int) -> int:
     return after
 
 
+def _handle_prompt_tokens(directives: Directives, text: str, start: int) -> int:
+    argument, after = _argument_text(text, start)
+    if not argument.strip().isdecimal():
+        raise DirectiveError(f"[[prompt_tokens N]] needs a whole number, got {argument!r}")
+    if directives.prompt_tokens is None:
+        directives.prompt_tokens = int(argument)
+    return after
+
+
 def _error_handler(once: bool) -> Callable[[Directives, str, int], int]:
     def handle(directives: Directives, text: str, start: int) -> int:
         argument, after = _argument_text(text, start)
@@ -184,6 +195,7 @@ _HANDLERS: dict[str, Callable[[Directives, str, int], int]] = {
     "error": _error_handler(once=False),
     "error_once": _error_handler(once=True),
     "sleep": _handle_sleep,
+    "prompt_tokens": _handle_prompt_tokens,
     "loop": _flag("loop"),
     "parallel": _flag("parallel"),
     "empty": _flag("empty"),

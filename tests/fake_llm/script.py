@@ -40,6 +40,7 @@ class Reply:
     reasoning: str | None = None
     error: ErrorSpec | None = None
     sleep_seconds: float = 0.0
+    prompt_tokens: int | None = None  # [[prompt_tokens N]]: reported instead of counted
     # The last user text; the server keys `[[error_once]]` on it.
     user_text: str = ""
 
@@ -66,6 +67,7 @@ def reply_for(request_body: dict[str, Any]) -> Reply:
         reasoning=directives.reasoning,
         error=directives.error,
         sleep_seconds=directives.sleep_seconds if turn.rounds >= directives.sleep_from_round else 0,
+        prompt_tokens=directives.prompt_tokens,
         user_text=turn.user_text,
     )
 
@@ -79,7 +81,7 @@ def is_summary_request(request_body: dict[str, Any], turn: Turn) -> bool:
 
 
 def usage_for(request_body: dict[str, Any], reply: Reply) -> dict[str, int]:
-    prompt_tokens = max(1, len(json.dumps(messages_of(request_body))) // 4)
+    prompt_tokens = reply.prompt_tokens or max(1, len(json.dumps(messages_of(request_body))) // 4)
     generated = len(reply.content or "") + sum(len(call.arguments) for call in reply.tool_calls)
     completion_tokens = max(1, generated // 4)
     return {

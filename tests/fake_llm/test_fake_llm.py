@@ -212,6 +212,13 @@ def test_error_directives() -> None:
     assert once.content == ECHO + "x"
 
 
+def test_prompt_tokens_directive() -> None:
+    assert reply_for(after_rounds("[[prompt_tokens 3900]] hi")).prompt_tokens == 3900
+    assert reply_for(after_rounds("hi")).prompt_tokens is None
+    with pytest.raises(DirectiveError):
+        parse_directives("[[prompt_tokens many]]")
+
+
 def test_summary_requests_get_a_short_summary_and_ignore_old_directives() -> None:
     transcript = "user: [[loop]] remember walnut\nassistant: ok " + "x" * 500
     reply = reply_for(chat(system("Write a summary of this."), user(transcript)))
@@ -270,6 +277,7 @@ def test_usage_counts_characters_over_four() -> None:
         "total_tokens": prompt_tokens + completion_tokens,
     }
     assert usage_for(body, Reply(content=""))["completion_tokens"] == 1
+    assert usage_for(body, Reply(content="", prompt_tokens=3900))["prompt_tokens"] == 3900
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ CHARS_PER_TOKEN = 3.5  # conservative for English; over-estimating is the safe s
 TOKENS_PER_MESSAGE = 4
 COMPACT_AT = 0.9  # compact before a request would pass this share of the window
 KEEP_AT_MOST = 0.5  # after compacting, the kept history fits in this share
+MAX_TOKEN_SCALE = 4.0  # e.g. CJK text, about one token per character
 SUMMARY_CHARS = 2000
 SUMMARY_ALLOWANCE = int(SUMMARY_CHARS / CHARS_PER_TOKEN)  # room kept for the summary itself
 SUMMARY_PREFIX = "[Summary of the earlier conversation, which has left your context window]"
@@ -57,6 +58,16 @@ def estimate_tools(tools: Sequence[ToolDefinition]) -> int:
 
 def estimate_request(request: ChatRequest) -> int:
     return sum(estimate_message(m) for m in request.messages) + estimate_tools(request.tools)
+
+
+def token_scale(latest_counts: tuple[int, int] | None) -> float:
+    """Real tokens per estimated token, from the provider's count of the agent's latest
+    request `(reported, estimated)`. Never below 1: the estimate already errs on the safe side,
+    and only a provider that counts more (another language, another tokenizer) corrects it."""
+    if latest_counts is None:
+        return 1.0
+    reported, estimated = latest_counts
+    return min(max(reported / estimated, 1.0), MAX_TOKEN_SCALE)
 
 
 def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evict: int) -> int:

@@ -23,6 +23,7 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_request,
     estimate_tools,
+    token_scale,
 )
 from lettalite.agent.context import assistant_content, chat_message, without_nul
 from lettalite.agent.deltas import DeltaRenderer
@@ -30,6 +31,7 @@ from lettalite.agent.tool_runner import run_tool_call, truncate
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
+from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import AgentRow, MessageRow, StepRow
 from lettalite.db.session import Database
@@ -170,6 +172,7 @@ class StepCall:
     message_id: str = field(default_factory=lambda: new_id("message"))
     started: float = field(default_factory=time.perf_counter)
     llm_seconds: float = 0.0
+    estimated_tokens: int = 0  # our estimate of the request sent, kept beside the provider's
 
 
 class TurnRunner:
@@ -236,10 +239,13 @@ class TurnRunner:
         """
         attempt = 0
         while True:
-            request, attached, window = await self._build_request(turn, pending)
-            if attempt > 0 or estimate_request(request) > COMPACT_AT * window:
-                await self._compact(llm, turn, request, window, len(pending), halvings=attempt)
-                request, attached, window = await self._build_request(turn, pending)
+            request, attached, window, scale = await self._build_request(turn, pending)
+            if attempt > 0 or estimate_request(request) * scale > COMPACT_AT * window:
+                await self._compact(
+                    llm, turn, request, window, scale, len(pending), halvings=attempt
+                )
+                request, attached, window, scale = await self._build_request(turn, pending)
+            call.estimated_tokens = estimate_request(request)
             try:
                 completion = await self._call_model(
                     llm, request, turn, call, emit, result, turn_started
@@ -257,18 +263,20 @@ class TurnRunner:
         turn: Turn,
         request: ChatRequest,
         window: int,
+        scale: float,
         pending_count: int,
         halvings: int,
     ) -> None:
+        """Compact so the request fits; sizes are in estimated tokens, `scale` converts."""
         pinned = [request.messages[0], *request.messages[len(request.messages) - pending_count :]]
         fixed = sum(estimate_message(m) for m in pinned) + estimate_tools(request.tools)
-        if fixed + SUMMARY_ALLOWANCE > COMPACT_AT * window:
+        if (fixed + SUMMARY_ALLOWANCE) * scale > COMPACT_AT * window:
             raise ContextOverflow(
-                f"The system prompt, memory blocks, tools and new input need about {fixed} "
-                f"tokens, too many for the agent's {window}-token context window. Shorten "
-                "them or raise the agent's context_window_limit."
+                f"The system prompt, memory blocks, tools and new input need about "
+                f"{int(fixed * scale)} tokens, too many for the agent's {window}-token context "
+                "window. Shorten them or raise the agent's context_window_limit."
             )
-        budget = int(KEEP_AT_MOST * window / 2**halvings) - fixed - SUMMARY_ALLOWANCE
+        budget = int(KEEP_AT_MOST * window / scale / 2**halvings) - fixed - SUMMARY_ALLOWANCE
         await compact(
             self._database,
             llm,
@@ -305,11 +313,13 @@ class TurnRunner:
 
     async def _build_request(
         self, turn: Turn, pending: list[MessageRow]
-    ) -> tuple[ChatRequest, dict[str, ToolSpec], int]:
-        """The model request for the agent's current context, its tools, and its window."""
+    ) -> tuple[ChatRequest, dict[str, ToolSpec], int, float]:
+        """The model request for the agent's current context, its tools, its window, and how
+        many real tokens one estimated token has turned out to be."""
         async with self._database.session() as session:
             agent = await agent_queries.get_agent(session, turn.agent_id)
             history = await message_queries.in_context_messages(session, agent)
+            scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
         attached, definitions = tool_definitions(agent)
         request = ChatRequest(
             model=turn.model.model,
@@ -318,7 +328,7 @@ class TurnRunner:
             temperature=agent.temperature,
             max_tokens=agent.max_tokens,
         )
-        return request, attached, agent.context_window
+        return request, attached, agent.context_window, scale
 
     async def _commit_step(
         self,
@@ -388,6 +398,7 @@ class TurnRunner:
             finish_reason=completion.finish_reason,
             prompt_tokens=completion.usage.prompt_tokens,
             completion_tokens=completion.usage.completion_tokens,
+            estimated_prompt_tokens=call.estimated_tokens,
             llm_duration_ns=int(call.llm_seconds * 1e9),
         )
 

@@ -169,6 +169,7 @@ class StepRow(Base):
     """One model call within a run, with what it cost."""
 
     __tablename__ = "step"
+    __table_args__ = (Index("ix_step_agent_id_created_at", "agent_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
@@ -177,6 +178,8 @@ class StepRow(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     prompt_tokens: Mapped[int] = mapped_column(default=0)
     completion_tokens: Mapped[int] = mapped_column(default=0)
+    # lettalite's own estimate of the same request: with prompt_tokens, how far off it runs.
+    estimated_prompt_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
     llm_duration_ns: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

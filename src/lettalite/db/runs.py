@@ -48,6 +48,22 @@ async def run_steps(session: AsyncSession, run_id: str, page: Page) -> list[Step
     return await paginate(session, select(StepRow).where(StepRow.run_id == run_id), STEP_SORT, page)
 
 
+async def latest_token_counts(session: AsyncSession, agent_id: str) -> tuple[int, int] | None:
+    """(provider-reported, locally estimated) prompt tokens of the agent's latest step."""
+    query = (
+        select(StepRow.prompt_tokens, StepRow.estimated_prompt_tokens)
+        .where(
+            StepRow.agent_id == agent_id,
+            StepRow.prompt_tokens > 0,
+            StepRow.estimated_prompt_tokens > 0,
+        )
+        .order_by(StepRow.created_at.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
 async def find_run_by_request_key(
     session: AsyncSession, agent_id: str, request_key: str, since: datetime
 ) -> RunRow | None:

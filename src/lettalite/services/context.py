@@ -8,6 +8,7 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_text,
     estimate_tools,
+    token_scale,
 )
 from lettalite.agent.context import chat_message
 from lettalite.agent.loop import tool_definitions
@@ -15,6 +16,7 @@ from lettalite.agent.prompt import MEMORY_PLACEHOLDER
 from lettalite.agent.runs import RunManager
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
+from lettalite.db import runs as run_queries
 from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
 from lettalite.ids import new_id
@@ -30,13 +32,15 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
     conversation = [r for r in window if r not in (system, summary)]
     memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
     _, tools = tool_definitions(agent)
-    parts = {
+    scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
+    estimates = {
         "system": estimate_text(agent.system),
         "memory": estimate_text(memory),
         "summary": estimate_text(summary.text) if summary else 0,
         "tools": estimate_tools(tools),
         "messages": sum(estimate_message(chat_message(r)) for r in conversation),
     }
+    parts = {name: int(tokens * scale) for name, tokens in estimates.items()}
     return ContextWindowOverview(
         context_window_size_max=agent.context_window,
         context_window_size_current=sum(parts.values()),
@@ -60,6 +64,7 @@ async def summarize(database: Database, runs: RunManager, agent_id: str) -> Comp
         agent = await agent_queries.get_agent(session, agent_id)
         model = resolve_model(agent.model)
         in_context = len(await message_queries.in_context_messages(session, agent))
+        scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
     hold = await runs.locks.acquire(agent_id, new_id("run"))  # never beside a running turn
     try:
         result = await compact(
@@ -67,7 +72,7 @@ async def summarize(database: Database, runs: RunManager, agent_id: str) -> Comp
             runs.runner.llm_for(model),
             agent_id=agent_id,
             model=model,
-            keep_tokens=int(KEEP_AT_MOST * agent.context_window),
+            keep_tokens=int(KEEP_AT_MOST * agent.context_window / scale),
             min_evict=max(1, (in_context - 1) // 2),
         )
     finally:
