@@ -1,18 +1,16 @@
 """Streaming turns through the official SDKs, checked against what the server stored."""
 
 import json
-import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
 from letta_client import APIStatusError, Letta
 
 from tests.factories import create_seed_agent
+from tests.sdk.scripts import TS_DIR, run_script
 from tests.servers import LettaliteServer
 
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
-TS_DIR = Path(__file__).parents[1] / "sdk" / "ts"
 
 
 def stored_output(client: Letta, run_id: str) -> list:
@@ -123,11 +121,7 @@ def test_provider_error_mid_stream_raises_in_the_sdk(client: Letta) -> None:
 
 
 def test_typescript_sdk_streams(server: LettaliteServer) -> None:
-    done = subprocess.run(
-        ["node", "stream.mjs", server.url], cwd=TS_DIR, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = json.loads("\n".join(run_script(["node", "stream.mjs", server.url], TS_DIR)))
     assert result["kinds"][0] == "ping"
     assert result["kinds"][-2:] == ["stop_reason", "usage_statistics"]
     assert result["streamed_reply"] == result["stored_reply"]

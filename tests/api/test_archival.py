@@ -6,7 +6,6 @@ embedded through the scripted server's /v1/embeddings and ranked by vector dista
 """
 
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,7 +14,8 @@ import pytest
 from letta_client import Letta
 
 from tests.factories import create_seed_agent, missing_id
-from tests.servers import ROOT, FakeLLM, LettaliteServer
+from tests.sdk.scripts import SDK0_PYTHON, SDK_DIR, TS_DIR, run_script
+from tests.servers import FakeLLM, LettaliteServer
 
 EMBEDDING = "openai/text-embedding-3-small"
 FACTS = [
@@ -280,15 +280,8 @@ def test_unknown_agent_and_malformed_ids(http: httpx.Client, client: Letta) -> N
 
 
 def test_typescript_sdk_archival_memory(server: LettaliteServer, embedding: str | None) -> None:
-    done = subprocess.run(
-        ["node", "archival.mjs", server.url, *([embedding] if embedding else [])],
-        cwd=ROOT / "tests" / "sdk" / "ts",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    command = ["node", "archival.mjs", server.url, *([embedding] if embedding else [])]
+    result = json.loads("\n".join(run_script(command, TS_DIR)))
     key, taxes = result["created"]
     assert key["tags"] == ["home"] and taxes["tags"] == ["money"]
     assert result["search"]["count"] == 1
@@ -299,15 +292,8 @@ def test_typescript_sdk_archival_memory(server: LettaliteServer, embedding: str 
 
 
 def test_python_sdk_0x_archival_memory(server: LettaliteServer) -> None:
-    done = subprocess.run(
-        [str(ROOT / ".venv-sdk0" / "bin" / "python"), "archival_v0.py", server.url],
-        cwd=ROOT / "tests" / "sdk",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    command = [str(SDK0_PYTHON), "archival_v0.py", server.url]
+    result = json.loads("\n".join(run_script(command, SDK_DIR)))
     key, taxes = result["created"]
     assert (key["tags"], taxes["tags"]) == (["home"], ["money"])
     assert result["search"] == [{"id": key["id"], "content": key["text"]}]

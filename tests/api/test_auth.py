@@ -13,12 +13,11 @@ from letta_client import AuthenticationError, Letta
 
 from lettalite.cli import is_loopback
 from tests.factories import create_seed_agent
-from tests.servers import ROOT, FakeLLM, LettaliteServer, free_port
+from tests.sdk.scripts import SDK0_PYTHON, SDK_DIR, TS_DIR
+from tests.servers import FakeLLM, LettaliteServer, free_port
 
 API_KEY = f"ll-test-{secrets.token_hex(16)}"
-SDK0_PYTHON = ROOT / ".venv-sdk0" / "bin" / "python"
-AUTH_V0_SCRIPT = ROOT / "tests" / "sdk" / "auth_v0.py"
-TS_DIR = ROOT / "tests" / "sdk" / "ts"
+AUTH_V0_SCRIPT = SDK_DIR / "auth_v0.py"
 
 
 def secured_server(

@@ -1,30 +1,17 @@
 """The seed quickstart through every official SDK generation, against the real server."""
 
-import os
-import subprocess
-from pathlib import Path
-
 from letta_client import Letta
 
 from tests.factories import SEED_HUMAN, SEED_PERSONA, create_seed_agent
-from tests.servers import ROOT, LettaliteServer
+from tests.sdk.scripts import SDK0_PYTHON, SDK_DIR, TS_DIR, run_script
+from tests.servers import LettaliteServer
 
-SDK_DIR = Path(__file__).parent
-SDK0_PYTHON = ROOT / ".venv-sdk0" / "bin" / "python"
-TS_DIR = SDK_DIR / "ts"
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
 STORED_HUMAN = SEED_HUMAN.replace("User", "Cameron")
 EXPECTED_TOOL_CALL = (
     'Tool call: memory_replace({"label": "human", "old_string": "Name: User", '
     '"new_string": "Name: Cameron"})'
 )
-
-
-def run_script(command: list[str], cwd: Path) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LETTA")}
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout.splitlines()
 
 
 def assert_seed_output(lines: list[str]) -> None:
