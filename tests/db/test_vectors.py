@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
 from lettalite.db.session import Database
-from lettalite.db.vectors import Vector, blob_cosine_distance, cosine_distance
+from lettalite.db.vectors import (
+    Vector,
+    blob_cosine_distance,
+    cosine_distance,
+    install_sqlite_vector_functions,
+)
 
 VECTORS = {1: [1.0, 0.0, 0.0], 2: [0.6, 0.8, 0.0], 3: [-1.0, 0.5, 0.25], 4: [0.9, 0.1, 0.0]}
 QUERY = [1.0, 0.2, 0.0]
@@ -106,3 +111,30 @@ def test_python_fallback_matches_the_cosine_formula(pair: tuple[list[float], lis
 def test_python_fallback_refuses_mixed_dimensions() -> None:
     with pytest.raises(ValueError, match="different dimensions"):
         blob_cosine_distance(struct.pack("<2f", 1, 2), struct.pack("<3f", 1, 2, 3))
+
+
+class WithoutExtensionLoading:
+    """Stands in for SQLAlchemy's adapter over aiosqlite, on a sqlite3 module built without
+    extension loading (as pyenv builds are): `enable_load_extension` does not exist."""
+
+    def __init__(self) -> None:
+        self.connection = sqlite3.connect(":memory:")
+
+    def run_async(self, call):  # noqa: ANN001, ANN201
+        return asyncio.run(call(self))
+
+    async def enable_load_extension(self, enabled: bool) -> None:
+        raise AttributeError("'sqlite3.Connection' object has no attribute 'enable_load_extension'")
+
+    async def create_function(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self.connection.create_function(*args, **kwargs)
+
+
+def test_without_extension_loading_the_python_function_is_installed() -> None:
+    stand_in = WithoutExtensionLoading()
+    install_sqlite_vector_functions(stand_in)
+    pack = struct.Struct("<3f").pack
+    (distance,) = stand_in.connection.execute(
+        "SELECT vec_distance_cosine(?, ?)", (pack(*QUERY), pack(*VECTORS[3]))
+    ).fetchone()
+    assert distance == pytest.approx(python_cosine_distance(QUERY, VECTORS[3]), abs=1e-6)

@@ -9,6 +9,7 @@ import functools
 import logging
 import math
 import operator
+import sqlite3
 import struct
 from typing import Any
 
@@ -88,25 +89,29 @@ def install_sqlite_vector_functions(dbapi_connection: Any) -> None:
     import sqlite_vec
 
     try:
-        dbapi_connection.run_async(lambda c: c.enable_load_extension(True))
-    except AttributeError:
+        _load_extension(dbapi_connection, sqlite_vec.loadable_path())
+    except (AttributeError, sqlite3.Error) as error:  # AttributeError: no extension support
         dbapi_connection.run_async(
             lambda c: c.create_function(
                 SQLITE_DISTANCE_FUNCTION, 2, blob_cosine_distance, deterministic=True
             )
         )
-        _warn_python_fallback()
-        return
+        _warn_python_fallback(str(error))
+
+
+def _load_extension(dbapi_connection: Any, path: str) -> None:
+    dbapi_connection.run_async(lambda c: c.enable_load_extension(True))
     try:
-        dbapi_connection.run_async(lambda c: c.load_extension(sqlite_vec.loadable_path()))
+        dbapi_connection.run_async(lambda c: c.load_extension(path))
     finally:
         dbapi_connection.run_async(lambda c: c.enable_load_extension(False))
 
 
 @functools.cache  # once per process, not once per connection
-def _warn_python_fallback() -> None:
+def _warn_python_fallback(reason: str) -> None:
     logger.warning(
-        "This Python's sqlite3 module cannot load extensions, so sqlite-vec is not used: "
-        "archival vector search computes distances in Python (slower on large archives). "
-        "A Python built with --enable-loadable-sqlite-extensions avoids this."
+        "sqlite-vec could not be loaded (%s): archival vector search computes distances in "
+        "Python, correct but slower on large archives. A Python whose sqlite3 can load "
+        "extensions (built with --enable-loadable-sqlite-extensions) avoids this.",
+        reason,
     )
