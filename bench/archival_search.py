@@ -45,7 +45,8 @@ async def fill(database: Database, count: int, dims: int) -> str:
                         metadata_={},
                         embedding_model=MODEL,
                         embedding=unit_vector(rng, dims),
-                        tag_rows=[PassageTagRow(tag=rng.choice(TAGS))],
+                        tags=[tag := rng.choice(TAGS)],
+                        tag_rows=[PassageTagRow(tag=tag)],
                     )
                 )
     return agent_id

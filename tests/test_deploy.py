@@ -30,8 +30,11 @@ def compose() -> dict:
 
 def env_example_names() -> set[str]:
     lines = (ROOT / ".env.example").read_text().splitlines()
-    return {line.split("=", 1)[0].lstrip("# ").strip() for line in lines
-            if re.match(r"^#? ?[A-Z_]+=", line)}
+    return {
+        line.split("=", 1)[0].lstrip("# ").strip()
+        for line in lines
+        if re.match(r"^#? ?[A-Z_]+=", line)
+    }
 
 
 def test_compose_runs_lettalite_on_postgres_with_pgvector() -> None:
@@ -69,21 +72,29 @@ def test_the_image_command_migrates_a_fresh_database_and_serves(
     """`lettalite serve` as the container runs it, with the compose file's kind of settings."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTA", "OPENAI_"))}
-    env.update({
-        "LETTALITE_DATABASE_URL": database_factory(),
-        "LETTALITE_HOST": "127.0.0.1",
-        "LETTALITE_PORT": str(port),
-        "LETTALITE_API_KEY": "compose-key",
-        "LETTALITE_DATA_DIR": str(tmp_path / "data"),
-    })
+    env.update(
+        {
+            "LETTALITE_DATABASE_URL": database_factory(),
+            "LETTALITE_HOST": "127.0.0.1",
+            "LETTALITE_PORT": str(port),
+            "LETTALITE_API_KEY": "compose-key",
+            "LETTALITE_DATA_DIR": str(tmp_path / "data"),
+        }
+    )
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "lettalite", "serve"], cwd=tmp_path,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lettalite", "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/v1/health/", process, log)
-        agents = httpx.get(f"http://127.0.0.1:{port}/v1/agents/",
-                           headers={"Authorization": "Bearer compose-key"})
+        agents = httpx.get(
+            f"http://127.0.0.1:{port}/v1/agents/", headers={"Authorization": "Bearer compose-key"}
+        )
         assert agents.status_code == 200 and agents.json() == []
     finally:
         stop(process)

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("agent_id", sa.String(length=64), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("metadata", sa.JSON(), nullable=True),
         sa.Column("embedding_model", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -64,17 +64,54 @@ def test_the_next_prompt_shows_the_archival_count(
     fake_llm.clear()
     client.agents.messages.create(agent_id=agent_id, input="hello again")
     system_prompt = fake_llm.chat_requests()[0]["messages"][0]["content"]
-    assert "- Passages stored in archival memory: 1 " in system_prompt
+    assert "- Passages stored in archival memory: 1\n" in system_prompt
 
 
-def test_a_failing_embedding_model_is_a_tool_error(client: Letta) -> None:
+@pytest.mark.parametrize(
+    ("status", "problem"), [(401, "failed"), (400, "refused the text")], ids=["401", "400"]
+)
+def test_a_failing_embedding_model_is_a_tool_error(
+    client: Letta, status: int, problem: str
+) -> None:
     agent = create_seed_agent(client, tools=ARCHIVAL_TOOLS, embedding=EMBEDDING)
     [result] = tool_returns(
-        client, agent.id, call("archival_memory_insert", content="secret [[error 400]]")
+        client, agent.id, call("archival_memory_insert", content=f"secret [[error {status}]]")
     )
     assert result.status == "error"
-    assert "The embedding model openai/text-embedding-3-small failed" in result.tool_return
+    assert f"The embedding model openai/text-embedding-3-small {problem}" in result.tool_return
     assert client.agents.passages.list(agent.id) == []
+
+
+def test_one_step_embeds_all_its_archival_texts_in_one_call_first(
+    client: Letta, fake_llm: FakeLLM
+) -> None:
+    agent = create_seed_agent(client, tools=ARCHIVAL_TOOLS, embedding=EMBEDDING)
+    fake_llm.clear()
+    calls = " ".join(
+        [
+            call("archival_memory_insert", content="The boat is called Petrel"),
+            call("archival_memory_insert", content="The mooring is at pier 9"),
+            call("archival_memory_search", query="boat name"),
+            "[[parallel]]",
+        ]
+    )
+    results = tool_returns(client, agent.id, calls)
+    assert [r.status for r in results] == ["success"] * 3
+    embedded = [
+        r["body"]["input"] for r in fake_llm.requests() if r["path"].endswith("/embeddings")
+    ]
+    # One provider call, made before the step's transaction opened (no lock held meanwhile).
+    assert embedded == [["The boat is called Petrel", "The mooring is at pier 9", "boat name"]]
+    assert len(client.agents.passages.list(agent.id)) == 2
+
+
+def test_nul_characters_from_the_model_are_dropped(client: Letta, agent_id: str) -> None:
+    [result] = tool_returns(
+        client, agent_id, call("archival_memory_insert", content="nul\u0000here", tags=["a\u0000b"])
+    )
+    assert result.status == "success"
+    [passage] = client.agents.passages.list(agent_id)
+    assert (passage.text, passage.tags) == ("nulhere", ["ab"])
 
 
 @pytest.mark.parametrize(

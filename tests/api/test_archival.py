@@ -147,6 +147,26 @@ def test_search_results_carry_id_timestamp_and_tags(client: Letta) -> None:
     assert result.timestamp == "2026-01-15T12:30:00-05:00"
 
 
+def test_tags_keep_their_order_and_a_time_without_offset_is_utc(client: Letta) -> None:
+    agent = create_seed_agent(client)
+    [created] = client.agents.passages.create(
+        agent.id, text="sorted?", tags=["zeta", "Alpha", "mid"], created_at="2026-03-01T08:00:00"
+    )
+    assert created.tags == ["zeta", "Alpha", "mid"]
+    assert created.created_at == datetime(2026, 3, 1, 8, tzinfo=UTC)
+    [listed] = client.agents.passages.list(agent.id)
+    [found] = client.agents.passages.search(agent.id, query="sorted").results
+    assert listed.tags == found.tags == ["zeta", "Alpha", "mid"]
+
+
+def test_list_search_and_full_text_handle_any_text(client: Letta) -> None:
+    agent_id = archive(client, None, ["Émile likes tea", "tea, at 5 o'clock"])
+    assert [p.text for p in client.agents.passages.list(agent_id, search="Émile")] == [
+        "Émile likes tea"
+    ]
+    assert search_texts(client, agent_id, "🔑 ?!") == []  # no words: nothing can match
+
+
 def test_list_orders_pages_and_filters(client: Letta) -> None:
     agent_id = archive(
         client, None, [f"entry {i} about {'cats' if i % 2 else 'dogs'}" for i in range(5)]
@@ -198,7 +218,14 @@ def test_archival_count_reaches_the_prompt_and_the_context(
     fake_llm.clear()
     client.agents.messages.create(agent_id=agent_id, input="hello")
     system_prompt = fake_llm.chat_requests()[-1]["messages"][0]["content"]
-    assert "- Passages stored in archival memory: 2 " in system_prompt
+    assert "- Passages stored in archival memory: 2\n" in system_prompt
+
+
+def test_an_empty_archive_is_not_mentioned_in_the_prompt(client: Letta, fake_llm: FakeLLM) -> None:
+    agent = create_seed_agent(client)
+    fake_llm.clear()
+    client.agents.messages.create(agent_id=agent.id, input="hello")
+    assert "archival memory" not in fake_llm.chat_requests()[-1]["messages"][0]["content"]
 
 
 @pytest.mark.parametrize(
@@ -208,10 +235,6 @@ def test_archival_count_reaches_the_prompt_and_the_context(
         ({"tags": ["x"]}, "text: Field required"),
         ({"text": "x", "tags": [""]}, "tags.0: String should have at least 1 character"),
         ({"text": "x", "tags": ["t"] * 51}, "tags: List should have at most 50 items"),
-        (
-            {"text": "x", "created_at": "2026-01-01T00:00:00"},
-            "created_at: Input should have timezone info",
-        ),
         ({"text": "a\u0000b"}, "text: contains a NUL character"),
     ],
 )
@@ -233,12 +256,23 @@ def test_an_oversized_passage_is_refused_whole(client: Letta) -> None:
     assert client.agents.passages.list(agent.id) == []
 
 
-def test_a_failing_embedding_model_stores_nothing(client: Letta, http: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    ("status", "answer", "problem"),
+    [
+        (401, 502, "The embedding model openai/text-embedding-3-small failed"),
+        (400, 400, "The embedding model openai/text-embedding-3-small refused the text"),
+    ],
+)
+def test_a_failing_embedding_model_stores_nothing(
+    client: Letta, http: httpx.Client, status: int, answer: int, problem: str
+) -> None:
     agent = create_seed_agent(client, embedding=EMBEDDING)
-    with pytest.raises(letta_client.APIStatusError) as error:
-        client.agents.passages.create(agent.id, text="remember this [[error 400]]")
-    assert error.value.status_code == 502
-    assert "The embedding model openai/text-embedding-3-small failed" in error.value.body["detail"]
+    response = http.post(
+        f"/v1/agents/{agent.id}/archival-memory", json={"text": f"remember [[error {status}]]"}
+    )
+    assert response.status_code == answer
+    assert problem in response.json()["detail"]
+    assert response.headers["x-should-retry"] == "false"
     assert client.agents.passages.list(agent.id) == []
     assert http.get(f"/v1/agents/{agent.id}/context").json()["num_archival_memory"] == 0
 

@@ -47,6 +47,7 @@ from lettalite.llm.types import (
     Usage,
 )
 from lettalite.schemas.message import LettaMessage, MessageCreate, StopReasonType, UsageStatistics
+from lettalite.services.archival import Embedder
 from lettalite.services.memory import recompile_system_prompt, recompile_system_prompts
 from lettalite.services.views import letta_messages
 from lettalite.tools import TOOLS, ToolSpec
@@ -77,6 +78,7 @@ class Turn:
     agent_id: str
     run_id: str
     model: ModelHandle
+    embedding: str | None  # the agent's embedding handle, for its archival tools
     inputs: Sequence[MessageCreate]
     max_steps: int
     stream_tokens: bool = False
@@ -339,6 +341,10 @@ class TurnRunner:
         attached: dict[str, ToolSpec],
     ) -> list[MessageRow]:
         """Store the step's input, the model's message and tool results, and apply edits."""
+        embedder = Embedder(self.llm_for)
+        if turn.embedding is not None:
+            # Before the transaction: no database lock is held during the provider call.
+            await embedder.embed_in_advance(turn.embedding, completion.tool_calls)
         async with self._database.session() as session:
             agent = await agent_queries.get_agent(session, turn.agent_id)
             produced: list[MessageRow] = []
@@ -347,7 +353,7 @@ class TurnRunner:
                 produced.append(self._assistant_row(turn, call, content, completion))
             changed: set[str] = set()
             for tool_call in completion.tool_calls:
-                outcome = await run_tool_call(session, agent, tool_call, attached, self.llm_for)
+                outcome = await run_tool_call(session, agent, tool_call, attached, embedder)
                 changed |= outcome.changed_block_ids
                 envelope = truncate(outcome.envelope(utcnow()), TOOL_RETURN_CHAR_LIMIT)
                 produced.append(

@@ -70,18 +70,17 @@ def render_memory_blocks(blocks: Iterable[BlockView]) -> str:
 def render_memory_metadata(
     *, agent_id: str, compiled_at: datetime, recall_count: int, archival_count: int
 ) -> str:
-    return "\n".join(
-        [
-            "<memory_metadata>",
-            f"- AGENT_ID: {agent_id}",
-            f"- System prompt last recompiled: {format_model_time(compiled_at)}",
-            f"- {recall_count} previous messages between you and the user are stored in recall "
-            "memory (use conversation_search to find them)",
-            f"- Passages stored in archival memory: {archival_count} "
-            "(archival_memory_search finds them)",
-            "</memory_metadata>",
-        ]
-    )
+    lines = [
+        "<memory_metadata>",
+        f"- AGENT_ID: {agent_id}",
+        f"- System prompt last recompiled: {format_model_time(compiled_at)}",
+        f"- {recall_count} previous messages between you and the user are stored in recall "
+        "memory (use conversation_search to find them)",
+    ]
+    # Only when there is something: most agents have no archival tools to look with.
+    if archival_count:
+        lines.append(f"- Passages stored in archival memory: {archival_count}")
+    return "\n".join([*lines, "</memory_metadata>"])
 
 
 def compile_system_prompt(

@@ -7,16 +7,17 @@ nothing here raises to the caller for a bad call.
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from lettalite.agent.context import without_nul
 from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
 from lettalite.ids import new_id
 from lettalite.llm.types import ToolCallRequest
-from lettalite.services.archival import AgentArchive, ModelClients
+from lettalite.services.archival import AgentArchive, Embedder
 from lettalite.services.views import block_view
 from lettalite.tools import (
     TOOLS,
@@ -76,10 +77,22 @@ def _resolve_call(
         )
     if not isinstance(arguments, dict):
         return _failure(f"The arguments of {call.name} must be a JSON object")
-    checked = validate_arguments(spec, arguments)
+    checked = validate_arguments(spec, _without_nul(arguments))
     if isinstance(checked, ToolError):
         return _failure(checked.message)
     return spec, checked
+
+
+def _without_nul(value: Any) -> Any:
+    """JSON arguments as they can be stored: a `\\u0000` escape decodes to a NUL character,
+    which PostgreSQL text cannot hold."""
+    if isinstance(value, str):
+        return without_nul(value)
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value
 
 
 async def run_tool_call(
@@ -87,9 +100,8 @@ async def run_tool_call(
     agent: AgentRow,
     call: ToolCallRequest,
     attached: dict[str, ToolSpec],
-    clients: ModelClients,
+    embedder: Embedder,
 ) -> ToolOutcome:
-    """Run one call; `clients` gives the model clients (e.g. for embeddings) tools may need."""
     resolved = _resolve_call(call, attached)
     if isinstance(resolved, ToolOutcome):
         return resolved
@@ -99,7 +111,7 @@ async def run_tool_call(
     if spec.context == "history":
         result = await spec.function(_history_search(session, agent), **arguments)
     else:
-        result = await spec.function(AgentArchive(session, agent, clients), **arguments)
+        result = await spec.function(AgentArchive(session, agent, embedder), **arguments)
     if isinstance(result, ToolError):
         return _failure(result.message)
     return ToolOutcome(status="success", message=result)

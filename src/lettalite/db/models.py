@@ -245,21 +245,16 @@ class PassageRow(Timestamps, Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    # In the order given; `tag_rows` holds the same tags for filtering by tag in SQL.
+    tags: Mapped[list[Any]]
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     # The embedding handle that produced `embedding`; only vectors of one model are compared.
     embedding_model: Mapped[str | None] = mapped_column(String(255))
     embedding: Mapped[list[float] | None] = mapped_column(Vector())
 
     tag_rows: Mapped[list["PassageTagRow"]] = relationship(
-        order_by="PassageTagRow.tag",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        lazy="selectin",
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise_on_sql"
     )
-
-    @property
-    def tags(self) -> list[str]:
-        return [row.tag for row in self.tag_rows]
 
 
 class PassageTagRow(Base):

@@ -52,7 +52,12 @@ async def list_passages(
 ) -> list[PassageRow]:
     query = select(PassageRow).where(PassageRow.agent_id == agent_id)
     if contains:
-        query = query.where(func.lower(PassageRow.text).contains(contains.lower(), autoescape=True))
+        if session.bind.dialect.name == "sqlite":
+            # SQLite's LIKE ignores case for ASCII only. (`icontains` would lower the search in
+            # Python, for all of Unicode, but the text in SQL: "Émile" would miss "Émile".)
+            query = query.where(PassageRow.text.contains(contains, autoescape=True))
+        else:
+            query = query.where(PassageRow.text.icontains(contains, autoescape=True))
     return await paginate(session, query, PASSAGE_SORT, page)
 
 
@@ -92,8 +97,8 @@ async def matching_passages(
     limit: int,
     not_embedded_by: str | None = None,
 ) -> list[PassageRow]:
-    """Passages sharing a word with `query`, best full-text rank first; with no query words,
-    the newest passages.
+    """Passages sharing a word with `query`, best full-text rank first; for a blank query, the
+    newest passages.
 
     `not_embedded_by` leaves out the passages a vector search by that model already ranks.
     """
@@ -103,8 +108,10 @@ async def matching_passages(
             PassageRow.embedding_model.is_distinct_from(not_embedded_by)
             | PassageRow.embedding.is_(None)
         )
-    words = query_words(query)
-    if words:
+    if query.strip():
+        words = query_words(query)
+        if not words:
+            return []  # only punctuation or symbols: nothing a word index can match
         statement = ranked_match(statement, "archival_passage", words, session.bind.dialect.name)
     statement = statement.order_by(PassageRow.created_at.desc()).limit(limit)
     return list(await session.scalars(statement))

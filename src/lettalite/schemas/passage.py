@@ -1,8 +1,9 @@
 """Archival memory on the wire: passages, inserting them and searching them."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field, field_validator
 
 from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
 from lettalite.schemas.model import EmbeddingConfig
@@ -14,9 +15,16 @@ Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_LENGTH)]
 class CreatePassage(RequestModel):
     text: str = Field(min_length=1, description="Text to write to archival memory.")
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
-    created_at: AwareDatetime | None = Field(
-        None, description="When the memory was made (defaults to now); needs a UTC offset."
+    created_at: datetime | None = Field(
+        None, description="When the memory was made (defaults to now); UTC without an offset."
     )
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Passage(WireModel):

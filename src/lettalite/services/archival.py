@@ -6,7 +6,8 @@ that have no comparable vector (stored before the agent had, or with another, em
 Without an embedding model, search is full text throughout.
 """
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.compaction import estimate_text
+from lettalite.agent.context import without_nul
 from lettalite.db import agents as agent_queries
 from lettalite.db import passages as passage_queries
 from lettalite.db.base import utcnow
@@ -24,7 +26,7 @@ from lettalite.db.session import flush
 from lettalite.errors import InvalidArgument, LettaliteError, LLMProviderError
 from lettalite.ids import new_id
 from lettalite.llm.catalog import ModelHandle, resolve_embedding
-from lettalite.llm.types import LLMClient, LLMError
+from lettalite.llm.types import LLMClient, LLMError, ToolCallRequest
 from lettalite.schemas.passage import (
     CreatePassage,
     DeletedPassage,
@@ -39,21 +41,76 @@ from lettalite.tools import ArchivalHit, ArchiveQuery, ToolError
 # Letta's limit for one archival insert; longer texts should be split by the caller.
 MAX_PASSAGE_TOKENS = 8192
 ModelClients = Callable[[ModelHandle], LLMClient]
+# The tool argument each archival tool embeds: what a step embeds before it opens its
+# transaction (see Embedder.embed_in_advance).
+EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
+# A provider answering these refused the text itself, not the request as a whole.
+TEXT_REFUSED_STATUSES = (400, 413, 422)
 
 
-async def _embed(handle: str, text: str, clients: ModelClients) -> list[float]:
-    model = resolve_embedding(handle)
-    try:
-        (vector,) = await clients(model).embed(model.model, [text])
-    except LLMError as error:
-        raise LLMProviderError(f"The embedding model {handle} failed: {error.detail}") from error
-    return vector
+class Embedder:
+    """Embeds text with an embedding model, or hands out vectors computed in advance.
+
+    A step embeds its archival tool arguments before its transaction opens, so that no
+    database lock (SQLite's single writer) is held while the provider is called.
+    """
+
+    def __init__(self, clients: ModelClients) -> None:
+        self._clients = clients
+        self._ready: dict[tuple[str, str], list[float] | LettaliteError] = {}
+
+    async def embed_in_advance(self, handle: str, calls: Sequence[ToolCallRequest]) -> None:
+        """Embed, in one provider call, the texts the archival tool calls will need."""
+        texts = list(dict.fromkeys(_embedded_texts(calls)))
+        if not texts:
+            return
+        try:
+            vectors: Sequence[list[float] | LettaliteError] = await self._call(handle, texts)
+        except LettaliteError as error:
+            vectors = [error] * len(texts)
+        self._ready.update({(handle, text): v for text, v in zip(texts, vectors, strict=True)})
+
+    async def embed(self, handle: str, text: str) -> list[float]:
+        ready = self._ready.get((handle, text))
+        if isinstance(ready, LettaliteError):
+            raise ready
+        if ready is not None:
+            return ready
+        (vector,) = await self._call(handle, [text])
+        return vector
+
+    async def _call(self, handle: str, texts: list[str]) -> list[list[float]]:
+        model = resolve_embedding(handle)
+        try:
+            return await self._clients(model).embed(model.model, texts)
+        except LLMError as error:
+            if error.status_code in TEXT_REFUSED_STATUSES:
+                raise InvalidArgument(
+                    f"The embedding model {handle} refused the text: {error.detail}"
+                ) from error
+            raise LLMProviderError(
+                f"The embedding model {handle} failed: {error.detail}"
+            ) from error
+
+
+def _embedded_texts(calls: Sequence[ToolCallRequest]) -> Iterator[str]:
+    for call in calls:
+        argument = EMBEDDED_ARGUMENTS.get(call.name)
+        if argument is None:
+            continue
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except ValueError:
+            continue  # the tool runner reports it
+        text = arguments.get(argument) if isinstance(arguments, dict) else None
+        if isinstance(text, str) and text.strip():
+            yield without_nul(text)  # as the tool runner passes it on
 
 
 async def add_passage(
     session: AsyncSession,
     agent: AgentRow,
-    clients: ModelClients,
+    embedder: Embedder,
     *,
     text: str,
     tags: list[str],
@@ -67,7 +124,7 @@ async def add_passage(
             "for one archival memory; split it into several passages."
         )
     # Embedded before any write, so a failing embedding model leaves nothing half-stored.
-    vector = await _embed(agent.embedding, text, clients) if agent.embedding else None
+    vector = await embedder.embed(agent.embedding, text) if agent.embedding else None
     passage = PassageRow(
         id=new_id("passage"),
         agent_id=agent.id,
@@ -75,6 +132,7 @@ async def add_passage(
         metadata_={},
         embedding_model=agent.embedding if vector is not None else None,
         embedding=vector,
+        tags=list(dict.fromkeys(tags)),
         tag_rows=[PassageTagRow(tag=tag) for tag in dict.fromkeys(tags)],
         created_at=created_at or utcnow(),
     )
@@ -85,7 +143,7 @@ async def add_passage(
 
 
 async def find_passages(
-    session: AsyncSession, agent: AgentRow, clients: ModelClients, query: ArchiveQuery
+    session: AsyncSession, agent: AgentRow, embedder: Embedder, query: ArchiveQuery
 ) -> list[PassageRow]:
     where = PassageFilter(
         tags=query.tags, match_all_tags=query.match_all_tags, start=query.start, end=query.end
@@ -94,7 +152,7 @@ async def find_passages(
         return await passage_queries.matching_passages(
             session, agent.id, query=query.query, where=where, limit=query.top_k
         )
-    vector = await _embed(agent.embedding, query.query, clients)
+    vector = await embedder.embed(agent.embedding, query.query)
     nearest = await passage_queries.nearest_passages(
         session,
         agent.id,
@@ -136,21 +194,21 @@ def archival_hit(passage: PassageRow, timezone: str) -> ArchivalHit:
 class AgentArchive:
     """The tools' view of one agent's archival memory, inside the step's transaction."""
 
-    def __init__(self, session: AsyncSession, agent: AgentRow, clients: ModelClients) -> None:
+    def __init__(self, session: AsyncSession, agent: AgentRow, embedder: Embedder) -> None:
         self._session = session
         self._agent = agent
-        self._clients = clients
+        self._embedder = embedder
 
     async def insert(self, content: str, tags: list[str]) -> None | ToolError:
         try:
-            await add_passage(self._session, self._agent, self._clients, text=content, tags=tags)
+            await add_passage(self._session, self._agent, self._embedder, text=content, tags=tags)
         except LettaliteError as error:
             return ToolError(error.detail)
         return None
 
     async def search(self, query: ArchiveQuery) -> list[ArchivalHit] | ToolError:
         try:
-            passages = await find_passages(self._session, self._agent, self._clients, query)
+            passages = await find_passages(self._session, self._agent, self._embedder, query)
         except LettaliteError as error:
             return ToolError(error.detail)
         return [archival_hit(passage, self._agent.timezone) for passage in passages]
@@ -166,7 +224,7 @@ async def create_passage(
     passage = await add_passage(
         session,
         agent,
-        clients,
+        Embedder(clients),
         text=request.text,
         tags=request.tags or [],
         created_at=request.created_at,
@@ -186,7 +244,7 @@ async def search_passages(
     session: AsyncSession, agent_id: str, query: ArchiveQuery, clients: ModelClients
 ) -> PassageSearchResponse:
     agent = await agent_queries.get_agent(session, agent_id)
-    passages = await find_passages(session, agent, clients, query)
+    passages = await find_passages(session, agent, Embedder(clients), query)
     results = [
         PassageSearchResult(**asdict(archival_hit(passage, agent.timezone))) for passage in passages
     ]

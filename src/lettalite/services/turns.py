@@ -64,6 +64,7 @@ async def start_run(
         agent_id=agent_id,
         run_id=new_id("run"),
         model=model,
+        embedding=agent.embedding,
         inputs=request.input_messages(),
         max_steps=request.max_steps,
         stream_tokens=stream_tokens,
