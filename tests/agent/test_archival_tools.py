@@ -145,3 +145,18 @@ def test_archival_tools_are_not_attached_by_default(client: Letta) -> None:
     [result] = tool_returns(client, agent.id, call("archival_memory_search", query="x"))
     assert result.status == "error"
     assert "Tool 'archival_memory_search' is not attached to this agent" in result.tool_return
+
+
+def test_a_refused_insert_leaves_the_rest_of_the_step_intact(client: Letta) -> None:
+    agent = create_seed_agent(client, tools=ARCHIVAL_TOOLS, embedding=EMBEDDING)
+    calls = " ".join(
+        [
+            call("archival_memory_insert", content="too much [[error 400]]"),
+            call("memory_replace", label="human", old_string="Name: User", new_string="Name: Ana"),
+            "[[parallel]]",
+        ]
+    )
+    refused, edited = tool_returns(client, agent.id, calls)
+    assert (refused.status, edited.status) == ("error", "success")
+    assert client.agents.passages.list(agent.id) == []
+    assert client.agents.blocks.retrieve("human", agent_id=agent.id).value.startswith("Name: Ana")

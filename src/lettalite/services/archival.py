@@ -201,7 +201,11 @@ class AgentArchive:
 
     async def insert(self, content: str, tags: list[str]) -> None | ToolError:
         try:
-            await add_passage(self._session, self._agent, self._embedder, text=content, tags=tags)
+            # A savepoint: a refused insert must not spoil the rest of the step's transaction.
+            async with self._session.begin_nested():
+                await add_passage(
+                    self._session, self._agent, self._embedder, text=content, tags=tags
+                )
         except LettaliteError as error:
             return ToolError(error.detail)
         return None
