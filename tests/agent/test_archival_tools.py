@@ -139,12 +139,15 @@ def test_bad_arguments_are_tool_errors(
     assert client.agents.passages.list(agent_id) == []
 
 
-def test_archival_tools_are_not_attached_by_default(client: Letta) -> None:
-    agent = create_seed_agent(client)
+def test_archival_tools_are_not_attached_by_default(client: Letta, fake_llm: FakeLLM) -> None:
+    agent = create_seed_agent(client, embedding=EMBEDDING)
     assert not set(ARCHIVAL_TOOLS) & {tool.name for tool in agent.tools}
+    fake_llm.clear()
     [result] = tool_returns(client, agent.id, call("archival_memory_search", query="x"))
     assert result.status == "error"
     assert "Tool 'archival_memory_search' is not attached to this agent" in result.tool_return
+    # Nothing was embedded for a call that could not run.
+    assert not [r for r in fake_llm.requests() if r["path"].endswith("/embeddings")]
 
 
 def test_a_refused_insert_leaves_the_rest_of_the_step_intact(client: Letta) -> None:

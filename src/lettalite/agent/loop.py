@@ -344,7 +344,8 @@ class TurnRunner:
         embedder = Embedder(self.llm_for)
         if turn.embedding is not None:
             # Before the transaction: no database lock is held during the provider call.
-            await embedder.embed_in_advance(turn.embedding, completion.tool_calls)
+            runnable = [call for call in completion.tool_calls if call.name in attached]
+            await embedder.embed_in_advance(turn.embedding, runnable)
         async with self._database.session() as session:
             agent = await agent_queries.get_agent(session, turn.agent_id)
             produced: list[MessageRow] = []
