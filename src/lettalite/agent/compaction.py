@@ -10,9 +10,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lettalite.agent.context import chat_message
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
+from lettalite.db import runs as run_queries
 from lettalite.db.models import MessageRow
 from lettalite.db.session import Database
 from lettalite.ids import new_id
@@ -68,6 +71,11 @@ def token_scale(latest_counts: tuple[int, int] | None) -> float:
         return 1.0
     reported, estimated = latest_counts
     return min(max(reported / estimated, 1.0), MAX_TOKEN_SCALE)
+
+
+async def latest_token_scale(session: AsyncSession, agent_id: str) -> float:
+    """`token_scale` of the agent's latest step, as stored."""
+    return token_scale(await run_queries.latest_token_counts(session, agent_id))
 
 
 def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evict: int) -> int:

@@ -23,7 +23,7 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_request,
     estimate_tools,
-    token_scale,
+    latest_token_scale,
 )
 from lettalite.agent.context import assistant_content, chat_message, without_nul
 from lettalite.agent.deltas import DeltaRenderer
@@ -31,7 +31,6 @@ from lettalite.agent.tool_runner import run_tool_call, truncate
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
-from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import AgentRow, MessageRow, StepRow
 from lettalite.db.session import Database
@@ -321,7 +320,7 @@ class TurnRunner:
         async with self._database.session() as session:
             agent = await agent_queries.get_agent(session, turn.agent_id)
             history = await message_queries.in_context_messages(session, agent)
-            scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
+            scale = await latest_token_scale(session, agent.id)
         attached, definitions = tool_definitions(agent)
         request = ChatRequest(
             model=turn.model.model,

@@ -8,7 +8,7 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_text,
     estimate_tools,
-    token_scale,
+    latest_token_scale,
 )
 from lettalite.agent.context import chat_message
 from lettalite.agent.loop import tool_definitions
@@ -16,7 +16,6 @@ from lettalite.agent.prompt import MEMORY_PLACEHOLDER
 from lettalite.agent.runs import RunManager
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
-from lettalite.db import runs as run_queries
 from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
 from lettalite.ids import new_id
@@ -32,7 +31,7 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
     conversation = [r for r in window if r not in (system, summary)]
     memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
     _, tools = tool_definitions(agent)
-    scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
+    scale = await latest_token_scale(session, agent.id)
     estimates = {
         "system": estimate_text(agent.system),
         "memory": estimate_text(memory),
@@ -64,7 +63,7 @@ async def summarize(database: Database, runs: RunManager, agent_id: str) -> Comp
         agent = await agent_queries.get_agent(session, agent_id)
         model = resolve_model(agent.model)
         in_context = len(await message_queries.in_context_messages(session, agent))
-        scale = token_scale(await run_queries.latest_token_counts(session, agent.id))
+        scale = await latest_token_scale(session, agent.id)
     hold = await runs.locks.acquire(agent_id, new_id("run"))  # never beside a running turn
     try:
         result = await compact(
