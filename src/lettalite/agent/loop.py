@@ -27,7 +27,13 @@ from lettalite.agent.compaction import (
 )
 from lettalite.agent.context import assistant_content, chat_message, without_nul
 from lettalite.agent.deltas import DeltaRenderer
-from lettalite.agent.tool_runner import run_tool_call, truncate
+from lettalite.agent.tool_runner import (
+    ResolvedCall,
+    resolve_call,
+    run_tool_call,
+    texts_to_embed,
+    truncate,
+)
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
@@ -340,11 +346,12 @@ class TurnRunner:
         attached: dict[str, ToolSpec],
     ) -> list[MessageRow]:
         """Store the step's input, the model's message and tool results, and apply edits."""
+        resolved = [resolve_call(tool_call, attached) for tool_call in completion.tool_calls]
         embedder = Embedder(self.llm_for)
         if turn.embedding is not None:
             # Before the transaction: no database lock is held during the provider call.
-            runnable = [call for call in completion.tool_calls if call.name in attached]
-            await embedder.embed_in_advance(turn.embedding, runnable)
+            runnable = [r for r in resolved if isinstance(r, ResolvedCall)]
+            await embedder.embed_in_advance(turn.embedding, texts_to_embed(runnable))
         async with self._database.session() as session:
             agent = await agent_queries.get_agent(session, turn.agent_id)
             produced: list[MessageRow] = []
@@ -352,8 +359,12 @@ class TurnRunner:
             if content or completion.tool_calls:
                 produced.append(self._assistant_row(turn, call, content, completion))
             changed: set[str] = set()
-            for tool_call in completion.tool_calls:
-                outcome = await run_tool_call(session, agent, tool_call, attached, embedder)
+            for tool_call, call_or_failure in zip(completion.tool_calls, resolved, strict=True):
+                outcome = (
+                    await run_tool_call(session, agent, call_or_failure, embedder)
+                    if isinstance(call_or_failure, ResolvedCall)
+                    else call_or_failure
+                )
                 changed |= outcome.changed_block_ids
                 envelope = truncate(outcome.envelope(utcnow()), TOOL_RETURN_CHAR_LIMIT)
                 produced.append(

@@ -5,6 +5,7 @@ nothing here raises to the caller for a bad call.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -35,6 +36,7 @@ from lettalite.tools import (
     format_model_time,
     validate_arguments,
 )
+from lettalite.tools.archival import EMBEDDED_ARGUMENTS
 from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT
 
 EDIT_ATTEMPTS = 5
@@ -61,9 +63,18 @@ def _failure(message: str) -> ToolOutcome:
     return ToolOutcome(status="error", message=message)
 
 
-def _resolve_call(
+@dataclass(frozen=True)
+class ResolvedCall:
+    """A tool call whose tool is attached and whose arguments passed its schema."""
+
+    spec: ToolSpec
+    arguments: dict[str, Any]
+
+
+def resolve_call(
     call: ToolCallRequest, attached: dict[str, ToolSpec]
-) -> tuple[ToolSpec, dict] | ToolOutcome:
+) -> ResolvedCall | ToolOutcome:
+    """The call ready to run, or the failure the model reads instead."""
     spec = attached.get(call.name)
     if spec is None:
         available = ", ".join(attached) or "none"
@@ -80,7 +91,7 @@ def _resolve_call(
     checked = validate_arguments(spec, _without_nul(arguments))
     if isinstance(checked, ToolError):
         return _failure(checked.message)
-    return spec, checked
+    return ResolvedCall(spec, checked)
 
 
 def _without_nul(value: Any) -> Any:
@@ -95,17 +106,21 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
+def texts_to_embed(calls: Iterable[ResolvedCall]) -> list[str]:
+    """What the archival calls among `calls` will embed, each text once."""
+    texts = []
+    for call in calls:
+        argument = EMBEDDED_ARGUMENTS.get(call.spec.name)
+        text = call.arguments.get(argument) if argument else None
+        if text and text.strip():
+            texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
 async def run_tool_call(
-    session: AsyncSession,
-    agent: AgentRow,
-    call: ToolCallRequest,
-    attached: dict[str, ToolSpec],
-    embedder: Embedder,
+    session: AsyncSession, agent: AgentRow, call: ResolvedCall, embedder: Embedder
 ) -> ToolOutcome:
-    resolved = _resolve_call(call, attached)
-    if isinstance(resolved, ToolOutcome):
-        return resolved
-    spec, arguments = resolved
+    spec, arguments = call.spec, call.arguments
     if spec.context == "blocks":
         return await _edit_memory(session, agent, spec, arguments)
     if spec.context == "history":

@@ -6,8 +6,7 @@ that have no comparable vector (stored before the agent had, or with another, em
 Without an embedding model, search is full text throughout.
 """
 
-import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.compaction import estimate_text
-from lettalite.agent.context import without_nul
 from lettalite.db import agents as agent_queries
 from lettalite.db import passages as passage_queries
 from lettalite.db.base import utcnow
@@ -26,7 +24,7 @@ from lettalite.db.session import flush
 from lettalite.errors import InvalidArgument, LettaliteError, LLMProviderError
 from lettalite.ids import new_id
 from lettalite.llm.catalog import ModelHandle, resolve_embedding
-from lettalite.llm.types import LLMClient, LLMError, ToolCallRequest
+from lettalite.llm.types import LLMClient, LLMError
 from lettalite.schemas.passage import (
     CreatePassage,
     DeletedPassage,
@@ -41,9 +39,6 @@ from lettalite.tools import ArchivalHit, ArchiveQuery, ToolError
 # Letta's limit for one archival insert; longer texts should be split by the caller.
 MAX_PASSAGE_TOKENS = 8192
 ModelClients = Callable[[ModelHandle], LLMClient]
-# The tool argument each archival tool embeds: what a step embeds before it opens its
-# transaction (see Embedder.embed_in_advance).
-EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
 # A provider answering these refused the text itself, not the request as a whole.
 TEXT_REFUSED_STATUSES = (400, 413, 422)
 
@@ -59,9 +54,8 @@ class Embedder:
         self._clients = clients
         self._ready: dict[tuple[str, str], list[float] | LettaliteError] = {}
 
-    async def embed_in_advance(self, handle: str, calls: Sequence[ToolCallRequest]) -> None:
-        """Embed, in one provider call, the texts the archival tool calls will need."""
-        texts = list(dict.fromkeys(_embedded_texts(calls)))
+    async def embed_in_advance(self, handle: str, texts: list[str]) -> None:
+        """Embed `texts` in one provider call; a failure is kept and raised by `embed`."""
         if not texts:
             return
         try:
@@ -91,20 +85,6 @@ class Embedder:
             raise LLMProviderError(
                 f"The embedding model {handle} failed: {error.detail}"
             ) from error
-
-
-def _embedded_texts(calls: Sequence[ToolCallRequest]) -> Iterator[str]:
-    for call in calls:
-        argument = EMBEDDED_ARGUMENTS.get(call.name)
-        if argument is None:
-            continue
-        try:
-            arguments = json.loads(call.arguments or "{}")
-        except ValueError:
-            continue  # the tool runner reports it
-        text = arguments.get(argument) if isinstance(arguments, dict) else None
-        if isinstance(text, str) and text.strip():
-            yield without_nul(text)  # as the tool runner passes it on
 
 
 async def add_passage(

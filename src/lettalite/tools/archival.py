@@ -17,6 +17,8 @@ DEFAULT_TOP_K = 5
 MAX_TOP_K = 100
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 255  # the tag column's width
+# The argument each tool embeds (with an embedding model), so a step can embed them up front.
+EMBEDDED_ARGUMENTS = {"archival_memory_insert": "content", "archival_memory_search": "query"}
 
 
 @dataclass(frozen=True)
