@@ -333,3 +333,12 @@ def test_python_sdk_0x_archival_memory(server: LettaliteServer) -> None:
     assert result["search"] == [{"id": key["id"], "content": key["text"]}]
     assert result["count"] == 1
     assert result["remaining"] == [key["id"]]
+
+
+def test_search_times_without_offset_are_utc(client: Letta, http: httpx.Client) -> None:
+    agent = create_seed_agent(client)
+    client.agents.passages.create(agent.id, text="noon memo", created_at="2026-04-01T12:00:00Z")
+    url = f"/v1/agents/{agent.id}/archival-memory/search"
+    after = http.get(url, params={"query": "memo", "start_datetime": "2026-04-01T11:59:00"})
+    before = http.get(url, params={"query": "memo", "start_datetime": "2026-04-01T12:01:00"})
+    assert (after.json()["count"], before.json()["count"]) == (1, 0)

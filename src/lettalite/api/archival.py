@@ -1,6 +1,5 @@
 """An agent's archival memory: passages, listed, added, searched and deleted."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +14,7 @@ from lettalite.api.deps import (
 from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.db.pagination import Page
 from lettalite.errors import InvalidArgument
+from lettalite.schemas.common import InputTime
 from lettalite.schemas.passage import (
     CreatePassage,
     DeletedPassage,
@@ -38,13 +38,6 @@ def _passage_page(
     ascending: Annotated[bool, Query(description="Oldest first (default) or newest first")] = True,
 ) -> Page:
     return Page(after=after, before=before, limit=limit, order="asc" if ascending else "desc")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A query-string time; one without an offset is taken as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @router.get("", response_model=list[Passage])
@@ -76,19 +69,18 @@ async def search_passages(
     ] = None,
     tag_match_mode: Literal["any", "all"] = "any",
     top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
-    start_datetime: datetime | None = None,
-    end_datetime: datetime | None = None,
+    start_datetime: InputTime | None = None,
+    end_datetime: InputTime | None = None,
 ) -> PassageSearchResponse:
-    start, end = _utc(start_datetime), _utc(end_datetime)
-    if start is not None and end is not None and start > end:
+    if start_datetime and end_datetime and start_datetime > end_datetime:
         raise InvalidArgument("start_datetime is after end_datetime: the window would be empty")
     archive_query = ArchiveQuery(
         query=query,
         tags=tuple(tags or ()),
         match_all_tags=tag_match_mode == "all",
         top_k=top_k or DEFAULT_TOP_K,
-        start=start,
-        end=end,
+        start=start_datetime,
+        end=end_datetime,
     )
     return await archival_service.search_passages(session, agent_id, archive_query, clients)
 

@@ -4,7 +4,7 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, field_validator
 
 Order = Literal["asc", "desc"]
 NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
@@ -20,7 +20,13 @@ def _message_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+def _assume_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 ResourceTime = Annotated[datetime, PlainSerializer(_resource_time, return_type=str)]
+# A time a client sends: without an offset it is UTC, as Letta's server takes it.
+InputTime = Annotated[datetime, AfterValidator(_assume_utc)]
 MessageTime = Annotated[datetime, PlainSerializer(_message_time, return_type=str)]
 
 

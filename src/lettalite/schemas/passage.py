@@ -1,11 +1,10 @@
 """Archival memory on the wire: passages, inserting them and searching them."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
+from lettalite.schemas.common import InputTime, RequestModel, ResourceTime, WireModel
 from lettalite.schemas.model import EmbeddingConfig
 from lettalite.tools.archival import MAX_TAG_LENGTH, MAX_TAGS
 
@@ -15,16 +14,9 @@ Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_LENGTH)]
 class CreatePassage(RequestModel):
     text: str = Field(min_length=1, description="Text to write to archival memory.")
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
-    created_at: datetime | None = Field(
+    created_at: InputTime | None = Field(
         None, description="When the memory was made (defaults to now); UTC without an offset."
     )
-
-    @field_validator("created_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 class Passage(WireModel):
