@@ -105,6 +105,7 @@ async def add_passage(
         )
     # Embedded before any write, so a failing embedding model leaves nothing half-stored.
     vector = await embedder.embed(agent.embedding, text) if agent.embedding else None
+    unique_tags = list(dict.fromkeys(tags))
     passage = PassageRow(
         id=new_id("passage"),
         agent_id=agent.id,
@@ -112,8 +113,8 @@ async def add_passage(
         metadata_={},
         embedding_model=agent.embedding if vector is not None else None,
         embedding=vector,
-        tags=list(dict.fromkeys(tags)),
-        tag_rows=[PassageTagRow(tag=tag) for tag in dict.fromkeys(tags)],
+        tags=unique_tags,
+        tag_rows=[PassageTagRow(tag=tag) for tag in unique_tags],
         created_at=created_at or utcnow(),
     )
     session.add(passage)
