@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from lettalite.tools.blocks import ToolError
+from lettalite.tools.filters import parse_count, parse_time_window
 from lettalite.tools.registry import archive_tool
-from lettalite.tools.time_bounds import parse_time_window
 
 DEFAULT_TOP_K = 5
 MAX_TOP_K = 100
@@ -118,9 +118,9 @@ async def archival_memory_search(
     Returns:
         A JSON list of passages with their id, timestamp, content and tags.
     """
-    top_k = DEFAULT_TOP_K if top_k is None else top_k
-    if not 1 <= top_k <= MAX_TOP_K:
-        return ToolError(f"Invalid top_k {top_k}: it must be between 1 and {MAX_TOP_K}.")
+    count = parse_count("top_k", top_k, default=DEFAULT_TOP_K, maximum=MAX_TOP_K)
+    if isinstance(count, ToolError):
+        return count
     tag_problem = _check_tags(tags or [])
     if tag_problem is not None:
         return tag_problem
@@ -132,7 +132,7 @@ async def archival_memory_search(
             query=query,
             tags=tuple(tags or ()),
             match_all_tags=tag_match_mode == "all",
-            top_k=top_k,
+            top_k=count,
             start=window[0],
             end=window[1],
         )
@@ -141,6 +141,6 @@ async def archival_memory_search(
         return hits
     results = [
         {"id": hit.id, "timestamp": hit.timestamp, "content": hit.content, "tags": hit.tags}
-        for hit in hits[:top_k]
+        for hit in hits[:count]
     ]
     return json.dumps(results, indent=2, ensure_ascii=False)

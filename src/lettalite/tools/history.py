@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Literal, Protocol, get_args
 
 from lettalite.tools.blocks import ToolError, format_model_time
+from lettalite.tools.filters import parse_count, parse_time_window
 from lettalite.tools.registry import history_tool
-from lettalite.tools.time_bounds import parse_time_window
 
 HistoryRole = Literal["assistant", "user", "tool"]
 DEFAULT_SEARCH_LIMIT = 5
@@ -98,15 +98,15 @@ def _parse_filters(
         return ToolError(
             f"Invalid roles {unknown_roles}: each role must be one of {', '.join(_ROLES)}."
         )
-    limit = DEFAULT_SEARCH_LIMIT if limit is None else limit
-    if isinstance(limit, bool) or not 1 <= limit <= MAX_SEARCH_LIMIT:
-        return ToolError(f"Invalid limit {limit}: it must be between 1 and {MAX_SEARCH_LIMIT}.")
+    count = parse_count("limit", limit, default=DEFAULT_SEARCH_LIMIT, maximum=MAX_SEARCH_LIMIT)
+    if isinstance(count, ToolError):
+        return count
     window = parse_time_window("start_date", start_date, "end_date", end_date)
     if isinstance(window, ToolError):
         return window
     start, end = window
     # An empty role list from a model means it wants no role filter, not no results.
-    return _SearchFilters(roles=list(roles) if roles else None, limit=limit, start=start, end=end)
+    return _SearchFilters(roles=list(roles) if roles else None, limit=count, start=start, end=end)
 
 
 def _render_hits(hits: list[HistoryHit]) -> str:

@@ -1,8 +1,17 @@
-"""Time filters that models write: a date or an ISO 8601 datetime, read as UTC."""
+"""Search filters that models write: result counts, and times (a date or an ISO 8601
+datetime, read as UTC)."""
 
 from datetime import UTC, date, datetime, time
 
 from lettalite.tools.blocks import ToolError
+
+
+def parse_count(argument: str, value: int | None, *, default: int, maximum: int) -> int | ToolError:
+    """How many results to return: `default` when not given, else 1 to `maximum`."""
+    count = default if value is None else value
+    if isinstance(count, bool) or not 1 <= count <= maximum:
+        return ToolError(f"Invalid {argument} {count}: it must be between 1 and {maximum}.")
+    return count
 
 
 def _parse_time_bound(
