@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from lettalite.api.deps import (
     MAX_PAGE_SIZE,
     AgentId,
+    Cursor,
     ModelClientsDep,
     PassageId,
     SessionDep,
@@ -32,8 +33,8 @@ EMBEDDING_ERROR_RESPONSES = {code: TURN_ERROR_RESPONSES[code] for code in (400, 
 
 
 def _passage_page(
-    after: Annotated[str | None, Query(max_length=128)] = None,
-    before: Annotated[str | None, Query(max_length=128)] = None,
+    after: Cursor = None,
+    before: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     ascending: Annotated[bool, Query(description="Oldest first (default) or newest first")] = True,
 ) -> Page:

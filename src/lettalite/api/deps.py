@@ -52,12 +52,16 @@ ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 
 
+# An item id to page from (`after`) or up to (`before`).
+Cursor = Annotated[str | None, Query(max_length=128)]
+
+
 def page_params(default_order: Order, default_limit: int) -> Callable[..., Page]:
     """A dependency reading `after`, `before`, `limit` and `order` with per-listing defaults."""
 
     def read_page(
-        after: Annotated[str | None, Query(max_length=128)] = None,
-        before: Annotated[str | None, Query(max_length=128)] = None,
+        after: Cursor = None,
+        before: Cursor = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = default_limit,
         order: Order = default_order,
     ) -> Page:
