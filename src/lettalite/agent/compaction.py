@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.context import chat_message
+from lettalite.agent.memory import recompile_system_prompt
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
 from lettalite.db import runs as run_queries
@@ -21,7 +22,6 @@ from lettalite.db.session import Database
 from lettalite.ids import new_id
 from lettalite.llm.catalog import ModelHandle
 from lettalite.llm.types import ChatMessage, ChatRequest, LLMClient, ToolDefinition
-from lettalite.services.memory import recompile_system_prompt
 
 CHARS_PER_TOKEN = 3.5  # conservative for English; over-estimating is the safe side
 TOKENS_PER_MESSAGE = 4

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.archive import Embedder
 from lettalite.agent.compaction import (
     COMPACT_AT,
     KEEP_AT_MOST,
@@ -27,6 +28,8 @@ from lettalite.agent.compaction import (
 )
 from lettalite.agent.context import assistant_content, chat_message, without_nul
 from lettalite.agent.deltas import DeltaRenderer
+from lettalite.agent.memory import recompile_system_prompt, recompile_system_prompts
+from lettalite.agent.render import letta_messages
 from lettalite.agent.tool_runner import (
     ResolvedCall,
     resolve_call,
@@ -52,9 +55,6 @@ from lettalite.llm.types import (
     Usage,
 )
 from lettalite.schemas.message import LettaMessage, MessageCreate, StopReasonType, UsageStatistics
-from lettalite.services.archival import Embedder
-from lettalite.services.memory import recompile_system_prompt, recompile_system_prompts
-from lettalite.services.views import letta_messages
 from lettalite.tools import TOOLS, ToolSpec
 
 TOOL_RETURN_CHAR_LIMIT = 50000

@@ -9,13 +9,13 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.loop import TurnFailed
+from lettalite.agent.render import letta_messages
 from lettalite.agent.runs import RunHandle
 from lettalite.db import runs as run_queries
 from lettalite.db.models import RunRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import Database
 from lettalite.schemas.message import StopReason, UsageStatistics
-from lettalite.services.views import letta_messages
 
 MAX_REPLAYED_MESSAGES = 1000
 POLL_SECONDS = 0.25

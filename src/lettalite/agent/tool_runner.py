@@ -13,13 +13,13 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from lettalite.agent.archive import AgentArchive, Embedder
 from lettalite.agent.context import without_nul
+from lettalite.agent.memory import block_view
 from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, AgentRow, BlockRow
 from lettalite.ids import new_id
 from lettalite.llm.types import ToolCallRequest
-from lettalite.services.archival import AgentArchive, Embedder
-from lettalite.services.views import block_view
 from lettalite.tools import (
     TOOLS,
     BlockChange,

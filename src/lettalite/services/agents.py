@@ -6,6 +6,11 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.memory import (
+    compiled_system_prompt,
+    recompile_system_prompt,
+    text_content,
+)
 from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PROMPT
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
@@ -33,11 +38,6 @@ from lettalite.schemas.agent import (
     UpdateAgent,
 )
 from lettalite.schemas.block import CreateBlock
-from lettalite.services.memory import (
-    compiled_system_prompt,
-    recompile_system_prompt,
-    text_content,
-)
 from lettalite.services.views import agent_state
 from lettalite.tools import DEFAULT_TOOL_NAMES
 

@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.memory import recompile_system_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db.models import BlockRow
@@ -11,7 +12,6 @@ from lettalite.errors import NotFound
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
 from lettalite.services.agents import check_block_fits, new_block, render
-from lettalite.services.memory import recompile_system_prompts
 from lettalite.services.views import block_model
 
 

@@ -2,14 +2,14 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.render import letta_messages
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.message import LettaMessage, MessageType
 from lettalite.services.agents import render
-from lettalite.services.memory import recompile_system_prompt
-from lettalite.services.views import letta_messages
 
 
 async def list_messages(

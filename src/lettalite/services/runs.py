@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.render import letta_messages
 from lettalite.agent.runs import RunManager
 from lettalite.db import agents as agent_queries
 from lettalite.db import runs as run_queries
@@ -9,7 +10,6 @@ from lettalite.db.models import RunRow, StepRow
 from lettalite.db.pagination import Page
 from lettalite.schemas.message import LettaMessage
 from lettalite.schemas.run import Run, RunUsage, Step
-from lettalite.services.views import letta_messages
 
 
 def run_model(run: RunRow) -> Run:

@@ -1,40 +1,14 @@
 """Rows rendered as wire models. Letta's legacy twins (`memory`, `llm_config`, the singular
 `tool_call`) are computed here, at serialisation, from the one stored form."""
 
-import json
-from collections.abc import Iterator
-
 from lettalite.config import get_settings
-from lettalite.db.models import AgentRow, BlockRow, MessageRow, PassageRow, ToolRow
-from lettalite.ids import part_otid
+from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
 from lettalite.llm.catalog import OPENAI_EMBEDDING_DIMS, resolve_model
 from lettalite.schemas.agent import AgentState, Memory
 from lettalite.schemas.block import Block
-from lettalite.schemas.message import (
-    AssistantMessage,
-    LettaMessage,
-    ReasoningMessage,
-    SystemMessage,
-    ToolCall,
-    ToolCallMessage,
-    ToolReturn,
-    ToolReturnMessage,
-    UserMessage,
-)
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.passage import Passage
 from lettalite.schemas.tool import Tool
-from lettalite.tools import BlockView
-
-
-def block_view(block: BlockRow) -> BlockView:
-    return BlockView(
-        label=block.label,
-        value=block.value,
-        limit=block.limit,
-        read_only=block.read_only,
-        description=block.description,
-    )
 
 
 def block_model(block: BlockRow) -> Block:
@@ -126,66 +100,3 @@ def agent_state(agent: AgentRow, message_ids: list[str]) -> AgentState:
         last_stop_reason=agent.last_stop_reason,
         last_run_completion=agent.last_run_completion,
     )
-
-
-def tool_return_text(envelope: str) -> str:
-    """What `tool_return` shows: the envelope's message, or the raw text if it is not one."""
-    try:
-        parsed = json.loads(envelope)
-    except ValueError:
-        return envelope
-    if isinstance(parsed, dict) and "message" in parsed:
-        message = parsed["message"]
-        return message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
-    return envelope
-
-
-def letta_messages(message: MessageRow) -> list[LettaMessage]:
-    """One stored message as Letta's typed messages (several may share the stored id)."""
-    return [
-        rendered.model_copy(update={"otid": message.otid or part_otid(message.id, index)})
-        for index, rendered in enumerate(_render(message))
-    ]
-
-
-def _render(message: MessageRow) -> Iterator[LettaMessage]:
-    common = {
-        "id": message.id,
-        "date": message.created_at,
-        "run_id": message.run_id,
-        "step_id": message.step_id,
-        "name": message.name if message.role == "user" else None,
-        "is_err": True if message.is_err else None,
-    }
-    if message.role == "system":
-        yield SystemMessage(content=message.text, **common)
-    elif message.role == "user":
-        yield UserMessage(content=message.text, **common)
-    elif message.role == "assistant":
-        yield from _render_assistant(message, common)
-    elif message.role == "tool":
-        envelope = message.text
-        status = message.tool_status or "success"
-        call_id = message.tool_call_id or ""
-        text = tool_return_text(envelope)
-        yield ToolReturnMessage(
-            tool_return=text,
-            status=status,
-            tool_call_id=call_id,
-            tool_returns=[ToolReturn(tool_return=text, status=status, tool_call_id=call_id)],
-            **common,
-        )
-
-
-def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessage]:
-    for part in message.content:
-        if part.get("type") == "reasoning":
-            yield ReasoningMessage(reasoning=part["reasoning"], **common)
-    text = message.text
-    if text:
-        yield AssistantMessage(content=text, **common)
-    for call in message.tool_calls or ():
-        tool_call = ToolCall(
-            name=call["name"], arguments=call["arguments"], tool_call_id=call["id"]
-        )
-        yield ToolCallMessage(tool_call=tool_call, tool_calls=[tool_call], **common)

@@ -8,9 +8,19 @@ from lettalite.agent.prompt import compile_system_prompt
 from lettalite.db.agents import agents_by_ids
 from lettalite.db.base import utcnow
 from lettalite.db.messages import count_recall, get_message
-from lettalite.db.models import AgentRow, MessageRow
+from lettalite.db.models import AgentRow, BlockRow, MessageRow
 from lettalite.db.passages import count_passages
-from lettalite.services.views import block_view
+from lettalite.tools import BlockView
+
+
+def block_view(block: BlockRow) -> BlockView:
+    return BlockView(
+        label=block.label,
+        value=block.value,
+        limit=block.limit,
+        read_only=block.read_only,
+        description=block.description,
+    )
 
 
 def text_content(text: str) -> list[dict[str, str]]:
