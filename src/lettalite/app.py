@@ -17,7 +17,9 @@ from lettalite.api import (
     archival,
     blocks,
     context,
+    conversations,
     core_memory,
+    global_messages,
     health,
     messages,
     models,
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tools,
         models,
         messages,
+        conversations,
+        global_messages,
         runs,
         context,
     )

@@ -11,6 +11,10 @@ class LettaliteError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def body(self) -> dict[str, object]:
+        """The JSON response body."""
+        return {"detail": self.detail}
+
 
 class NotFound(LettaliteError):
     """404: a referenced agent, block, tool, message or model does not exist."""

@@ -92,7 +92,10 @@ def test_a_turn_that_waits_too_long_gets_409(start_server) -> None:  # noqa: ANN
         f"{impatient.url}/v1/agents/{agent.id}/messages", json={"input": "second"}, timeout=30
     )
     assert blocked.status_code == 409
-    assert "busy" in blocked.json()["detail"]
+    # Letta's wording and field, which clients (Letta Code) read to wait for the running turn.
+    assert "is currently being processed" in blocked.json()["detail"]
+    assert f"run_id={slow.id}" in blocked.json()["detail"]
+    assert blocked.json()["run_id"] == slow.id
     # Guidance for clients: retrying is right, after a short pause.
     assert blocked.headers["x-should-retry"] == "true"
     assert blocked.headers["retry-after"] == "1"

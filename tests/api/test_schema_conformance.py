@@ -3,8 +3,9 @@
 Each operation gets a bounded number of valid (positive) and invalid (negative) requests and
 the default Schemathesis checks run on each response: not a server error; status code, content
 type, headers and body as the schema declares; valid data accepted; invalid path ids refused.
-The send-message operations are left out: each case would be a model call, and their
-behaviour is covered by tests/agent with the scripted LLM.
+The send-message operations (and the conversation's request preview, which takes the same
+body) are left out: each case would be a model call, and their behaviour is covered by
+tests/agent and tests/api/test_conversations.py with the scripted LLM.
 
 Schemathesis's own pytest plugin does not run under pytest 9 yet, hence the explicit loop.
 """
@@ -18,7 +19,9 @@ from tests.servers import LettaliteServer
 
 EXAMPLES_PER_OPERATION_AND_MODE = 25
 POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
-SEND_MESSAGE_PATHS = r"^/v1/agents/\{agent_id\}/messages"
+SEND_MESSAGE_PATHS = (
+    r"^/v1/agents/\{agent_id\}/messages|^/v1/conversations/\{conversation_id\}/messages"
+)
 CONFIG = schemathesis.Config.from_dict(
     {
         # NUL characters are refused on purpose (PostgreSQL cannot store them): test_bad_input.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.compaction import estimate_text
-from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.memory import refresh_prompts
 from lettalite.db import passages as passage_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import AgentRow, PassageRow, PassageTagRow
@@ -108,7 +108,7 @@ async def add_passage(
     )
     session.add(passage)
     await flush(session)
-    await recompile_system_prompt(session, agent)
+    await refresh_prompts(session, [agent.id])
     return passage
 
 

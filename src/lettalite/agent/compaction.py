@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.context import chat_message
+from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.memory import recompile_system_prompt
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
@@ -25,6 +26,9 @@ from lettalite.llm.types import ChatMessage, ChatRequest, LLMClient, ToolDefinit
 
 CHARS_PER_TOKEN = 3.5  # conservative for English; over-estimating is the safe side
 TOKENS_PER_MESSAGE = 4
+TOKENS_PER_IMAGE = 1000  # a detailed image costs about this much at OpenAI
+# A kept window never starts with these: the tool calls they answer would be gone.
+ANSWER_ROLES = ("tool", "approval")
 COMPACT_AT = 0.9  # compact before a request would pass this share of the window
 KEEP_AT_MOST = 0.5  # after compacting, the kept history fits in this share
 MAX_TOKEN_SCALE = 4.0  # e.g. CJK text, about one token per character
@@ -50,7 +54,8 @@ def estimate_text(text: str | None) -> int:
 
 def estimate_message(message: ChatMessage) -> int:
     calls = sum(estimate_text(c.name) + estimate_text(c.arguments) for c in message.tool_calls)
-    return TOKENS_PER_MESSAGE + estimate_text(message.content) + calls
+    images = TOKENS_PER_IMAGE * len(message.images)
+    return TOKENS_PER_MESSAGE + estimate_text(message.content) + calls + images
 
 
 def estimate_tools(tools: Sequence[ToolDefinition]) -> int:
@@ -82,7 +87,7 @@ def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evic
     """How many of the oldest messages to evict so that the rest fit in `budget` tokens.
 
     Evicts at least `min_evict`, always keeps the newest message, and never makes a tool
-    result the first kept message (its call would be gone).
+    result (or an approval answer) the first kept message: its call would be gone.
     """
     if len(sizes) < 2:
         return 0
@@ -91,9 +96,9 @@ def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evic
     while cut < last and (kept > budget or cut < min_evict):
         kept -= sizes[cut]
         cut += 1
-    while cut < last and roles[cut] == "tool":
+    while cut < last and roles[cut] in ANSWER_ROLES:
         cut += 1
-    while cut > 0 and roles[cut] == "tool":
+    while cut > 0 and roles[cut] in ANSWER_ROLES:
         cut -= 1
     return cut
 
@@ -119,19 +124,18 @@ async def compact(
     database: Database,
     llm: LLMClient,
     *,
-    agent_id: str,
+    where: ConversationRef,
     model: ModelHandle,
     keep_tokens: int,
     min_evict: int = 1,
 ) -> Compaction | None:
     """Summarize and evict the oldest in-context messages; None if there is nothing to evict."""
     async with database.session() as session:
-        agent = await agent_queries.get_agent(session, agent_id)
-        window = await message_queries.in_context_messages(session, agent)
-    conversation = [
-        r for r in window if r.id not in (agent.system_message_id, agent.summary_message_id)
-    ]
-    previous = next((r for r in window if r.id == agent.summary_message_id), None)
+        context = (await load_conversation(session, where)).window
+        window = await message_queries.in_context_messages(session, where.agent_id, context)
+    pinned = (context.system_message_id, context.summary_message_id)
+    conversation = [r for r in window if r.id not in pinned]
+    previous = next((r for r in window if r.id == context.summary_message_id), None)
     sizes = [estimate_message(chat_message(r)) for r in conversation]
     cut = choose_cut(sizes, [r.role for r in conversation], keep_tokens, min_evict)
     if cut == 0:
@@ -147,18 +151,19 @@ async def compact(
     )
     summary = ((await llm.complete(request)).content or "").strip()[:SUMMARY_CHARS]
     async with database.session() as session:
-        agent = await agent_queries.get_agent(session, agent_id)
-        sequence = await agent_queries.allocate_sequences(session, agent_id, 1)
+        current = await load_conversation(session, where)
+        sequence = await agent_queries.allocate_sequences(session, where.agent_id, 1)
         row = MessageRow(
             id=new_id("message"),
-            agent_id=agent_id,
+            agent_id=where.agent_id,
+            conversation_id=where.conversation_id,
             sequence=sequence,
             role="user",
             content=[{"type": "text", "text": f"{SUMMARY_PREFIX}\n{summary}"}],
         )
         session.add(row)
-        agent.summary_message_id = row.id
-        agent.context_start_sequence = conversation[cut].sequence
+        current.window.summary_message_id = row.id
+        current.window.context_start_sequence = conversation[cut].sequence
         await session.flush()
-        await recompile_system_prompt(session, agent)
+        await recompile_system_prompt(session, current)
     return Compaction(summary, len(window), len(window) - len(evicted) + 1)

@@ -1,12 +1,37 @@
 """Stored messages in and out of the provider-neutral chat form."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from lettalite.db.models import MessageRow
 from lettalite.llm.types import ChatMessage, Completion, ToolCallRequest
 
+IMAGE_NOT_SHOWN = "[An image was attached here; this model cannot see images.]"
+TOOL_IMAGES = "Images returned by the tool calls above:"
 
-def chat_message(message: MessageRow) -> ChatMessage:
-    """How a stored message is shown to the model (reasoning is not sent back)."""
+
+def image_url(part: dict[str, Any]) -> str | None:
+    """A stored image part as a URL a model can fetch: https as given, inline data as data:."""
+    source = part.get("source") or {}
+    if source.get("type") == "url":
+        return source.get("url")
+    if source.get("data"):
+        return f"data:{source.get('media_type') or 'image/png'};base64,{source['data']}"
+    return None
+
+
+def _images(message: MessageRow) -> tuple[str, ...]:
+    urls = (image_url(part) for part in message.content if part.get("type") == "image")
+    return tuple(url for url in urls if url)
+
+
+def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
+    """How a stored message is shown to the model (reasoning is not sent back). A tool
+    result's images are not part of it: `chat_history` shows them after the results."""
     text = message.text
+    attached = _images(message)
+    if attached and not images:
+        text = "\n".join(filter(None, [text, *[IMAGE_NOT_SHOWN] * len(attached)]))
     if message.role == "assistant":
         calls = tuple(
             ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])
@@ -15,7 +40,31 @@ def chat_message(message: MessageRow) -> ChatMessage:
         return ChatMessage(role="assistant", content=text or None, tool_calls=calls)
     if message.role == "tool":
         return ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)
-    return ChatMessage(role=message.role, content=text)  # type: ignore[arg-type]
+    shown = attached if images else ()
+    return ChatMessage(role=message.role, content=text, images=shown)  # type: ignore[arg-type]
+
+
+def chat_history(messages: Iterable[MessageRow], *, images: bool) -> list[ChatMessage]:
+    """Stored messages as the model's message list.
+
+    Approval answers are bookkeeping (their outcome is in the tool results). Chat APIs take
+    only text as a tool result, so images that tools returned follow the step's results as one
+    user message.
+    """
+    history: list[ChatMessage] = []
+    pending_images: list[str] = []
+    for message in messages:
+        if message.role == "approval":
+            continue
+        if message.role != "tool" and pending_images:
+            history.append(ChatMessage("user", TOOL_IMAGES, images=tuple(pending_images)))
+            pending_images = []
+        history.append(chat_message(message, images=images))
+        if message.role == "tool" and images:
+            pending_images += _images(message)
+    if pending_images:
+        history.append(ChatMessage("user", TOOL_IMAGES, images=tuple(pending_images)))
+    return history
 
 
 def without_nul(text: str) -> str:

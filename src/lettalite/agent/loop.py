@@ -1,20 +1,38 @@
-"""One agent turn: build the request, call the model, run its tool calls, decide, repeat.
+"""One agent turn, as a small state machine:
+
+    CallModel --(every tool call ran)--> CallModel ... --(an answer without tool calls)--> Stop
+        `--(a call waits for the client or a human)--> Stop("requires_approval")
+    AnswerApprovals --(the client's answers, stored)--> CallModel
+
+A turn that stops for approval leaves its conversation paused (its context window names the
+waiting message); the client's next request carries the answers and starts in AnswerApprovals.
 
 The loop emits typed events to a sink; a JSON response and an SSE stream are two renderings
-of the same events. Each step commits once: its input, the model's message, the tool results
-and every memory edit land together or not at all, so a failed or cancelled step leaves no
-trace in the agent's context (never a tool call without its result).
+of the same events. Each transition commits once: its input, the model's message, the tool
+results and every memory edit land together or not at all, so a failed or cancelled step
+leaves no trace in the conversation (never a tool call the model sees without its result).
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent import steps
+from lettalite.agent.approvals import (
+    CANCELLED,
+    NOTHING_PENDING,
+    PENDING_APPROVAL,
+    TurnRefused,
+    answer_for,
+    denial,
+    match_answers,
+)
 from lettalite.agent.archive import Embedder
+from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.compaction import (
     COMPACT_AT,
     KEEP_AT_MOST,
@@ -26,96 +44,71 @@ from lettalite.agent.compaction import (
     estimate_tools,
     latest_token_scale,
 )
-from lettalite.agent.context import assistant_content, chat_message, without_nul
+from lettalite.agent.context import chat_history
+from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
-from lettalite.agent.memory import recompile_system_prompt, recompile_system_prompts
+from lettalite.agent.memory import recompile_system_prompt
 from lettalite.agent.render import letta_messages
-from lettalite.agent.tool_runner import (
-    ResolvedCall,
-    resolve_call,
-    run_tool_call,
-    texts_to_embed,
-    truncate,
+from lettalite.agent.toolbox import PreparedCall, StepScope, Toolbox, build_toolbox, run_call
+from lettalite.agent.turn import (
+    EventSink,
+    StepCall,
+    Turn,
+    TurnCancelled,
+    TurnFailed,
+    TurnResult,
 )
-from lettalite.db import agents as agent_queries
-from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AgentRow, MessageRow, StepRow
+from lettalite.db.models import MessageRow
 from lettalite.db.session import Database
-from lettalite.ids import new_id
-from lettalite.llm.catalog import ModelHandle
+from lettalite.llm.catalog import ModelHandle, accepts_images
 from lettalite.llm.types import (
+    ChatMessage,
     ChatRequest,
     Completion,
     CompletionDelta,
     LLMClient,
     LLMError,
-    ToolDefinition,
-    Usage,
+    ToolCallRequest,
 )
-from lettalite.schemas.message import LettaMessage, MessageCreate, StopReasonType, UsageStatistics
-from lettalite.tools import TOOLS, ToolSpec
+from lettalite.schemas.message import ApprovalCreate, MessageCreate, StopReasonType
 
-TOOL_RETURN_CHAR_LIMIT = 50000
 OVERFLOW_RETRIES = 2
+DEFAULT_RETURN_CHAR_LIMIT = 50000  # a call to a tool that is not offered: a short error
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class TurnFailed:
-    """The turn ended early; `detail` says why (e.g. the provider's error)."""
+class CallModel:
+    """Ask the model for its next message; `inputs` are stored with that step."""
 
-    error_type: str
-    detail: str
-
-
-TurnEvent = LettaMessage | TurnFailed
-EventSink = Callable[[TurnEvent], None]
-
-
-class TurnCancelled(Exception):
-    """Raised inside the loop when a cancel request interrupts it."""
+    inputs: list[MessageRow]
 
 
 @dataclass(frozen=True)
-class Turn:
-    agent_id: str
-    run_id: str
-    model: ModelHandle
-    embedding: str | None  # the agent's embedding handle, for its archival tools
-    inputs: Sequence[MessageCreate]
-    max_steps: int
-    stream_tokens: bool = False
+class AnswerApprovals:
+    """Store the client's answers to the paused step, run what was approved, then go on."""
+
+    answer: ApprovalCreate
+    followups: list[MessageRow]
 
 
-@dataclass
-class TurnResult:
-    stop_reason: StopReasonType = "max_steps"
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    steps: int = 0
-    last_total: int = 0
-    llm_seconds: float = 0.0
-    first_token_seconds: float | None = None
+@dataclass(frozen=True)
+class Stop:
+    reason: StopReasonType
     failure: TurnFailed | None = None
-    run_ids: list[str] = field(default_factory=list)
 
-    def add(self, usage: Usage) -> None:
-        self.prompt_tokens += usage.prompt_tokens
-        self.completion_tokens += usage.completion_tokens
-        self.last_total = usage.total_tokens
-        self.steps += 1
 
-    def statistics(self) -> UsageStatistics:
-        return UsageStatistics(
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            total_tokens=self.prompt_tokens + self.completion_tokens,
-            step_count=self.steps,
-            run_ids=self.run_ids,
-            context_tokens=self.last_total or None,
-        )
+TurnState = CallModel | AnswerApprovals | Stop
+
+
+def first_state(turn: Turn) -> TurnState:
+    first, *rest = turn.inputs
+    messages = [m for m in rest if isinstance(m, MessageCreate)]
+    if isinstance(first, ApprovalCreate):
+        return AnswerApprovals(first, [steps.input_row(turn, m) for m in messages])
+    return CallModel([steps.input_row(turn, m) for m in [first, *messages]])
 
 
 def next_action(completion: Completion, step: int, max_steps: int) -> StopReasonType | None:
@@ -141,128 +134,204 @@ async def until_cancelled(work: Awaitable[T], cancelled: asyncio.Event) -> T:
     return task.result()
 
 
-def _input_row(turn: Turn, message: MessageCreate) -> MessageRow:
-    return MessageRow(
-        id=new_id("message"),
-        agent_id=turn.agent_id,
-        sequence=0,
-        role=message.role,
-        content=[{"type": "text", "text": message.text}],
-        name=message.name,
-        otid=message.otid or new_id("message").removeprefix("message-"),
-        run_id=turn.run_id,
-    )
-
-
-def tool_definitions(agent: AgentRow) -> tuple[dict[str, ToolSpec], list[ToolDefinition]]:
-    attached = {
-        link.tool.name: TOOLS[link.tool.name]
-        for link in agent.tool_links
-        if link.tool.name in TOOLS
-    }
-    definitions = [
-        ToolDefinition(
-            name=spec.name,
-            description=spec.json_schema["description"],
-            parameters=spec.json_schema["parameters"],
-        )
-        for spec in attached.values()
-    ]
-    return attached, definitions
-
-
-@dataclass
-class StepCall:
-    """One model call: its identity, and the message id its output will be stored under."""
-
-    step_id: str = field(default_factory=lambda: new_id("step"))
-    message_id: str = field(default_factory=lambda: new_id("message"))
-    started: float = field(default_factory=time.perf_counter)
-    llm_seconds: float = 0.0
-    estimated_tokens: int = 0  # our estimate of the request sent, kept beside the provider's
-
-
 class TurnRunner:
     def __init__(self, database: Database, llm_for: Callable[[ModelHandle], LLMClient]) -> None:
         self._database = database
         self.llm_for = llm_for
 
     async def run(self, turn: Turn, emit: EventSink, cancelled: asyncio.Event) -> TurnResult:
-        llm = self.llm_for(turn.model)
-        pending = [_input_row(turn, message) for message in turn.inputs]
         result = TurnResult(run_ids=[turn.run_id])
-        started = time.perf_counter()
+        state = first_state(turn)
         try:
-            for step in range(turn.max_steps):
+            while not isinstance(state, Stop):
                 if cancelled.is_set():
                     raise TurnCancelled
-                call = StepCall()
-                try:
-                    completion, attached = await until_cancelled(
-                        self._fit_and_call(llm, turn, pending, call, emit, result, started),
-                        cancelled,
-                    )
-                except LLMError as error:
-                    result.stop_reason = "llm_api_error"
-                    result.failure = TurnFailed(error_type="llm_error", detail=error.detail)
-                    break
-                except ContextOverflow as error:
-                    result.stop_reason = "context_window_overflow_in_system_prompt"
-                    result.failure = TurnFailed(result.stop_reason, str(error))
-                    break
-                finally:
-                    call.llm_seconds = time.perf_counter() - call.started
-                    result.llm_seconds += call.llm_seconds
-                result.add(completion.usage)
-                rows = await self._commit_step(turn, call, pending, completion, attached)
-                pending = []
-                for row in rows:
-                    if turn.stream_tokens and row.role == "assistant":
-                        continue  # already streamed as deltas
-                    for message in letta_messages(row):
-                        emit(message)
-                reason = next_action(completion, step, turn.max_steps)
-                if reason is not None:
-                    result.stop_reason = reason
-                    break
+                if isinstance(state, AnswerApprovals):
+                    state = await self._answer_approvals(turn, state, emit)
+                else:
+                    state = await self._model_step(turn, state, emit, cancelled, result)
         except TurnCancelled:
-            result.stop_reason = "cancelled"
+            state = Stop("cancelled")
+        except TurnRefused as refused:
+            failure = TurnFailed(refused.error_type, refused.detail, refused.pending_message_id)
+            state = Stop("error", failure)
+        result.stop_reason, result.failure = state.reason, state.failure
         return result
+
+    async def _model_step(
+        self,
+        turn: Turn,
+        state: CallModel,
+        emit: EventSink,
+        cancelled: asyncio.Event,
+        result: TurnResult,
+    ) -> TurnState:
+        call = StepCall()
+        try:
+            completion, toolbox = await until_cancelled(
+                self._fit_and_call(turn, state.inputs, call, emit, result), cancelled
+            )
+        except LLMError as error:
+            return Stop("llm_api_error", TurnFailed("llm_error", error.detail))
+        except ContextOverflow as error:
+            reason = "context_window_overflow_in_system_prompt"
+            return Stop(reason, TurnFailed(reason, str(error)))
+        finally:
+            call.llm_seconds = time.perf_counter() - call.started
+            result.llm_seconds += call.llm_seconds
+        result.add(completion.usage)
+        prepared = [toolbox.prepare(tool_call) for tool_call in completion.tool_calls]
+        paused = any(p.awaits_approval for p in prepared)
+        rows = await self._commit_step(turn, call, state.inputs, completion, prepared, paused)
+        self._emit(turn, rows, emit)
+        if paused:
+            return Stop("requires_approval")
+        reason = next_action(completion, result.steps - 1, turn.max_steps)
+        return Stop(reason) if reason is not None else CallModel([])
+
+    async def _commit_step(
+        self,
+        turn: Turn,
+        call: StepCall,
+        inputs: list[MessageRow],
+        completion: Completion,
+        prepared: list[PreparedCall],
+        paused: bool,
+    ) -> list[MessageRow]:
+        """Store the step's input and the model's message; run its tool calls and store their
+        results, or, when one of them waits for an answer, pause the conversation on it."""
+        embedder = Embedder(self.llm_for)
+        if not paused:
+            await steps.embed_ahead(turn, embedder, prepared)
+        async with self._database.session() as session:
+            conversation = await load_conversation(session, turn.where)
+            produced: list[MessageRow] = []
+            if (message := steps.assistant_row(turn, call, completion, prepared)) is not None:
+                produced.append(message)
+            if paused:
+                conversation.window.pending_approval_message_id = call.message_id
+            else:
+                scope = StepScope(session, conversation, embedder)
+                outcomes = [await run_call(p, scope) for p in prepared]
+                produced += [
+                    steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), call.step_id)
+                    for p, outcome in zip(prepared, outcomes, strict=True)
+                ]
+                await steps.refresh_after(session, conversation, outcomes)
+            session.add(steps.step_row(turn, call, completion))
+            await steps.store(session, conversation, turn.run_id, [*inputs, *produced])
+        return produced
+
+    async def _answer_approvals(
+        self, turn: Turn, state: AnswerApprovals, emit: EventSink
+    ) -> TurnState:
+        """Answer every call of the paused step: the client's results and denials as given,
+        approved and never-waiting calls run here. Then the model sees them all."""
+        async with self._database.session() as session:
+            pending, toolbox = await self._paused_step(session, turn)
+        answers = match_answers(state.answer, pending)
+        plan = [
+            (toolbox.prepare(_request(raw)), answer_for(raw["id"], answers))
+            for raw in pending.tool_calls or ()
+        ]
+        embedder = Embedder(self.llm_for)
+        await steps.embed_ahead(turn, embedder, [p for p, answer in plan if answer.runs_here])
+        async with self._database.session() as session:
+            conversation = await load_conversation(session, turn.where)
+            if conversation.window.pending_approval_message_id != pending.id:
+                raise TurnRefused("invalid_approval", "The pending approval changed; retry.")
+            scope = StepScope(session, conversation, embedder)
+            outcomes = [answer.outcome or await run_call(p, scope) for p, answer in plan]
+            answered = steps.approval_row(turn.agent_id, list(answers.values()), state.answer.otid)
+            results = [
+                steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), pending.step_id)
+                for (p, _), outcome in zip(plan, outcomes, strict=True)
+            ]
+            conversation.window.pending_approval_message_id = None
+            await steps.refresh_after(session, conversation, outcomes)
+            await steps.store(session, conversation, turn.run_id, [answered, *results])
+        ran_here = [row for row, (_, answer) in zip(results, plan, strict=True) if answer.runs_here]
+        self._emit(turn, ran_here, emit)
+        return CallModel(state.followups)
+
+    async def preview(self, turn: Turn) -> dict[str, Any]:
+        """The provider request the turn's first model call would send; nothing is stored."""
+        state = first_state(turn)
+        inputs = state.inputs if isinstance(state, CallModel) else []
+        request, *_ = await self._build_request(turn, inputs)
+        return self.llm_for(turn.model).request_body(request)
+
+    async def deny_pending(self, where: ConversationRef) -> str | None:
+        """Close a paused conversation as cancelled: every waiting (and parked) call gets a
+        denial as its result, so the model never sees a call without one. Returns the run
+        that paused, or None when nothing was waiting."""
+        async with self._database.session() as session:
+            conversation = await load_conversation(session, where)
+            pending_id = conversation.window.pending_approval_message_id
+            if pending_id is None:
+                return None
+            pending = await message_queries.get_message(session, pending_id)
+            denials = [
+                steps.tool_row(
+                    where.agent_id,
+                    _request(raw),
+                    denial(CANCELLED),
+                    DEFAULT_RETURN_CHAR_LIMIT,
+                    None,
+                )
+                for raw in pending.tool_calls or ()
+            ]
+            conversation.window.pending_approval_message_id = None
+            await steps.store(session, conversation, pending.run_id, denials)
+        return pending.run_id
+
+    @staticmethod
+    async def _paused_step(session: AsyncSession, turn: Turn) -> tuple[MessageRow, Toolbox]:
+        """The message the conversation is paused on, and the tools to run its calls with."""
+        conversation = await load_conversation(session, turn.where)
+        pending_id = conversation.window.pending_approval_message_id
+        if pending_id is None:
+            raise TurnRefused("invalid_approval", NOTHING_PENDING)
+        pending = await message_queries.get_message(session, pending_id)
+        return pending, build_toolbox(conversation.agent, BUILTIN_TOOLS, turn.client_tools)
+
+    @staticmethod
+    def _emit(turn: Turn, rows: list[MessageRow], emit: EventSink) -> None:
+        for row in rows:
+            if turn.stream_tokens and row.role == "assistant":
+                continue  # already streamed as deltas
+            for message in letta_messages(row):
+                emit(message)
 
     async def _fit_and_call(
         self,
-        llm: LLMClient,
         turn: Turn,
-        pending: list[MessageRow],
+        inputs: list[MessageRow],
         call: StepCall,
         emit: EventSink,
         result: TurnResult,
-        turn_started: float,
-    ) -> tuple[Completion, dict[str, ToolSpec]]:
+    ) -> tuple[Completion, Toolbox]:
         """Call the model, compacting the history first if the request would not fit.
 
         If the provider still reports an overflow (our estimate was low), compact harder
         and try again, a bounded number of times.
         """
+        llm = self.llm_for(turn.model)
         attempt = 0
         while True:
-            request, attached, window, scale = await self._build_request(turn, pending)
+            request, toolbox, window, scale = await self._build_request(turn, inputs)
             if attempt > 0 or estimate_request(request) * scale > COMPACT_AT * window:
-                await self._compact(
-                    llm, turn, request, window, scale, len(pending), halvings=attempt
-                )
-                request, attached, window, scale = await self._build_request(turn, pending)
+                await self._compact(llm, turn, request, window, scale, len(inputs), attempt)
+                request, toolbox, window, scale = await self._build_request(turn, inputs)
             call.estimated_tokens = estimate_request(request)
             try:
-                completion = await self._call_model(
-                    llm, request, turn, call, emit, result, turn_started
-                )
+                completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
             except LLMError as error:
                 if not error.context_overflow or attempt == OVERFLOW_RETRIES:
                     raise
                 attempt += 1
                 continue
-            return completion, attached
+            return completion, toolbox
 
     async def _compact(
         self,
@@ -285,11 +354,7 @@ class TurnRunner:
             )
         budget = int(KEEP_AT_MOST * window / scale / 2**halvings) - fixed - SUMMARY_ALLOWANCE
         await compact(
-            self._database,
-            llm,
-            agent_id=turn.agent_id,
-            model=turn.model,
-            keep_tokens=max(budget, 0),
+            self._database, llm, where=turn.where, model=turn.model, keep_tokens=max(budget, 0)
         )
 
     async def _call_model(
@@ -297,21 +362,24 @@ class TurnRunner:
         llm: LLMClient,
         request: ChatRequest,
         turn: Turn,
+        toolbox: Toolbox,
         call: StepCall,
         emit: EventSink,
         result: TurnResult,
-        turn_started: float,
     ) -> Completion:
+        started = call.started
         if not turn.stream_tokens:
             completion = await llm.complete(request)
             result.first_token_seconds = result.first_token_seconds or (
-                time.perf_counter() - turn_started
+                time.perf_counter() - started
             )
             return completion
-        renderer = DeltaRenderer(call.message_id, turn.run_id, call.step_id, utcnow())
+        renderer = DeltaRenderer(
+            call.message_id, turn.run_id, call.step_id, utcnow(), toolbox.awaits_approval
+        )
         async for item in llm.stream(request):
             if result.first_token_seconds is None:
-                result.first_token_seconds = time.perf_counter() - turn_started
+                result.first_token_seconds = time.perf_counter() - started
             if isinstance(item, Completion):
                 return item
             if isinstance(item, CompletionDelta) and (message := renderer.render(item)):
@@ -319,112 +387,45 @@ class TurnRunner:
         raise LLMError("The model provider's stream ended without a completion.")
 
     async def _build_request(
-        self, turn: Turn, pending: list[MessageRow]
-    ) -> tuple[ChatRequest, dict[str, ToolSpec], int, float]:
-        """The model request for the agent's current context, its tools, its window, and how
-        many real tokens one estimated token has turned out to be."""
+        self, turn: Turn, inputs: list[MessageRow]
+    ) -> tuple[ChatRequest, Toolbox, int, float]:
+        """The model request for the conversation's current context, its tools, the context
+        window, and how many real tokens one estimated token has turned out to be."""
         async with self._database.session() as session:
-            agent = await agent_queries.get_agent(session, turn.agent_id)
-            history = await message_queries.in_context_messages(session, agent)
-            scale = await latest_token_scale(session, agent.id)
-        attached, definitions = tool_definitions(agent)
+            conversation = await load_conversation(session, turn.where)
+            window = conversation.window
+            if window.pending_approval_message_id is not None:
+                raise TurnRefused(
+                    "pending_approval", PENDING_APPROVAL, window.pending_approval_message_id
+                )
+            if getattr(window, "prompt_stale", False):
+                await recompile_system_prompt(session, conversation)
+            history = await message_queries.in_context_messages(session, turn.agent_id, window)
+            scale = await latest_token_scale(session, turn.agent_id)
+        agent = conversation.agent
+        toolbox = build_toolbox(agent, BUILTIN_TOOLS, turn.client_tools)
+        messages = chat_history([*history, *inputs], images=accepts_images(turn.model))
+        messages[0] = _system_message(messages[0], turn)
         request = ChatRequest(
             model=turn.model.model,
-            messages=[chat_message(row) for row in [*history, *pending]],
-            tools=definitions,
+            messages=messages,
+            tools=toolbox.definitions(),
             temperature=agent.temperature,
             max_tokens=agent.max_tokens,
         )
-        return request, attached, agent.context_window, scale
+        return request, toolbox, agent.context_window, scale
 
-    async def _commit_step(
-        self,
-        turn: Turn,
-        call: StepCall,
-        pending: list[MessageRow],
-        completion: Completion,
-        attached: dict[str, ToolSpec],
-    ) -> list[MessageRow]:
-        """Store the step's input, the model's message and tool results, and apply edits."""
-        resolved = [resolve_call(tool_call, attached) for tool_call in completion.tool_calls]
-        embedder = Embedder(self.llm_for)
-        if turn.embedding is not None:
-            # Before the transaction: no database lock is held during the provider call.
-            runnable = [r for r in resolved if isinstance(r, ResolvedCall)]
-            await embedder.embed_in_advance(turn.embedding, texts_to_embed(runnable))
-        async with self._database.session() as session:
-            agent = await agent_queries.get_agent(session, turn.agent_id)
-            produced: list[MessageRow] = []
-            content = assistant_content(completion)
-            if content or completion.tool_calls:
-                produced.append(self._assistant_row(turn, call, content, completion))
-            changed: set[str] = set()
-            for tool_call, call_or_failure in zip(completion.tool_calls, resolved, strict=True):
-                outcome = (
-                    await run_tool_call(session, agent, call_or_failure, embedder)
-                    if isinstance(call_or_failure, ResolvedCall)
-                    else call_or_failure
-                )
-                changed |= outcome.changed_block_ids
-                envelope = truncate(outcome.envelope(utcnow()), TOOL_RETURN_CHAR_LIMIT)
-                produced.append(
-                    MessageRow(
-                        id=new_id("message"),
-                        agent_id=turn.agent_id,
-                        role="tool",
-                        name=tool_call.name,
-                        content=[{"type": "text", "text": envelope}],
-                        tool_call_id=tool_call.id,
-                        tool_status=outcome.status,
-                        step_id=call.step_id,
-                    )
-                )
-            session.add(self._step_row(turn, call, completion))
-            await self._store(session, turn, [*pending, *produced])
-            if changed:
-                await recompile_system_prompt(session, agent)
-                sharing = await block_queries.agent_ids_of_blocks(session, changed)
-                await recompile_system_prompts(session, set(sharing) - {turn.agent_id})
-        return produced
 
-    @staticmethod
-    def _assistant_row(
-        turn: Turn, call: StepCall, content: list[dict[str, str]], completion: Completion
-    ) -> MessageRow:
-        return MessageRow(
-            id=call.message_id,
-            agent_id=turn.agent_id,
-            role="assistant",
-            content=content,
-            tool_calls=[
-                {"id": c.id, "name": without_nul(c.name), "arguments": without_nul(c.arguments)}
-                for c in completion.tool_calls
-            ]
-            or None,
-            model=turn.model.handle,
-            step_id=call.step_id,
-        )
+def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
+    text = turn.system_override if turn.system_override is not None else compiled.content
+    if turn.system_addendum:
+        text = f"{text}\n\n{turn.system_addendum}"
+    return ChatMessage(role="system", content=text)
 
-    @staticmethod
-    def _step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
-        return StepRow(
-            id=call.step_id,
-            run_id=turn.run_id,
-            agent_id=turn.agent_id,
-            model=turn.model.handle,
-            finish_reason=completion.finish_reason,
-            prompt_tokens=completion.usage.prompt_tokens,
-            completion_tokens=completion.usage.completion_tokens,
-            estimated_prompt_tokens=call.estimated_tokens,
-            llm_duration_ns=int(call.llm_seconds * 1e9),
-        )
 
-    @staticmethod
-    async def _store(session: AsyncSession, turn: Turn, rows: list[MessageRow]) -> None:
-        first = await agent_queries.allocate_sequences(session, turn.agent_id, len(rows))
-        for offset, row in enumerate(rows):
-            row.sequence = first + offset
-            row.run_id = turn.run_id
-            row.search_text = row.text
-            session.add(row)
-        await session.flush()
+def _request(raw: dict[str, Any]) -> ToolCallRequest:
+    return ToolCallRequest(id=raw["id"], name=raw["name"], arguments=raw["arguments"])
+
+
+def _limit(call: PreparedCall) -> int:
+    return call.tool.return_char_limit if call.tool is not None else DEFAULT_RETURN_CHAR_LIMIT

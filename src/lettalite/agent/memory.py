@@ -1,14 +1,23 @@
-"""Keeping each agent's stored system message in step with its memory blocks."""
+"""Keeping stored system messages in step with the memory blocks they show.
+
+A change to an agent's memory (a block edit, an archival insert, a new system prompt) is
+compiled straight away into the system message of the agent's default conversation and of every
+agent that shares the edited blocks. Named conversations are only marked stale, however many
+there are, and recompile their own system message before their next model request: so an edit
+made anywhere is visible to the next turn everywhere.
+"""
 
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.conversation import Conversation
 from lettalite.agent.prompt import compile_system_prompt
+from lettalite.db import conversations as conversation_queries
 from lettalite.db.agents import agents_by_ids
 from lettalite.db.base import utcnow
 from lettalite.db.messages import count_recall, get_message
-from lettalite.db.models import AgentRow, BlockRow, MessageRow
+from lettalite.db.models import BlockRow, MessageRow
 from lettalite.db.passages import count_passages
 from lettalite.tools import BlockView
 
@@ -27,25 +36,35 @@ def text_content(text: str) -> list[dict[str, str]]:
     return [{"type": "text", "text": text}]
 
 
-async def compiled_system_prompt(session: AsyncSession, agent: AgentRow) -> str:
+async def compiled_system_prompt(session: AsyncSession, conversation: Conversation) -> str:
+    agent = conversation.agent
     return compile_system_prompt(
         agent.system,
-        [block_view(link.block) for link in agent.block_links],
+        [block_view(block) for block in conversation.blocks().values()],
         agent_id=agent.id,
         compiled_at=utcnow(),
-        recall_count=await count_recall(session, agent),
+        recall_count=await count_recall(session, agent.id, conversation.window),
         archival_count=await count_passages(session, agent.id),
     )
 
 
-async def recompile_system_prompt(session: AsyncSession, agent: AgentRow) -> MessageRow:
-    """Rewrite the agent's system message in place (same id) from its current blocks."""
-    assert agent.system_message_id is not None
-    system_message = await get_message(session, agent.system_message_id)
-    system_message.content = text_content(await compiled_system_prompt(session, agent))
+async def recompile_system_prompt(session: AsyncSession, conversation: Conversation) -> MessageRow:
+    """Rewrite the conversation's system message in place (same id) from the current blocks."""
+    window = conversation.window
+    assert window.system_message_id is not None
+    system_message = await get_message(session, window.system_message_id)
+    system_message.content = text_content(await compiled_system_prompt(session, conversation))
+    if conversation.conversation_id is not None:
+        window.prompt_stale = False
     return system_message
 
 
-async def recompile_system_prompts(session: AsyncSession, agent_ids: Iterable[str]) -> None:
-    for agent in await agents_by_ids(session, list(dict.fromkeys(agent_ids))):
-        await recompile_system_prompt(session, agent)
+async def refresh_prompts(
+    session: AsyncSession, agent_ids: Iterable[str], block_ids: Iterable[str] = ()
+) -> None:
+    """After a change to these agents' memory or to these blocks: recompile the agents'
+    default conversations now, and mark every named conversation that shows them stale."""
+    agent_ids = list(dict.fromkeys(agent_ids))
+    for agent in await agents_by_ids(session, agent_ids):
+        await recompile_system_prompt(session, Conversation(agent, agent))
+    await conversation_queries.mark_prompts_stale(session, agent_ids, block_ids)

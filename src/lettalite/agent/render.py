@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from lettalite.db.models import MessageRow
 from lettalite.ids import part_otid
 from lettalite.schemas.message import (
+    ApprovalRequestMessage,
+    ApprovalResponseMessage,
     AssistantMessage,
     LettaMessage,
     ReasoningMessage,
@@ -50,21 +52,20 @@ def _render(message: MessageRow) -> Iterator[LettaMessage]:
     if message.role == "system":
         yield SystemMessage(content=message.text, **common)
     elif message.role == "user":
-        yield UserMessage(content=message.text, **common)
+        yield UserMessage(content=_user_content(message), **common)
     elif message.role == "assistant":
         yield from _render_assistant(message, common)
     elif message.role == "tool":
-        envelope = message.text
-        status = message.tool_status or "success"
-        call_id = message.tool_call_id or ""
-        text = tool_return_text(envelope)
-        yield ToolReturnMessage(
-            tool_return=text,
-            status=status,
-            tool_call_id=call_id,
-            tool_returns=[ToolReturn(tool_return=text, status=status, tool_call_id=call_id)],
-            **common,
-        )
+        yield _render_tool_return(message, common)
+    elif message.role == "approval":
+        yield _render_approval_answer(message, common)
+
+
+def _user_content(message: MessageRow) -> str | list[dict]:
+    """Text as a string; with images, the parts as sent."""
+    if any(part.get("type") == "image" for part in message.content):
+        return message.content
+    return message.text
 
 
 def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessage]:
@@ -74,8 +75,43 @@ def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessag
     text = message.text
     if text:
         yield AssistantMessage(content=text, **common)
+    waiting = []
     for call in message.tool_calls or ():
         tool_call = ToolCall(
             name=call["name"], arguments=call["arguments"], tool_call_id=call["id"]
         )
-        yield ToolCallMessage(tool_call=tool_call, tool_calls=[tool_call], **common)
+        if call.get("requires_approval"):
+            waiting.append(tool_call)
+        else:
+            yield ToolCallMessage(tool_call=tool_call, tool_calls=[tool_call], **common)
+    if waiting:
+        yield ApprovalRequestMessage(tool_call=waiting[0], tool_calls=waiting, **common)
+
+
+def _render_tool_return(message: MessageRow, common: dict) -> ToolReturnMessage:
+    status = message.tool_status or "success"
+    call_id = message.tool_call_id or ""
+    text = tool_return_text(message.text)
+    images = [part for part in message.content if part.get("type") == "image"]
+    shown: str | list[dict] = [{"type": "text", "text": text}, *images] if images else text
+    output = {"stdout": message.tool_stdout, "stderr": message.tool_stderr}
+    return ToolReturnMessage(
+        tool_return=text,
+        status=status,
+        tool_call_id=call_id,
+        tool_returns=[ToolReturn(tool_return=shown, status=status, tool_call_id=call_id, **output)],
+        **output,
+        **common,
+    )
+
+
+def _render_approval_answer(message: MessageRow, common: dict) -> ApprovalResponseMessage:
+    approvals = message.approvals or []
+    first = next((item for item in approvals if item.get("type") == "approval"), None)
+    return ApprovalResponseMessage(
+        approvals=approvals,
+        approve=first.get("approve") if first else None,
+        approval_request_id=first.get("tool_call_id") if first else None,
+        reason=first.get("reason") if first else None,
+        **common,
+    )

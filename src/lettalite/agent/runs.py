@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from lettalite.agent.loop import Turn, TurnCancelled, TurnEvent, TurnFailed, TurnResult, TurnRunner
-from lettalite.agent.turn_lock import TurnHold, TurnLocks
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.conversation import ConversationRef
+from lettalite.agent.loop import TurnRunner
+from lettalite.agent.turn import Turn, TurnCancelled, TurnEvent, TurnFailed, TurnResult
+from lettalite.agent.turn_lock import ConversationBusy, TurnHold, TurnLocks
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AgentRow, RunRow
+from lettalite.db.models import AgentRow, ConversationRow, RunRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import Database
+from lettalite.ids import new_id
 from lettalite.schemas.message import (
     LettaMessageBase,
     LettaResponse,
@@ -38,6 +43,8 @@ RUN_STATUS_BY_STOP = {
     "requires_approval": "completed",
     "cancelled": "cancelled",
 }
+# Failures that refused the turn before it did anything: they are not the agent's last stop.
+REFUSALS = ("agent_busy", "pending_approval", "invalid_approval")
 
 
 @dataclass
@@ -47,6 +54,7 @@ class RunHandle:
     run_id: str
     agent_id: str
     request_key: str | None = None
+    conversation_id: str | None = None
     events: list[RunEvent] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     cancelled: asyncio.Event = field(default_factory=asyncio.Event)
@@ -105,6 +113,7 @@ class RunRequest:
 
     turn: Turn
     request_key: str | None
+    otid: str | None = None
     background: bool = False
     callback_url: str | None = None
     request_config: dict | None = None
@@ -126,6 +135,8 @@ class RunManager:
                 RunRow(
                     id=turn.run_id,
                     agent_id=turn.agent_id,
+                    conversation_id=turn.where.conversation_id,
+                    otid=request.otid,
                     status="created",
                     background=request.background,
                     request_key=request.request_key,
@@ -134,11 +145,13 @@ class RunManager:
                     metadata_={},
                 )
             )
-        handle = RunHandle(turn.run_id, turn.agent_id, request.request_key)
+        handle = RunHandle(
+            turn.run_id, turn.agent_id, request.request_key, turn.where.conversation_id
+        )
         hold = None
         if not request.background:
             try:
-                hold = await self.locks.acquire(turn.agent_id, turn.run_id)
+                hold = await self.locks.acquire(turn.where, turn.run_id)
             except Exception as error:
                 await self._finalize(
                     handle,
@@ -174,29 +187,44 @@ class RunManager:
 
         async with self._database.session() as session:
             run = await run_queries.get_run(session, run_id)
-        handle = RunHandle(run.id, run.agent_id, run.request_key)
+        handle = RunHandle(run.id, run.agent_id, run.request_key, run.conversation_id)
         self._spawn(follow_stored(self._database, handle))
         return handle
 
-    async def cancel(self, agent_id: str, run_ids: list[str] | None) -> dict[str, str]:
-        """Cancel the agent's active runs (or only `run_ids`), wherever they are running."""
+    async def cancel(
+        self,
+        agent_id: str,
+        run_ids: list[str] | None = None,
+        where: ConversationRef | None = None,
+    ) -> dict[str, str]:
+        """Cancel the agent's active runs (only `run_ids`, or only those of one conversation),
+        wherever they are running."""
         async with self._database.session() as session:
-            active = await run_queries.list_runs(
-                session,
-                page=Page(limit=1000),
-                agent_ids=[agent_id],
-                statuses=run_queries.ACTIVE_STATUSES,
-            )
+            active = [
+                run
+                for run in await run_queries.list_runs(
+                    session,
+                    page=Page(limit=1000),
+                    agent_ids=[agent_id],
+                    statuses=run_queries.ACTIVE_STATUSES,
+                )
+                if (run_ids is None or run.id in run_ids)
+                and (where is None or run.conversation_id == where.conversation_id)
+            ]
             for run in active:
-                if run_ids is None or run.id in run_ids:
-                    run.cancel_requested = True  # seen by the process running it
-        cancelled = {}
+                run.cancel_requested = True  # seen by the process running it
         for run in active:
-            if run_ids is None or run.id in run_ids:
-                if run.id in self._handles:
-                    self._handles[run.id].cancelled.set()
-                cancelled[run.id] = "cancelled"
-        return cancelled
+            if run.id in self._handles:
+                self._handles[run.id].cancelled.set()
+        return {run.id: "cancelled" for run in active}
+
+    async def cancel_pending_approval(self, where: ConversationRef) -> str | None:
+        """Deny the calls a paused conversation waits on; the run that paused, or None."""
+        hold = await self.locks.acquire(where, new_id("run"))  # never beside a running turn
+        try:
+            return await self.runner.deny_pending(where)
+        finally:
+            await self.locks.release(hold)
 
     async def sweep_orphans(self, created_grace: timedelta) -> int:
         """Fail the runs that no process is running any more (e.g. after a crash)."""
@@ -227,11 +255,14 @@ class RunManager:
         result = TurnResult(run_ids=[handle.run_id])
         watcher = asyncio.create_task(self._watch_cancel_requests(handle))
         try:
-            hold = hold or await self.locks.acquire(handle.agent_id, handle.run_id)
+            hold = hold or await self.locks.acquire(request.turn.where, handle.run_id)
             await self._set_status(handle.run_id, "running")
             result = await self.runner.run(request.turn, handle.publish, handle.cancelled)
         except TurnCancelled:
             result.stop_reason = "cancelled"
+        except ConversationBusy as busy:
+            result.stop_reason = "error"
+            result.failure = TurnFailed("agent_busy", busy.detail)
         except Exception as error:  # the run must end recorded, whatever went wrong
             logger.exception("Run %s failed", handle.run_id)
             result.stop_reason = "error"
@@ -282,12 +313,20 @@ class RunManager:
                     "error": result.failure.detail,
                     "error_type": result.failure.error_type,
                 }
-            agent = await session.get(AgentRow, handle.agent_id)
-            turn_ran = result.failure is None or result.failure.error_type != "agent_busy"
-            if agent is not None and turn_ran:
-                agent.last_stop_reason = result.stop_reason
-                agent.last_run_completion = run.completed_at
+            if result.failure is None or result.failure.error_type not in REFUSALS:
+                await self._record_last_run(session, handle, run)
         handle.finish()
+
+    @staticmethod
+    async def _record_last_run(session: AsyncSession, handle: RunHandle, run: RunRow) -> None:
+        agent = await session.get(AgentRow, handle.agent_id)
+        if agent is not None:
+            agent.last_stop_reason = run.stop_reason
+            agent.last_run_completion = run.completed_at
+        if handle.conversation_id is not None:
+            conversation = await session.get(ConversationRow, handle.conversation_id)
+            if conversation is not None:
+                conversation.last_run_completion = run.completed_at
 
     def _forget_later(self, handle: RunHandle) -> None:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.

@@ -1,8 +1,9 @@
-"""At most one running turn per agent: an in-process lock, then a database lease.
+"""At most one running turn per conversation: an in-process lock, then a database lease.
 
 The in-process lock queues this process's turns in arrival order without touching the
 database; the lease (see db/leases.py) extends the guarantee to every process sharing the
-database. Waiting is bounded: past the deadline the caller is told the agent is busy.
+database. Waiting is bounded: past the deadline the caller is told the conversation is busy,
+with the run that holds it. Different conversations of one agent run in parallel.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from lettalite.agent.conversation import ConversationRef
 from lettalite.db import leases
 from lettalite.db.base import utcnow
 from lettalite.db.session import Database
@@ -21,17 +23,37 @@ logger = logging.getLogger("lettalite.turns")
 POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)
 
 
-class AgentBusy(Conflict):
-    """409: another turn of this agent is running and did not finish within the wait."""
+class ConversationBusy(Conflict):
+    """409: another turn of this conversation is running and did not finish within the wait.
+
+    The text and the `run_id` field are Letta's, which clients (Letta Code) look for.
+    """
 
     headers = {"x-should-retry": "true", "retry-after": "1"}
+
+    def __init__(self, detail: str, run_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.run_id = run_id
+
+    @classmethod
+    def held_by(cls, run_id: str | None, waited_seconds: float) -> "ConversationBusy":
+        holder = f" (run_id={run_id})" if run_id else ""
+        return cls(
+            f"CONFLICT: Cannot send a new message: Another request{holder} is currently being "
+            f"processed for this conversation. Please wait for it to complete (waited "
+            f"{waited_seconds:g} s).",
+            run_id,
+        )
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.detail, **({"run_id": self.run_id} if self.run_id else {})}
 
 
 @dataclass
 class TurnHold:
     """A held turn: release it exactly once when the turn ends."""
 
-    agent_id: str
+    key: str
     run_id: str
     _lock: asyncio.Lock
     _heartbeat: asyncio.Task[None] | None = field(default=None)
@@ -43,26 +65,29 @@ class TurnLocks:
         self._wait_seconds = wait_seconds
         self._lease = timedelta(seconds=lease_seconds)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._holders: dict[str, str] = {}  # key -> run id, in this process
 
-    async def acquire(self, agent_id: str, run_id: str) -> TurnHold:
+    async def acquire(self, where: ConversationRef, run_id: str) -> TurnHold:
+        key = where.lock_key
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_seconds
-        lock = self._locks[agent_id]
+        lock = self._locks[key]
         try:
             await asyncio.wait_for(lock.acquire(), timeout=self._wait_seconds)
         except TimeoutError:
-            raise self._busy(agent_id) from None
+            raise ConversationBusy.held_by(self._holders.get(key), self._wait_seconds) from None
         try:
             attempt = 0
-            while not await self._try_lease(agent_id, run_id):
+            while not await self._try_lease(where, run_id):
                 if loop.time() >= deadline:
-                    raise self._busy(agent_id)
+                    raise await self._busy(key)
                 await asyncio.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
                 attempt += 1
         except BaseException:
             lock.release()
             raise
-        hold = TurnHold(agent_id, run_id, lock)
+        self._holders[key] = run_id
+        hold = TurnHold(key, run_id, lock)
         hold._heartbeat = asyncio.create_task(self._keep_alive(hold))
         return hold
 
@@ -73,15 +98,22 @@ class TurnLocks:
                 await hold._heartbeat
         try:
             async with self._database.session() as session:
-                await leases.release(session, agent_id=hold.agent_id, run_id=hold.run_id)
+                await leases.release(session, key=hold.key, run_id=hold.run_id)
         finally:
+            if self._holders.get(hold.key) == hold.run_id:
+                del self._holders[hold.key]
             hold._lock.release()
 
-    async def _try_lease(self, agent_id: str, run_id: str) -> bool:
+    async def _try_lease(self, where: ConversationRef, run_id: str) -> bool:
         now = utcnow()
         async with self._database.session() as session:
             return await leases.try_acquire(
-                session, agent_id=agent_id, run_id=run_id, now=now, expires_at=now + self._lease
+                session,
+                key=where.lock_key,
+                agent_id=where.agent_id,
+                run_id=run_id,
+                now=now,
+                expires_at=now + self._lease,
             )
 
     async def _keep_alive(self, hold: TurnHold) -> None:
@@ -90,18 +122,13 @@ class TurnLocks:
             try:
                 async with self._database.session() as session:
                     renewed = await leases.renew(
-                        session,
-                        agent_id=hold.agent_id,
-                        run_id=hold.run_id,
-                        expires_at=utcnow() + self._lease,
+                        session, key=hold.key, run_id=hold.run_id, expires_at=utcnow() + self._lease
                     )
                 if not renewed:
-                    logger.warning("Lost the turn lease of agent %s", hold.agent_id)
+                    logger.warning("Lost the turn lease of %s", hold.key)
             except Exception:  # a transient database error must not kill the turn
-                logger.exception("Could not renew the turn lease of agent %s", hold.agent_id)
+                logger.exception("Could not renew the turn lease of %s", hold.key)
 
-    def _busy(self, agent_id: str) -> AgentBusy:
-        return AgentBusy(
-            f"Agent {agent_id} is busy with another turn and it did not finish within "
-            f"{self._wait_seconds:g} s; retry later"
-        )
+    async def _busy(self, key: str) -> ConversationBusy:
+        async with self._database.session() as session:
+            return ConversationBusy.held_by(await leases.holder(session, key), self._wait_seconds)

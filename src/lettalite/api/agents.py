@@ -2,14 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
-from lettalite.schemas.agent import AgentState, CreateAgent, DeletedResponse, UpdateAgent
+from lettalite.errors import InvalidArgument
+from lettalite.schemas.agent import (
+    AgentSecret,
+    AgentState,
+    CreateAgent,
+    DeletedResponse,
+    ModifyApproval,
+    UpdateAgent,
+)
 from lettalite.schemas.tool import Tool
 from lettalite.services import agents as agent_service
 from lettalite.services import tools as tool_service
@@ -89,3 +97,29 @@ async def attach_tool(agent_id: AgentId, tool_id: ToolId, session: SessionDep) -
 @router.patch("/{agent_id}/tools/detach/{tool_id}", response_model=AgentState)
 async def detach_tool(agent_id: AgentId, tool_id: ToolId, session: SessionDep) -> AgentState:
     return await agent_service.detach_tool(session, agent_id, tool_id)
+
+
+@router.patch(
+    "/{agent_id}/tools/approval/{tool_name}",
+    response_model=AgentState,
+    responses=WRITE_ERROR_RESPONSES,
+)
+async def modify_approval(
+    agent_id: AgentId,
+    tool_name: Annotated[str, Path(max_length=255)],
+    session: SessionDep,
+    body: Annotated[ModifyApproval | None, Body()] = None,
+    requires_approval: bool | None = None,
+) -> AgentState:
+    """Whether calls to the tool wait for the client to approve or deny them."""
+    wanted = body.requires_approval if body is not None else requires_approval
+    if wanted is None:
+        raise InvalidArgument(
+            "requires_approval must be provided either in request body or as query parameter"
+        )
+    return await agent_service.set_requires_approval(session, agent_id, tool_name, wanted)
+
+
+@router.get("/{agent_id}/secrets", response_model=list[AgentSecret])
+async def list_secrets(agent_id: AgentId, session: SessionDep) -> list[AgentSecret]:
+    return await agent_service.list_secrets(session, agent_id)

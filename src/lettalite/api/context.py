@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from lettalite.agent.conversation import ConversationRef
 from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep
 from lettalite.schemas.context import CompactionRequest, CompactionResponse, ContextWindowOverview
 from lettalite.services import context as context_service
@@ -23,4 +24,6 @@ async def summarize(
     runs: RunsDep,
     body: Annotated[CompactionRequest | None, Body()] = None,
 ) -> CompactionResponse:
-    return await context_service.summarize(database, runs, agent_id)
+    return await context_service.summarize(
+        database, runs, ConversationRef(agent_id), refuse_unchanged=False
+    )

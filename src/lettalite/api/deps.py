@@ -52,6 +52,14 @@ ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 
 
+ConversationId = Annotated[str, _path_id("conv")]
+# "default" (the agent's default conversation) or a conversation id; omitted: all of them.
+ConversationFilter = Annotated[
+    str | None,
+    Query(pattern=f"^(default|{id_pattern('conv')[1:-1]})$", description="`default` or `conv-…`"),
+]
+
+
 # An item id to page from (`after`) or up to (`before`).
 Cursor = Annotated[str | None, Query(max_length=128)]
 

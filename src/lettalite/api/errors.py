@@ -69,8 +69,18 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
 NO_RETRY_ERRORS = (InvalidArgument, NotFound, LLMProviderError)
 
 
+# Tags pydantic puts in an error's location for a message of a list of mixed kinds
+# (`messages.0.message.role`); the client sent `messages.0.role`.
+INPUT_KINDS = ("message", "approval", "tool_return")
+
+
 def _location(loc: tuple) -> str:
-    parts = [str(part) for part in loc if part not in ("body",)]
+    parts = [
+        str(part)
+        for index, part in enumerate(loc)
+        if part != "body"
+        and not (part in INPUT_KINDS and index and isinstance(loc[index - 1], int))
+    ]
     return ".".join(parts) or "body"
 
 
@@ -98,7 +108,7 @@ async def _lettalite_error(_request: Request, error: LettaliteError) -> JSONResp
     status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400)
     headers = {"x-should-retry": "false"} if isinstance(error, NO_RETRY_ERRORS) else {}
     headers.update(error.headers)
-    return JSONResponse(status_code=status, content={"detail": error.detail}, headers=headers)
+    return JSONResponse(status_code=status, content=error.body(), headers=headers)
 
 
 async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -5,8 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from sse_starlette import EventSourceResponse
 
+from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.runs import RunHandle, RunManager
-from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, page_params
+from lettalite.api.deps import (
+    AgentId,
+    ConversationFilter,
+    DatabaseDep,
+    RunsDep,
+    SessionDep,
+    page_params,
+)
 from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.config import get_settings
 from lettalite.db.pagination import Page
@@ -34,8 +42,8 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 RetryCount = Annotated[int, Header(alias="x-stainless-retry-count", ge=0)]
 
 
-async def _start_turn(
-    agent_id: str,
+async def start_turn(
+    where: ConversationRef,
     body: LettaStreamingRequest,
     database: Database,
     runs: RunManager,
@@ -44,7 +52,7 @@ async def _start_turn(
     return await turn_service.start_run(
         database,
         runs,
-        agent_id,
+        where,
         body,
         is_resend=retry_count > 0,
         stream_tokens=body.stream_tokens,
@@ -70,7 +78,7 @@ def sse_response(
     return EventSourceResponse(frames, headers=SSE_HEADERS, sep="\n")
 
 
-def _stream(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
+def stream_response(handle: RunHandle, body: LettaStreamingRequest) -> EventSourceResponse:
     return sse_response(
         handle, include_pings=body.include_pings, wanted=body.include_return_message_types
     )
@@ -89,9 +97,9 @@ async def send_message(
     response: Response,
     retry_count: RetryCount = 0,
 ) -> LettaResponse | EventSourceResponse:
-    handle = await _start_turn(agent_id, body, database, runs, retry_count)
+    handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
     if body.streaming:
-        return _stream(handle, body)
+        return stream_response(handle, body)
     outcome = await turn_service.await_response(handle, body)
     # Lets clients (and bench/) tell the model's time from the server's own.
     response.headers["Server-Timing"] = f"llm;dur={outcome.llm_seconds * 1000:.1f}"
@@ -110,7 +118,8 @@ async def stream_message(
     retry_count: RetryCount = 0,
 ) -> EventSourceResponse:
     body = body.model_copy(update={"streaming": True})
-    return _stream(await _start_turn(agent_id, body, database, runs, retry_count), body)
+    handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
+    return stream_response(handle, body)
 
 
 @router.post("/messages/async", response_model=Run, responses=TURN_ERROR_RESPONSES)
@@ -125,7 +134,7 @@ async def send_message_async(
     handle = await turn_service.start_run(
         database,
         runs,
-        agent_id,
+        ConversationRef(agent_id),
         body,
         is_resend=retry_count > 0,
         background=True,
@@ -150,9 +159,14 @@ async def list_messages(
     session: SessionDep,
     page: Annotated[Page, Depends(page_params("desc", 100))],
     include_return_message_types: Annotated[list[MessageType] | None, Query()] = None,
+    conversation_id: ConversationFilter = None,
 ) -> list[LettaMessage]:
     return await message_service.list_messages(
-        session, agent_id, page=page, include_types=include_return_message_types
+        session,
+        agent_id,
+        page=page,
+        conversation_id=conversation_id,
+        include_types=include_return_message_types,
     )
 
 

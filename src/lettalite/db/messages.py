@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
-from lettalite.db.models import AgentRow, MessageRow
+from lettalite.db.models import AgentRow, ContextWindow, MessageRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
@@ -19,26 +19,38 @@ async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     return await get_or_404(session, MessageRow, message_id, "Message")
 
 
-async def list_messages(session: AsyncSession, agent_id: str, page: Page) -> list[MessageRow]:
-    query = select(MessageRow).where(MessageRow.agent_id == agent_id)
-    return await paginate(session, query, MESSAGE_SORT, page)
+def in_conversation(conversation_key: str | None) -> ColumnElement[bool]:
+    """Messages of one conversation of an agent; None is the agent's default conversation."""
+    if conversation_key is None:
+        return MessageRow.conversation_id.is_(None)
+    return MessageRow.conversation_id == conversation_key
 
 
-def _in_context(agent: AgentRow) -> Any:
+async def list_messages(
+    session: AsyncSession, page: Page, *where: ColumnElement[bool]
+) -> list[MessageRow]:
+    return await paginate(session, select(MessageRow).where(*where), MESSAGE_SORT, page)
+
+
+def _in_context(window: ContextWindow) -> Any:
     # None must not reach the IN list: `NOT (x IN (a, NULL))` is never true in SQL.
-    pinned = [i for i in (agent.system_message_id, agent.summary_message_id) if i is not None]
-    return (MessageRow.sequence >= agent.context_start_sequence) | MessageRow.id.in_(pinned)
+    pinned = [i for i in (window.system_message_id, window.summary_message_id) if i is not None]
+    return in_conversation(window.conversation_key) & (
+        (MessageRow.sequence >= window.context_start_sequence) | MessageRow.id.in_(pinned)
+    )
 
 
-def context_order(agent: AgentRow, rows: Sequence[MessageRow]) -> list[MessageRow]:
+def context_order(window: ContextWindow, rows: Sequence[MessageRow]) -> list[MessageRow]:
     """The context window's order: system prompt, then the summary, then the conversation."""
-    lead = {agent.system_message_id: 0, agent.summary_message_id: 1}
+    lead = {window.system_message_id: 0, window.summary_message_id: 1}
     return sorted(rows, key=lambda row: (lead.get(row.id, 2), row.sequence))
 
 
-async def in_context_messages(session: AsyncSession, agent: AgentRow) -> list[MessageRow]:
-    query = select(MessageRow).where(MessageRow.agent_id == agent.id, _in_context(agent))
-    return context_order(agent, list(await session.scalars(query)))
+async def in_context_messages(
+    session: AsyncSession, agent_id: str, window: ContextWindow
+) -> list[MessageRow]:
+    query = select(MessageRow).where(MessageRow.agent_id == agent_id, _in_context(window))
+    return context_order(window, list(await session.scalars(query)))
 
 
 async def in_context_message_ids(
@@ -61,29 +73,32 @@ async def in_context_message_ids(
     }
 
 
-async def count_recall(session: AsyncSession, agent: AgentRow) -> int:
-    """Stored messages that are no longer in the context window."""
-    query = select(func.count()).where(MessageRow.agent_id == agent.id, ~_in_context(agent))
+async def count_recall(session: AsyncSession, agent_id: str, window: ContextWindow) -> int:
+    """Stored messages of the window's conversation that are no longer in the window."""
+    query = select(func.count()).where(
+        MessageRow.agent_id == agent_id,
+        in_conversation(window.conversation_key),
+        ~_in_context(window),
+    )
     return (await session.execute(query)).scalar_one()
 
 
 async def search_messages(
     session: AsyncSession,
-    agent_id: str,
-    *,
+    *where: ColumnElement[bool],
     query: str,
     roles: Sequence[str] | None,
     limit: int,
     start: datetime | None,
     end: datetime | None,
 ) -> list[MessageRow]:
-    """The agent's stored messages (in context or evicted) matching every filter.
+    """Stored messages (in context or evicted) matching `where` and every filter.
 
     With query words: full-text matches ranked best first (any word may match; more and
     rarer words rank higher). Without: the newest messages.
     """
     statement = select(MessageRow).where(
-        MessageRow.agent_id == agent_id,
+        *where,
         MessageRow.search_text.is_not(None),
         # Earlier search results would otherwise match every repeated query.
         or_(MessageRow.role != "tool", MessageRow.name.is_distinct_from("conversation_search")),
@@ -97,5 +112,6 @@ async def search_messages(
     words = query_words(query)
     if words:
         statement = ranked_match(statement, "message", words, session.bind.dialect.name)
-    statement = statement.order_by(MessageRow.sequence.desc()).limit(limit)
+    statement = statement.order_by(MessageRow.created_at.desc(), MessageRow.sequence.desc())
+    statement = statement.limit(limit)
     return list(await session.scalars(statement))

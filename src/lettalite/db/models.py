@@ -24,7 +24,31 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class AgentRow(Timestamps, Base):
+class ContextWindow:
+    """What an agent's default conversation and each named conversation have of their own: a
+    context window and, while the model waits on tool results from the client or a human, the
+    message that asked for them.
+
+    The window is the system message, then the summary (after a compaction), then every message
+    of the conversation whose sequence is at least `context_start_sequence`. Older messages stay
+    stored and searchable (recall).
+    """
+
+    system_message_id: Mapped[str | None] = mapped_column(String(64))
+    summary_message_id: Mapped[str | None] = mapped_column(String(64))
+    context_start_sequence: Mapped[int] = mapped_column(default=1)
+    # The assistant message whose tool calls await approval or client results, if any.
+    pending_approval_message_id: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def conversation_key(self) -> str | None:
+        """`message.conversation_id` of the messages in this window (None: the default)."""
+        raise NotImplementedError
+
+
+class AgentRow(Timestamps, ContextWindow, Base):
+    """An agent; its own columns of ContextWindow are its default conversation's."""
+
     __tablename__ = "agent"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -39,12 +63,11 @@ class AgentRow(Timestamps, Base):
     embedding: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    # The in-context window is the system message, then every message whose sequence is at
-    # least `context_start_sequence`. Older messages stay stored and searchable (recall).
-    system_message_id: Mapped[str | None] = mapped_column(String(64))
-    # After a compaction: the summary of what was evicted, shown right after the system prompt.
-    summary_message_id: Mapped[str | None] = mapped_column(String(64))
-    context_start_sequence: Mapped[int] = mapped_column(default=1)
+    # Environment variables for the agent's tools, {name: value}; set by PATCH `secrets`.
+    secrets: Mapped[dict[str, Any] | None]
+    # Letta tool rules as sent, e.g. {"type": "requires_approval", "tool_name": "..."}.
+    tool_rules: Mapped[list[Any] | None]
+    # Sequences are allocated per agent across all its conversations.
     next_sequence: Mapped[int] = mapped_column(default=0)
     last_stop_reason: Mapped[str | None] = mapped_column(String(64))
     last_run_completion: Mapped[datetime | None]
@@ -67,6 +90,10 @@ class AgentRow(Timestamps, Base):
         passive_deletes=True,
         lazy="raise_on_sql",
     )
+
+    @property
+    def conversation_key(self) -> str | None:
+        return None
 
 
 class BlockRow(Timestamps, Base):
@@ -145,6 +172,9 @@ class RunRow(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    # None for the agent's default conversation. No foreign key (see migration 0006): a
+    # deleted conversation's runs stay listed.
+    conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     stop_reason: Mapped[str | None] = mapped_column(String(64))
     background: Mapped[bool] = mapped_column(default=False)
@@ -152,6 +182,8 @@ class RunRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Identifies a request so an SDK's automatic re-send of it joins this run, not a new one.
     request_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The client's otid of the request's first message: a client resumes the stream by it.
+    otid: Mapped[str | None] = mapped_column(String(64), index=True)
     request_config: Mapped[dict[str, Any] | None]
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     usage: Mapped[dict[str, Any] | None]
@@ -185,7 +217,8 @@ class StepRow(Base):
 
 
 class TurnLeaseRow(Base):
-    """Who is running a turn for an agent, until when. Serializes turns across processes.
+    """Who is running a turn in a conversation, until when. Serializes the turns of one
+    conversation (`lock_key`: its id, or the agent's id for the default one) across processes.
 
     A lease rather than a held database lock, so that a waiting turn holds no connection and
     a crashed process's lease simply expires.
@@ -193,33 +226,43 @@ class TurnLeaseRow(Base):
 
     __tablename__ = "turn_lease"
 
-    agent_id: Mapped[str] = mapped_column(
-        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
-    )
+    lock_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
 
 
 class MessageRow(Base):
-    """One stored message in OpenAI-like form; `views` renders it as Letta messages."""
+    """One stored message in OpenAI-like form; `agent.render` shows it as Letta messages."""
 
     __tablename__ = "message"
     __table_args__ = (
         UniqueConstraint("agent_id", "sequence"),
         Index("ix_message_agent_id_role", "agent_id", "role"),
+        Index("ix_message_conversation_id_sequence", "conversation_id", "sequence"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    # None for the agent's default conversation. No foreign key (see migration 0006): the
+    # conversation's messages are deleted with it by the service.
+    conversation_id: Mapped[str | None] = mapped_column(String(64))
     sequence: Mapped[int]
+    # user, assistant, tool, system, or approval (a client's answer to approval requests).
     role: Mapped[str] = mapped_column(String(16))
-    # A list of parts: {"type": "text", "text": ...} and {"type": "reasoning", "reasoning": ...}.
+    # A list of parts: {"type": "text", "text": ...}, {"type": "reasoning", "reasoning": ...}
+    # and {"type": "image", "source": {...}} (Letta's image part, as the client sent it).
     content: Mapped[list[Any]]
-    # For role=assistant: [{"id", "name", "arguments"}]; arguments is the raw JSON string.
+    # For role=assistant: [{"id", "name", "arguments", "requires_approval"?}]; arguments is the
+    # raw JSON string; requires_approval marks calls that waited for the client or a human.
     tool_calls: Mapped[list[Any] | None]
     # For role=tool (one row per call answered): the call it answers and "success" | "error".
     tool_call_id: Mapped[str | None] = mapped_column(String(255))
     tool_status: Mapped[str | None] = mapped_column(String(16))
+    tool_stdout: Mapped[list[Any] | None]
+    tool_stderr: Mapped[list[Any] | None]
+    # For role=approval: the client's approval items as received (Letta's `approvals`).
+    approvals: Mapped[list[Any] | None]
     name: Mapped[str | None] = mapped_column(String(255))
     otid: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[str | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
@@ -234,6 +277,50 @@ class MessageRow(Base):
     def text(self) -> str:
         """The message's text parts joined (reasoning parts excluded)."""
         return "\n".join(part["text"] for part in self.content if part.get("type") == "text")
+
+
+class ConversationRow(Timestamps, ContextWindow, Base):
+    """A named conversation of an agent: its own history and context window, the agent's
+    memory blocks (except isolated ones, which it has copies of)."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (Index("ix_conversation_agent_id_created_at", "agent_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(255))
+    model_settings: Mapped[dict[str, Any] | None]
+    # Set when a memory block it shows changed elsewhere: its system message is recompiled
+    # before its next model request.
+    prompt_stale: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_message_at: Mapped[datetime | None]
+    last_run_completion: Mapped[datetime | None]
+
+    block_links: Mapped[list["ConversationBlockRow"]] = relationship(
+        order_by="ConversationBlockRow.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
+    )
+
+    @property
+    def conversation_key(self) -> str | None:
+        return self.id
+
+
+class ConversationBlockRow(Base):
+    """A conversation's own copy of one of the agent's blocks (`isolated_block_labels`)."""
+
+    __tablename__ = "conversation_block"
+    __table_args__ = (UniqueConstraint("conversation_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    block_id: Mapped[str] = mapped_column(ForeignKey("block.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(255))
+
+    block: Mapped[BlockRow] = relationship(lazy="joined")
 
 
 class PassageRow(Timestamps, Base):

@@ -8,9 +8,8 @@ the items just before that one, still in the listing's order. An unknown cursor 
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 Order = Literal["asc", "desc"]
 
@@ -25,10 +24,11 @@ class Page:
 
 @dataclass(frozen=True)
 class SortKey:
-    """Columns that order a listing: a sort column and the unique id column that breaks ties."""
+    """What orders a listing: a sort column (or expression) and the unique id column that
+    breaks ties."""
 
-    sort: InstrumentedAttribute[Any]
-    id: InstrumentedAttribute[Any]
+    sort: ColumnElement[Any]
+    id: ColumnElement[Any]
 
 
 async def _cursor_position(

@@ -85,3 +85,39 @@ async def orphaned_runs(session: AsyncSession, now: datetime) -> list[RunRow]:
     live = select(TurnLeaseRow.run_id).where(TurnLeaseRow.expires_at > now)
     query = select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES), RunRow.id.not_in(live))
     return list(await session.scalars(query))
+
+
+def _in_conversation(agent_id: str, conversation_id: str | None) -> list:
+    scope = RunRow.conversation_id
+    return [
+        RunRow.agent_id == agent_id,
+        scope.is_(None) if conversation_id is None else scope == conversation_id,
+    ]
+
+
+async def find_run_by_otid(
+    session: AsyncSession, agent_id: str, conversation_id: str | None, otid: str
+) -> RunRow | None:
+    """The newest run of the conversation that a request with this first-message otid started."""
+    query = (
+        select(RunRow)
+        .where(*_in_conversation(agent_id, conversation_id), RunRow.otid == otid)
+        .order_by(RunRow.created_at.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def latest_active_run(
+    session: AsyncSession, agent_id: str, conversation_id: str | None
+) -> RunRow | None:
+    query = (
+        select(RunRow)
+        .where(
+            *_in_conversation(agent_id, conversation_id),
+            RunRow.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(RunRow.created_at.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()

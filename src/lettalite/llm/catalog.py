@@ -23,6 +23,8 @@ OPENAI_CONTEXT_WINDOWS = {
     "gpt-5": 400_000,
     "gpt-5-mini": 400_000,
 }
+# Chat models known not to accept image input; any other model is sent the user's images.
+TEXT_ONLY_MODELS = frozenset({"gpt-3.5-turbo", "o1-mini", "o3-mini"})
 OPENAI_EMBEDDING_DIMS = {
     "text-embedding-3-small": 1536,
     "text-embedding-3-large": 3072,
@@ -71,6 +73,10 @@ def default_context_window(model: ModelHandle) -> int:
 
 def max_context_window(model: ModelHandle) -> int:
     return OPENAI_CONTEXT_WINDOWS.get(model.model, UNKNOWN_MODEL_CONTEXT_WINDOW)
+
+
+def accepts_images(model: ModelHandle) -> bool:
+    return model.model not in TEXT_ONLY_MODELS
 
 
 def list_model_handles() -> list[str]:

@@ -21,8 +21,16 @@ from lettalite.llm.types import (
 )
 
 
+def _content(message: ChatMessage) -> str | list[dict[str, Any]] | None:
+    if not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content or ""}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in message.images]
+    return parts
+
+
 def _message_dict(message: ChatMessage) -> dict[str, Any]:
-    payload: dict[str, Any] = {"role": message.role, "content": message.content}
+    payload: dict[str, Any] = {"role": message.role, "content": _content(message)}
     if message.tool_calls:
         payload["tool_calls"] = [
             {
@@ -89,6 +97,9 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-set", timeout=timeout, max_retries=2
         )
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        return _request_kwargs(request)
 
     async def complete(self, request: ChatRequest) -> Completion:
         try:

@@ -18,6 +18,8 @@ class ChatMessage:
     content: str | None
     tool_calls: tuple[ToolCallRequest, ...] = ()
     tool_call_id: str | None = None
+    # Images shown after the text: https URLs or `data:` URLs.
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class LLMError(Exception):
 
 
 class LLMClient(Protocol):
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The provider's own request body for `request`, as `complete` would send it."""
+        ...
+
     async def complete(self, request: ChatRequest) -> Completion: ...
 
     def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:

@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 
 from lettalite.schemas.block import Block, CreateBlock
 from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
+from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.tool import Tool
 
@@ -36,6 +37,20 @@ class EmbeddingConfigInput(RequestModel):
     embedding_endpoint_type: str | None = None
 
 
+class ToolRule(RequestModel):
+    """A tool rule. `requires_approval` pauses the turn before the tool runs until the client
+    approves or denies the call; `continue_loop` is what every call does in this loop anyway.
+    Other Letta rule types are refused until lettalite enforces them."""
+
+    type: Literal["requires_approval", "continue_loop"]
+    tool_name: str = Field(min_length=1, max_length=255)
+    prompt_template: str | None = None
+
+
+MAX_SECRETS = 256
+SecretName = Annotated[str, Field(min_length=1, max_length=255)]
+
+
 class AgentFields(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=255)
     description: str | None = None
@@ -49,6 +64,9 @@ class AgentFields(RequestModel):
     context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     timezone: str | None = Field(None, max_length=64)
+    tool_rules: list[ToolRule] | None = Field(None, max_length=1000)
+    # Environment variables for the agent's tools.
+    secrets: dict[SecretName, str] | None = Field(None, max_length=MAX_SECRETS)
 
 
 class CreateAgent(AgentFields):
@@ -72,6 +90,20 @@ class CreateAgent(AgentFields):
 class UpdateAgent(AgentFields):
     block_ids: list[str] | None = None
     tool_ids: list[str] | None = None
+
+
+class AgentSecret(WireModel):
+    """One of an agent's secrets (Letta's `AgentEnvironmentVariable`)."""
+
+    id: str
+    key: str
+    value: str
+    agent_id: str
+    description: str | None = None
+
+
+class ModifyApproval(RequestModel):
+    requires_approval: bool
 
 
 class Memory(WireModel):
@@ -99,7 +131,7 @@ class AgentState(WireModel):
     tags: list[str]
     metadata: dict[str, Any] | None
     message_ids: list[str]
-    tool_rules: list[Any] = []
+    tool_rules: list[dict[str, Any]] = []
     timezone: str
     created_at: ResourceTime
     updated_at: ResourceTime
@@ -112,8 +144,9 @@ class AgentState(WireModel):
     base_template_id: str | None = None
     identity_ids: list[str] = []
     identities: list[Any] = []
-    secrets: list[Any] = []
-    tool_exec_environment_variables: list[Any] = []
+    secrets: list[AgentSecret] = []
+    tool_exec_environment_variables: list[AgentSecret] = []
+    pending_approval: ApprovalRequestMessage | None = None
     created_by_id: str | None = None
     last_updated_by_id: str | None = None
 

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from lettalite.schemas.common import MessageTime, RequestModel, WireModel
+from lettalite.schemas.common import InputTime, MessageTime, RequestModel, ResourceTime, WireModel
 
 MessageType = Literal[
     "system_message",
@@ -37,34 +37,166 @@ DEFAULT_MAX_STEPS = 50
 MAX_STEPS_CAP = 1000
 
 
+MAX_CLIENT_TOOLS = 256
+ID_LENGTH = 255
+
+
 class TextPart(RequestModel):
     type: Literal["text"] = "text"
     text: str
 
 
+class UrlImage(RequestModel):
+    type: Literal["url"] = "url"
+    url: str = Field(max_length=8192)
+
+
+class Base64Image(RequestModel):
+    type: Literal["base64"] = "base64"
+    media_type: str = Field(max_length=255)
+    data: str
+    detail: str | None = None
+
+
+class LettaImage(RequestModel):
+    """An image Letta stored as a file; usable here only with its `data` inline."""
+
+    type: Literal["letta"] = "letta"
+    file_id: str
+    media_type: str | None = None
+    data: str | None = None
+    detail: str | None = None
+
+
+class ImagePart(RequestModel):
+    type: Literal["image"] = "image"
+    source: Annotated[UrlImage | Base64Image | LettaImage, Field(discriminator="type")]
+
+
+ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
+def parts_text(content: str | list[ContentPart]) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.text for part in content if isinstance(part, TextPart))
+
+
+def stored_parts(content: str | list[ContentPart]) -> list[dict[str, Any]]:
+    """Content in its stored form: a list of parts."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [part.model_dump(exclude_none=True) for part in content]
+
+
 class MessageCreate(RequestModel):
-    type: Literal["message"] = "message"
+    type: Literal["message"] | None = "message"
     role: Literal["user", "system", "assistant"]
-    content: str | list[TextPart]
+    content: str | list[ContentPart]
     name: str | None = None
-    otid: str | None = None
+    otid: str | None = Field(None, max_length=64)
 
     @property
     def text(self) -> str:
-        if isinstance(self.content, str):
-            return self.content
-        return "\n".join(part.text for part in self.content)
+        return parts_text(self.content)
+
+
+class ApprovalDecision(RequestModel):
+    """Approve or deny one tool call that waits for approval."""
+
+    type: Literal["approval"] = "approval"
+    tool_call_id: str = Field(max_length=ID_LENGTH)
+    approve: bool
+    reason: str | None = None
+
+
+class ClientToolReturn(RequestModel):
+    """The result of a tool call the client ran itself."""
+
+    type: Literal["tool"] = "tool"
+    tool_call_id: str = Field(max_length=ID_LENGTH)
+    tool_return: str | list[ContentPart]
+    status: Literal["success", "error"]
+    stdout: list[str] | None = None
+    stderr: list[str] | None = None
+
+
+ApprovalItem = Annotated[ApprovalDecision | ClientToolReturn, Field(discriminator="type")]
+
+
+class ApprovalCreate(RequestModel):
+    """The client's answer to the tool calls the agent paused on: one item per call."""
+
+    type: Literal["approval"] = "approval"
+    approvals: list[ApprovalItem] | None = None
+    # Letta's older single-call form: approve or deny the one pending call.
+    approve: bool | None = None
+    approval_request_id: str | None = None
+    reason: str | None = None
+    otid: str | None = Field(None, max_length=64)
+    group_id: str | None = None
+
+
+class ToolReturnCreate(RequestModel):
+    """Results of client-run tool calls; the same as an approval made of `tool` items."""
+
+    type: Literal["tool_return"] = "tool_return"
+    tool_returns: list[ClientToolReturn]
+    otid: str | None = Field(None, max_length=64)
+    group_id: str | None = None
+
+    def as_approval(self) -> ApprovalCreate:
+        return ApprovalCreate(approvals=list(self.tool_returns), otid=self.otid)
+
+
+def _input_kind(value: Any) -> str:
+    # As Letta: without a `type`, an item that approves is an approval, anything else a message.
+    if isinstance(value, dict):
+        kind = value.get("type")
+        if isinstance(kind, str):
+            return kind
+        return "approval" if "approve" in value or "approval_request_id" in value else "message"
+    return getattr(value, "type", None) or "message"
+
+
+InputMessage = Annotated[
+    Annotated[MessageCreate, Tag("message")]
+    | Annotated[ApprovalCreate, Tag("approval")]
+    | Annotated[ToolReturnCreate, Tag("tool_return")],
+    Discriminator(_input_kind),
+]
+TurnInput = MessageCreate | ApprovalCreate
+
+
+class ClientTool(RequestModel):
+    """A tool the client offers the model and runs itself (e.g. Letta Code's shell)."""
+
+    name: str = Field(min_length=1, max_length=ID_LENGTH, pattern=r"^[A-Za-z0-9_.:-]+$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class ClientSkill(RequestModel):
+    name: str
+    description: str
+    location: str
 
 
 class LettaRequest(RequestModel):
-    """The body of every send: `POST .../messages`, `.../messages/stream`, `.../messages/async`."""
+    """The body of every send: `POST .../messages`, `.../messages/stream`, `.../messages/async`
+    and the conversation routes."""
 
-    messages: list[MessageCreate] | None = None
-    input: str | list[TextPart] | None = None
+    messages: list[InputMessage] | None = None
+    input: str | list[ContentPart] | None = None
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=MAX_STEPS_CAP)
     include_return_message_types: list[MessageType] | None = None
     override_model: str | None = None
+    override_system: str | None = Field(None, alias="system")
+    client_tools: list[ClientTool] | None = Field(None, max_length=MAX_CLIENT_TOOLS)
+    client_skills: list[ClientSkill] | None = None
     use_assistant_message: bool = True
+
+    model_config = {"populate_by_name": True}
 
     @model_validator(mode="after")
     def _exactly_one_input(self) -> "LettaRequest":
@@ -74,14 +206,21 @@ class LettaRequest(RequestModel):
             raise ValueError("Must specify either 'input' or 'messages'.")
         if self.messages is not None and not self.messages:
             raise ValueError("'messages' must not be empty.")
+        answers = [m for m in self.messages or () if not isinstance(m, MessageCreate)]
+        if answers and (len(answers) > 1 or answers[0] is not self.messages[0]):
+            raise ValueError(
+                "An approval (or tool_return) message must be the first message of the request, "
+                "and there can be only one; messages after it are sent once it is processed."
+            )
         return self
 
-    def input_messages(self) -> list[MessageCreate]:
-        """The request's input as messages: `input` is sugar for one user message."""
-        if self.messages is not None:
-            return self.messages
-        assert self.input is not None
-        return [MessageCreate(role="user", content=self.input)]
+    def input_messages(self) -> list[TurnInput]:
+        """The request's input: `input` is sugar for one user message; a `tool_return` item is
+        an approval."""
+        if self.messages is None:
+            assert self.input is not None
+            return [MessageCreate(role="user", content=self.input)]
+        return [m.as_approval() if isinstance(m, ToolReturnCreate) else m for m in self.messages]
 
 
 class LettaMessageBase(WireModel):
@@ -138,9 +277,30 @@ class ToolCallMessage(LettaMessageBase):
     tool_calls: list[ToolCall] | ToolCallDelta
 
 
+class ApprovalRequestMessage(LettaMessageBase):
+    """Tool calls that wait for the client's results or a human's approval.
+
+    While tokens stream, each fragment carries one call (`tool_call` and `tool_calls` are then
+    the same delta); stored, the message lists every waiting call of the step."""
+
+    message_type: Literal["approval_request_message"] = "approval_request_message"
+    tool_call: ToolCall | ToolCallDelta
+    tool_calls: list[ToolCall] | ToolCallDelta
+
+
+class ApprovalResponseMessage(LettaMessageBase):
+    """The client's answer to approval requests, as it sent them."""
+
+    message_type: Literal["approval_response_message"] = "approval_response_message"
+    approvals: list[dict[str, Any]]
+    approve: bool | None = None
+    approval_request_id: str | None = None
+    reason: str | None = None
+
+
 class ToolReturn(WireModel):
     type: Literal["tool"] = "tool"
-    tool_return: str
+    tool_return: str | list[dict[str, Any]]
     status: Literal["success", "error"]
     tool_call_id: str
     stdout: list[str] | None = None
@@ -163,7 +323,9 @@ LettaMessage = Annotated[
     | AssistantMessage
     | ReasoningMessage
     | ToolCallMessage
-    | ToolReturnMessage,
+    | ToolReturnMessage
+    | ApprovalRequestMessage
+    | ApprovalResponseMessage,
     Field(discriminator="message_type"),
 ]
 
@@ -235,3 +397,26 @@ class LettaAsyncRequest(LettaRequest):
 
 class CancelRequest(RequestModel):
     run_ids: list[str] | None = None
+
+
+class MessageSearchRequest(RequestModel):
+    query: str = Field(max_length=10_000)
+    search_mode: Literal["vector", "fts", "hybrid"] = "hybrid"
+    agent_id: str | None = None
+    conversation_id: str | None = None
+    limit: int = Field(50, ge=1, le=100)
+    start_date: InputTime | None = None
+    end_date: InputTime | None = None
+
+
+class MessageSearchResult(WireModel):
+    """A message found by `POST /v1/messages/search` (Letta's `*MessageListResult`)."""
+
+    message_type: Literal[
+        "system_message", "user_message", "reasoning_message", "assistant_message"
+    ]
+    content: str
+    message_id: str
+    agent_id: str | None
+    conversation_id: str | None
+    created_at: ResourceTime

@@ -6,12 +6,16 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import (
     compiled_system_prompt,
     recompile_system_prompt,
+    refresh_prompts,
     text_content,
 )
 from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PROMPT
+from lettalite.agent.render import letta_messages
+from lettalite.agent.toolbox import APPROVAL_RULE
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import messages as message_queries
@@ -32,13 +36,14 @@ from lettalite.ids import new_id
 from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
 from lettalite.schemas.agent import (
     AgentFields,
+    AgentSecret,
     AgentState,
     CreateAgent,
     EmbeddingConfigInput,
     UpdateAgent,
 )
 from lettalite.schemas.block import CreateBlock
-from lettalite.services.views import agent_state
+from lettalite.services.views import agent_state, secret_models
 from lettalite.tools import DEFAULT_TOOL_NAMES
 
 K = TypeVar("K")
@@ -52,7 +57,18 @@ def _default_name() -> str:
 
 async def render(session: AsyncSession, agent: AgentRow) -> AgentState:
     ids = await message_queries.in_context_message_ids(session, [agent])
-    return agent_state(agent, ids[agent.id])
+    pending = None
+    if agent.pending_approval_message_id is not None:
+        waiting = await message_queries.get_message(session, agent.pending_approval_message_id)
+        pending = next(
+            (m for m in letta_messages(waiting) if m.message_type == "approval_request_message"),
+            None,
+        )
+    return agent_state(agent, ids[agent.id], pending)
+
+
+def _default_conversation(agent: AgentRow) -> Conversation:
+    return Conversation(agent, agent)
 
 
 def new_block(spec: CreateBlock) -> BlockRow:
@@ -106,6 +122,35 @@ def _embedding_config_handle(config: EmbeddingConfigInput | None) -> str | None:
     if config.handle is None and config.embedding_model:
         return f"{config.embedding_endpoint_type or 'openai'}/{config.embedding_model}"
     return config.handle
+
+
+def _apply_rules_and_secrets(agent: AgentRow, fields: AgentFields) -> None:
+    if fields.tool_rules is not None:
+        agent.tool_rules = [rule.model_dump(mode="json") for rule in fields.tool_rules]
+    if fields.secrets is not None:
+        agent.secrets = dict(fields.secrets)
+
+
+async def set_requires_approval(
+    session: AsyncSession, agent_id: str, tool_name: str, requires_approval: bool
+) -> AgentState:
+    """Add or remove the agent's `requires_approval` rule for a tool (attached or not)."""
+    agent = await agent_queries.get_agent(session, agent_id)
+    rules = [
+        rule
+        for rule in agent.tool_rules or ()
+        if not (rule.get("type") == APPROVAL_RULE and rule.get("tool_name") == tool_name)
+    ]
+    if requires_approval:
+        rules.append({"type": APPROVAL_RULE, "tool_name": tool_name, "prompt_template": None})
+    agent.tool_rules = rules
+    await flush(session)
+    return await render(session, agent)
+
+
+async def list_secrets(session: AsyncSession, agent_id: str) -> list[AgentSecret]:
+    agent = await agent_queries.get_agent(session, agent_id)
+    return secret_models(agent)
 
 
 async def _resolve_tools(session: AsyncSession, names: list[str], ids: list[str]) -> list[ToolRow]:
@@ -206,6 +251,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         tag_rows=[],
     )
     _apply_model_fields(agent, request)
+    _apply_rules_and_secrets(agent, request)
     blocks = [new_block(spec) for spec in request.memory_blocks or []]
     for block in blocks:
         check_block_fits(block.value, block.limit, block.label)
@@ -229,7 +275,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     agent.system_message_id = system_message.id
     session.add(system_message)
     await flush(session)
-    await recompile_system_prompt(session, agent)
+    await recompile_system_prompt(session, _default_conversation(agent))
     return await render(session, agent)
 
 
@@ -255,7 +301,7 @@ async def list_agents(
         query_text=query_text,
     )
     ids = await message_queries.in_context_message_ids(session, agents)
-    return [agent_state(agent, ids[agent.id]) for agent in agents]
+    return [agent_state(agent, ids[agent.id], None) for agent in agents]
 
 
 async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgent) -> AgentState:
@@ -266,6 +312,7 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
             setattr(agent, name, getattr(request, name))
     if "metadata" in fields:
         agent.metadata_ = request.metadata
+    _apply_rules_and_secrets(agent, request)
     if request.system is not None:
         agent.system = request.system
     _apply_model_fields(agent, request)
@@ -276,16 +323,16 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
     if request.tool_ids is not None:
         await _set_tools(session, agent, await _resolve_tools(session, [], request.tool_ids))
     await flush(session)
-    await recompile_system_prompt(session, agent)
+    await refresh_prompts(session, [agent.id])
     return await render(session, agent)
 
 
 async def recompile(session: AsyncSession, agent_id: str, *, dry_run: bool) -> str:
     """The agent's system prompt compiled from its current memory; stored unless `dry_run`."""
-    agent = await agent_queries.get_agent(session, agent_id)
+    conversation = _default_conversation(await agent_queries.get_agent(session, agent_id))
     if dry_run:
-        return await compiled_system_prompt(session, agent)
-    return (await recompile_system_prompt(session, agent)).text
+        return await compiled_system_prompt(session, conversation)
+    return (await recompile_system_prompt(session, conversation)).text
 
 
 async def delete_agent(session: AsyncSession, agent_id: str) -> None:
@@ -299,7 +346,7 @@ async def attach_block(session: AsyncSession, agent_id: str, block_id: str) -> A
     if all(link.block_id != block.id for link in agent.block_links):
         await _set_blocks(session, agent, [link.block for link in agent.block_links] + [block])
         await flush(session)
-        await recompile_system_prompt(session, agent)
+        await refresh_prompts(session, [agent.id])
     return await render(session, agent)
 
 
@@ -309,7 +356,7 @@ async def detach_block(session: AsyncSession, agent_id: str, block_id: str) -> A
         raise NotFound(f"Block {block_id} is not attached to agent {agent_id}")
     agent.block_links = [link for link in agent.block_links if link.block_id != block_id]
     await flush(session)
-    await recompile_system_prompt(session, agent)
+    await refresh_prompts(session, [agent.id])
     return await render(session, agent)
 
 

@@ -11,7 +11,7 @@ from lettalite.agent.archive import (
     archival_hit,
     find_passages,
 )
-from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.memory import refresh_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import passages as passage_queries
 from lettalite.db.pagination import Page
@@ -65,5 +65,5 @@ async def delete_passage(session: AsyncSession, agent_id: str, passage_id: str) 
     passage = await passage_queries.get_passage(session, agent_id, passage_id)
     await session.delete(passage)
     await session.flush()
-    await recompile_system_prompt(session, agent)
+    await refresh_prompts(session, [agent.id])
     return DeletedPassage(message=f"Memory id={passage_id} successfully deleted")

@@ -2,9 +2,10 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.memory import recompile_system_prompts
+from lettalite.agent.memory import refresh_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
+from lettalite.db import conversations as conversation_queries
 from lettalite.db.models import BlockRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
@@ -36,9 +37,11 @@ async def list_blocks(session: AsyncSession, *, page: Page, label: str | None) -
 async def delete_block(session: AsyncSession, block_id: str) -> None:
     block = await block_queries.get_block(session, block_id)
     agent_ids = await block_queries.agent_ids_of_blocks(session, [block_id])
+    # Before the delete: a conversation's own copy of the block goes with it.
+    await conversation_queries.mark_prompts_stale(session, [], [block_id])
     await session.delete(block)
     await session.flush()
-    await recompile_system_prompts(session, agent_ids)
+    await refresh_prompts(session, agent_ids)
 
 
 async def update_block(session: AsyncSession, block_id: str, request: UpdateBlock) -> Block:
@@ -90,6 +93,6 @@ async def _apply_update(session: AsyncSession, block: BlockRow, request: UpdateB
     if "label" in sent:
         await block_queries.relabel_block(session, block.id, sent["label"])
     await flush(session)
-    await recompile_system_prompts(
-        session, await block_queries.agent_ids_of_blocks(session, [block.id])
+    await refresh_prompts(
+        session, await block_queries.agent_ids_of_blocks(session, [block.id]), [block.id]
     )

@@ -1,7 +1,8 @@
-"""The context window: what an agent's next request holds, and compaction on demand."""
+"""The context window: what a conversation's next request holds, and compaction on demand."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.compaction import (
     KEEP_AT_MOST,
     compact,
@@ -11,40 +12,42 @@ from lettalite.agent.compaction import (
     latest_token_scale,
 )
 from lettalite.agent.context import chat_message
-from lettalite.agent.loop import tool_definitions
+from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.prompt import MEMORY_PLACEHOLDER
 from lettalite.agent.runs import RunManager
-from lettalite.db import agents as agent_queries
+from lettalite.agent.toolbox import build_toolbox
 from lettalite.db import messages as message_queries
 from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
+from lettalite.errors import InvalidArgument
 from lettalite.ids import new_id
 from lettalite.llm.catalog import resolve_model
 from lettalite.schemas.context import CompactionResponse, ContextWindowOverview
 
 
 async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindowOverview:
-    agent = await agent_queries.get_agent(session, agent_id)
-    window = await message_queries.in_context_messages(session, agent)
-    system = next(r for r in window if r.id == agent.system_message_id)
-    summary = next((r for r in window if r.id == agent.summary_message_id), None)
-    conversation = [r for r in window if r not in (system, summary)]
+    conversation = await load_conversation(session, ConversationRef(agent_id))
+    agent, context = conversation.agent, conversation.window
+    window = await message_queries.in_context_messages(session, agent.id, context)
+    system = next(r for r in window if r.id == context.system_message_id)
+    summary = next((r for r in window if r.id == context.summary_message_id), None)
+    messages = [r for r in window if r not in (system, summary)]
     memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
-    _, tools = tool_definitions(agent)
+    tools = build_toolbox(agent, BUILTIN_TOOLS, ()).definitions()
     scale = await latest_token_scale(session, agent.id)
     estimates = {
         "system": estimate_text(agent.system),
         "memory": estimate_text(memory),
         "summary": estimate_text(summary.text) if summary else 0,
         "tools": estimate_tools(tools),
-        "messages": sum(estimate_message(chat_message(r)) for r in conversation),
+        "messages": sum(estimate_message(chat_message(r)) for r in messages),
     }
     parts = {name: int(tokens * scale) for name, tokens in estimates.items()}
     return ContextWindowOverview(
         context_window_size_max=agent.context_window,
         context_window_size_current=sum(parts.values()),
         num_messages=len(window),
-        num_recall_memory=await message_queries.count_recall(session, agent),
+        num_recall_memory=await message_queries.count_recall(session, agent.id, context),
         num_archival_memory=await count_passages(session, agent.id),
         num_tokens_system=parts["system"],
         num_tokens_core_memory=parts["memory"],
@@ -57,26 +60,39 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
     )
 
 
-async def summarize(database: Database, runs: RunManager, agent_id: str) -> CompactionResponse:
-    """Compact now: evict at least half of the conversation (or what does not fit)."""
+async def summarize(
+    database: Database, runs: RunManager, where: ConversationRef, *, refuse_unchanged: bool
+) -> CompactionResponse:
+    """Compact now: evict at least half of the conversation (or what does not fit).
+
+    `refuse_unchanged`: nothing to evict is a 400 (the conversation route, as Letta), rather
+    than an answer that reports the same count before and after.
+    """
     async with database.session() as session:
-        agent = await agent_queries.get_agent(session, agent_id)
-        model = resolve_model(agent.model)
-        in_context = len(await message_queries.in_context_messages(session, agent))
-        scale = await latest_token_scale(session, agent.id)
-    hold = await runs.locks.acquire(agent_id, new_id("run"))  # never beside a running turn
+        conversation = await load_conversation(session, where)
+        model = resolve_model(conversation.agent.model)
+        window = conversation.window
+        in_context = len(await message_queries.in_context_messages(session, where.agent_id, window))
+        scale = await latest_token_scale(session, where.agent_id)
+        context_window = conversation.agent.context_window
+    hold = await runs.locks.acquire(where, new_id("run"))  # never beside a running turn
     try:
         result = await compact(
             database,
             runs.runner.llm_for(model),
-            agent_id=agent_id,
+            where=where,
             model=model,
-            keep_tokens=int(KEEP_AT_MOST * agent.context_window / scale),
+            keep_tokens=int(KEEP_AT_MOST * context_window / scale),
             min_evict=max(1, (in_context - 1) // 2),
         )
     finally:
         await runs.locks.release(hold)
     if result is None:
+        if refuse_unchanged:
+            raise InvalidArgument(
+                "Summarization failed to reduce the number of messages. You may not have "
+                "enough messages to compact."
+            )
         return CompactionResponse(
             summary="", num_messages_before=in_context, num_messages_after=in_context
         )

@@ -6,16 +6,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from lettalite.agent.loop import Turn, TurnFailed
+from lettalite.agent.approvals import TurnRefused
+from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.runs import RunHandle, RunManager, RunRequest, letta_response
-from lettalite.agent.turn_lock import AgentBusy
-from lettalite.db import agents as agent_queries
+from lettalite.agent.turn import Turn, TurnFailed
+from lettalite.agent.turn_lock import ConversationBusy
 from lettalite.db.base import utcnow
+from lettalite.db.models import ConversationRow
 from lettalite.db.session import Database
-from lettalite.errors import InvalidArgument, LLMProviderError
+from lettalite.errors import Conflict, InvalidArgument, LLMProviderError
 from lettalite.ids import new_id
 from lettalite.llm.catalog import resolve_model
+from lettalite.llm.types import ToolDefinition
 from lettalite.schemas.message import (
+    ClientSkill,
+    ClientTool,
     LettaErrorMessage,
     LettaPing,
     LettaRequest,
@@ -24,6 +29,26 @@ from lettalite.schemas.message import (
     UsageStatistics,
 )
 
+EMPTY_PARAMETERS = {"type": "object", "properties": {}}
+
+
+class PendingApproval(Conflict):
+    """409: a new message while the conversation waits for answers to tool calls. The agents
+    route answers with Letta's structured detail, the conversation route with its text."""
+
+    headers = {"x-should-retry": "false"}
+
+    def __init__(self, detail: str, pending_request_id: str | None, *, structured: bool):
+        super().__init__(detail)
+        self.pending_request_id = pending_request_id
+        self.structured = structured
+
+    def body(self) -> dict[str, object]:
+        if not self.structured:
+            return {"detail": self.detail}
+        code = {"code": "PENDING_APPROVAL", "message": self.detail}
+        return {"detail": {**code, "pending_request_id": self.pending_request_id}}
+
 
 @dataclass(frozen=True)
 class TurnOutcome:
@@ -31,18 +56,60 @@ class TurnOutcome:
     llm_seconds: float
 
 
-def request_key(agent_id: str, request: LettaRequest) -> str:
+def request_key(where: ConversationRef, request: LettaRequest) -> str:
     """Same key for the same request: client otids if given, else the whole body."""
     otids = [message.otid for message in request.input_messages() if message.otid]
     identity: Any = {"otids": otids} if otids else request.model_dump(mode="json")
-    text = json.dumps([agent_id, identity], sort_keys=True, separators=(",", ":"))
+    text = json.dumps([where.lock_key, identity], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def client_tool_definitions(tools: list[ClientTool] | None) -> tuple[ToolDefinition, ...]:
+    return tuple(
+        ToolDefinition(
+            name=tool.name,
+            description=tool.description or "",
+            parameters=tool.parameters or EMPTY_PARAMETERS,
+        )
+        for tool in tools or ()
+    )
+
+
+def skills_section(skills: list[ClientSkill] | None) -> str | None:
+    """The client's skills, as the system prompt lists them for one request."""
+    if not skills:
+        return None
+    lines = [f"- {skill.name} ({skill.location}): {skill.description}" for skill in skills]
+    return "<available_skills>\n" + "\n".join(lines) + "\n</available_skills>"
+
+
+async def build_turn(
+    database: Database, where: ConversationRef, request: LettaRequest, *, stream_tokens: bool
+) -> Turn:
+    """The turn a request asks for; the model is the request's override, else the
+    conversation's own, else the agent's."""
+    async with database.session() as session:
+        conversation = await load_conversation(session, where)
+    agent, window = conversation.agent, conversation.window
+    own_model = window.model if isinstance(window, ConversationRow) else None
+    return Turn(
+        where=where,
+        run_id=new_id("run"),
+        model=resolve_model(request.override_model or own_model or agent.model),
+        embedding=agent.embedding,
+        inputs=request.input_messages(),
+        max_steps=request.max_steps,
+        stream_tokens=stream_tokens,
+        client_tools=client_tool_definitions(request.client_tools),
+        system_override=request.override_system,
+        system_addendum=skills_section(request.client_skills),
+    )
 
 
 async def start_run(
     database: Database,
     manager: RunManager,
-    agent_id: str,
+    where: ConversationRef,
     request: LettaRequest,
     *,
     is_resend: bool,
@@ -51,24 +118,13 @@ async def start_run(
     callback_url: str | None = None,
 ) -> RunHandle:
     """Start a turn, or join the run an identical earlier request started (an SDK re-send)."""
-    key = request_key(agent_id, request)
-    has_otids = any(message.otid for message in request.input_messages())
-    if is_resend or has_otids:
-        existing = await manager.find(agent_id, key)
+    key = request_key(where, request)
+    otids = [message.otid for message in request.input_messages() if message.otid]
+    if is_resend or otids:
+        existing = await manager.find(where.agent_id, key)
         if existing is not None:
             return existing
-    async with database.session() as session:
-        agent = await agent_queries.get_agent(session, agent_id)
-        model = resolve_model(request.override_model or agent.model)
-    turn = Turn(
-        agent_id=agent_id,
-        run_id=new_id("run"),
-        model=model,
-        embedding=agent.embedding,
-        inputs=request.input_messages(),
-        max_steps=request.max_steps,
-        stream_tokens=stream_tokens,
-    )
+    turn = await build_turn(database, where, request, stream_tokens=stream_tokens)
     config = {
         "max_steps": request.max_steps,
         "stream_tokens": stream_tokens,
@@ -78,6 +134,7 @@ async def start_run(
         RunRequest(
             turn=turn,
             request_key=key,
+            otid=otids[0] if otids else None,
             background=background,
             callback_url=callback_url,
             request_config=config,
@@ -85,18 +142,40 @@ async def start_run(
     )
 
 
-async def await_response(handle: RunHandle, request: LettaRequest) -> TurnOutcome:
+async def preview(
+    database: Database, manager: RunManager, where: ConversationRef, request: LettaRequest
+) -> dict[str, Any]:
+    """What the model provider would be sent for this request, without sending it."""
+    turn = await build_turn(database, where, request, stream_tokens=False)
+    try:
+        return await manager.runner.preview(turn)
+    except TurnRefused as refused:
+        failure = TurnFailed(refused.error_type, refused.detail, refused.pending_message_id)
+        raise_for_failure(failure, "error", structured=False)
+        raise
+
+
+def raise_for_failure(failure: TurnFailed, stop_reason: str, *, structured: bool) -> None:
+    """The HTTP error for a turn that failed (a streamed turn sends it as an error event)."""
+    if failure.error_type == "agent_busy":
+        raise ConversationBusy(failure.detail)
+    if failure.error_type == "pending_approval":
+        raise PendingApproval(failure.detail, failure.pending_message_id, structured=structured)
+    if failure.error_type in ("invalid_approval", "context_window_overflow_in_system_prompt"):
+        raise InvalidArgument(failure.detail)
+    if failure.error_type == "llm_error":
+        raise LLMProviderError(f"The agent's turn failed ({stop_reason}): {failure.detail}")
+    raise RuntimeError(f"The turn failed: {failure.detail}")
+
+
+async def await_response(
+    handle: RunHandle, request: LettaRequest, *, structured_errors: bool = True
+) -> TurnOutcome:
     await handle.finished.wait()
     failure = next((e for e in handle.events if isinstance(e, TurnFailed)), None)
-    if failure is not None and failure.error_type == "agent_busy":
-        raise AgentBusy(failure.detail)
-    if failure is not None and failure.error_type == "llm_error":
-        stop = handle.result.stop_reason if handle.result else "llm_api_error"
-        raise LLMProviderError(f"The agent's turn failed ({stop}): {failure.detail}")
-    if failure is not None and failure.error_type == "context_window_overflow_in_system_prompt":
-        raise InvalidArgument(failure.detail)
     if failure is not None:
-        raise RuntimeError(f"Run {handle.run_id} failed: {failure.detail}")
+        stop = handle.result.stop_reason if handle.result else "error"
+        raise_for_failure(failure, stop, structured=structured_errors)
     response = letta_response(handle.events)
     wanted = request.include_return_message_types
     if wanted is not None:

@@ -1,11 +1,14 @@
 """Rows rendered as wire models. Letta's legacy twins (`memory`, `llm_config`, the singular
 `tool_call`) are computed here, at serialisation, from the one stored form."""
 
+import uuid
+
 from lettalite.config import get_settings
 from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
 from lettalite.llm.catalog import OPENAI_EMBEDDING_DIMS, resolve_model
-from lettalite.schemas.agent import AgentState, Memory
+from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
+from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.passage import Passage
 from lettalite.schemas.tool import Tool
@@ -76,8 +79,23 @@ def passage_model(passage: PassageRow) -> Passage:
     )
 
 
-def agent_state(agent: AgentRow, message_ids: list[str]) -> AgentState:
+def secret_models(agent: AgentRow) -> list[AgentSecret]:
+    return [
+        AgentSecret(
+            id=f"agent-env-{uuid.uuid5(uuid.NAMESPACE_URL, f'{agent.id}/{key}')}",
+            key=key,
+            value=value,
+            agent_id=agent.id,
+        )
+        for key, value in (agent.secrets or {}).items()
+    ]
+
+
+def agent_state(
+    agent: AgentRow, message_ids: list[str], pending_approval: ApprovalRequestMessage | None
+) -> AgentState:
     blocks = [block_model(link.block) for link in agent.block_links]
+    secrets = secret_models(agent)
     return AgentState(
         id=agent.id,
         name=agent.name,
@@ -99,4 +117,8 @@ def agent_state(agent: AgentRow, message_ids: list[str]) -> AgentState:
         updated_at=agent.updated_at,
         last_stop_reason=agent.last_stop_reason,
         last_run_completion=agent.last_run_completion,
+        tool_rules=agent.tool_rules or [],
+        secrets=secrets,
+        tool_exec_environment_variables=secrets,
+        pending_approval=pending_approval,
     )

@@ -1,0 +1,147 @@
+"""What a step stores: the model's message, tool results, approval answers, the step's cost.
+
+Every function here runs inside the one transaction of its step, so all of a step's rows
+and memory edits land together or not at all.
+"""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.archive import Embedder
+from lettalite.agent.builtin_tools import texts_to_embed
+from lettalite.agent.context import assistant_content, without_nul
+from lettalite.agent.conversation import Conversation
+from lettalite.agent.memory import refresh_prompts
+from lettalite.agent.toolbox import PreparedCall, ToolOutcome
+from lettalite.agent.turn import StepCall, Turn
+from lettalite.db import agents as agent_queries
+from lettalite.db import blocks as block_queries
+from lettalite.db.base import utcnow
+from lettalite.db.models import ConversationRow, MessageRow, StepRow
+from lettalite.ids import new_id
+from lettalite.llm.types import Completion, ToolCallRequest
+from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
+
+
+def input_row(turn: Turn, message: MessageCreate) -> MessageRow:
+    return MessageRow(
+        id=new_id("message"),
+        agent_id=turn.agent_id,
+        sequence=0,
+        role=message.role,
+        content=stored_parts(message.content),
+        name=message.name,
+        otid=message.otid or new_id("message").removeprefix("message-"),
+    )
+
+
+def assistant_row(
+    turn: Turn, call: StepCall, completion: Completion, prepared: Sequence[PreparedCall]
+) -> MessageRow | None:
+    """The model's message; calls that wait for the client or a human are marked."""
+    content = assistant_content(completion)
+    if not content and not completion.tool_calls:
+        return None
+    tool_calls = [
+        {
+            "id": p.request.id,
+            "name": without_nul(p.request.name),
+            "arguments": without_nul(p.request.arguments),
+            **({"requires_approval": True} if p.awaits_approval else {}),
+        }
+        for p in prepared
+    ]
+    return MessageRow(
+        id=call.message_id,
+        agent_id=turn.agent_id,
+        role="assistant",
+        content=content,
+        tool_calls=tool_calls or None,
+        model=turn.model.handle,
+        step_id=call.step_id,
+    )
+
+
+def tool_row(
+    agent_id: str,
+    request: ToolCallRequest,
+    outcome: ToolOutcome,
+    limit: int,
+    step_id: str | None,
+) -> MessageRow:
+    return MessageRow(
+        id=new_id("message"),
+        agent_id=agent_id,
+        role="tool",
+        name=request.name,
+        content=[{"type": "text", "text": outcome.envelope(utcnow(), limit)}, *outcome.images],
+        tool_call_id=request.id,
+        tool_status=outcome.status,
+        tool_stdout=outcome.stdout,
+        tool_stderr=outcome.stderr,
+        step_id=step_id,
+    )
+
+
+def approval_row(agent_id: str, items: Sequence[ApprovalItem], otid: str | None) -> MessageRow:
+    return MessageRow(
+        id=new_id("message"),
+        agent_id=agent_id,
+        role="approval",
+        content=[],
+        approvals=[item.model_dump(mode="json") for item in items],
+        otid=otid or new_id("message").removeprefix("message-"),
+    )
+
+
+def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
+    return StepRow(
+        id=call.step_id,
+        run_id=turn.run_id,
+        agent_id=turn.agent_id,
+        model=turn.model.handle,
+        finish_reason=completion.finish_reason,
+        prompt_tokens=completion.usage.prompt_tokens,
+        completion_tokens=completion.usage.completion_tokens,
+        estimated_prompt_tokens=call.estimated_tokens,
+        llm_duration_ns=int(call.llm_seconds * 1e9),
+    )
+
+
+async def embed_ahead(turn: Turn, embedder: Embedder, calls: Sequence[PreparedCall]) -> None:
+    """Embed what the step's archival calls will store or search, before its transaction
+    opens: no database lock (SQLite's single writer) is held during the provider call."""
+    if turn.embedding is not None:
+        await embedder.embed_in_advance(turn.embedding, texts_to_embed(calls))
+
+
+async def store(
+    session: AsyncSession,
+    conversation: Conversation,
+    run_id: str | None,
+    rows: Sequence[MessageRow],
+) -> None:
+    """Append rows to the conversation, in order, as part of a run."""
+    if not rows:
+        return
+    first = await agent_queries.allocate_sequences(session, conversation.agent.id, len(rows))
+    for offset, row in enumerate(rows):
+        row.sequence = first + offset
+        row.conversation_id = conversation.conversation_id
+        row.run_id = run_id
+        row.search_text = row.text if row.role != "approval" else None
+        session.add(row)
+    if isinstance(conversation.window, ConversationRow) and rows[0].role == "user":
+        conversation.window.last_message_at = utcnow()
+    await session.flush()
+
+
+async def refresh_after(
+    session: AsyncSession, conversation: Conversation, outcomes: Sequence[ToolOutcome]
+) -> None:
+    """Show the step's memory edits in every prompt that shows the edited blocks."""
+    changed = set().union(*(outcome.changed_block_ids for outcome in outcomes))
+    if changed:
+        sharing = await block_queries.agent_ids_of_blocks(session, changed)
+        await refresh_prompts(session, sharing, changed)

@@ -1,0 +1,221 @@
+"""The tools a model is offered in one turn, and how a call to any of them is run.
+
+Tools come from several places: built-in tools attached to the agent (memory, recall,
+archival) and the client's own tools sent with each request (`client_tools`), which only the
+client can run; custom and MCP tools join them the same way. Each kind is a `ToolExecutor`. The
+loop prepares every call of a step, learns which of them must wait for the client or a human
+(`awaits_approval`), and runs the others; it never needs to know what kind a tool is.
+"""
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.archive import Embedder
+from lettalite.agent.context import without_nul
+from lettalite.agent.conversation import Conversation
+from lettalite.db.models import AgentRow
+from lettalite.llm.types import ToolCallRequest, ToolDefinition
+from lettalite.tools import TOOLS, format_model_time
+
+TRUNCATION_NOTE = "... [NOTE: output truncated: it exceeded the {limit} character limit]"
+APPROVAL_RULE = "requires_approval"
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """A tool call's result as the model reads it, and what it changed."""
+
+    status: Literal["success", "error"]
+    message: str
+    changed_block_ids: frozenset[str] = frozenset()
+    # Client-run tools: their output streams and the image parts they returned.
+    stdout: list[str] | None = None
+    stderr: list[str] | None = None
+    images: tuple[dict[str, Any], ...] = ()
+
+    def envelope(self, now: datetime, limit: int) -> str:
+        """The JSON the model reads as the tool's result, its message cut to `limit` chars."""
+        body = {
+            "status": "OK" if self.status == "success" else "Failed",
+            "message": truncate(self.message, limit),
+            "time": format_model_time(now),
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def failure(message: str) -> ToolOutcome:
+    return ToolOutcome(status="error", message=message)
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATION_NOTE.format(limit=limit)
+
+
+@dataclass(frozen=True)
+class StepScope:
+    """What a tool may touch while its step's transaction is open."""
+
+    session: AsyncSession
+    conversation: Conversation
+    embedder: Embedder
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A model's tool call, checked: runnable, waiting for approval, or already failed."""
+
+    request: ToolCallRequest
+    tool: "OfferedTool | None"
+    arguments: dict[str, Any] = field(default_factory=dict)
+    failed: ToolOutcome | None = None
+
+    @property
+    def awaits_approval(self) -> bool:
+        return self.failed is None and self.tool is not None and self.tool.requires_approval
+
+
+class ToolExecutor(Protocol):
+    """One kind of tool."""
+
+    def check(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | ToolOutcome:
+        """The arguments the tool will be called with, or the failure the model reads."""
+        ...
+
+    async def execute(self, call: PreparedCall, scope: StepScope) -> ToolOutcome: ...
+
+
+@dataclass(frozen=True)
+class OfferedTool:
+    definition: ToolDefinition
+    executor: ToolExecutor
+    requires_approval: bool
+    return_char_limit: int
+
+
+class ClientTools:
+    """Tools the client runs: the server only offers them and waits for their results."""
+
+    def check(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | ToolOutcome:
+        return arguments  # the client's own schema; the client validates
+
+    async def execute(self, call: PreparedCall, scope: StepScope) -> ToolOutcome:
+        # Reached only when a client approves its own tool instead of returning its result.
+        return failure(
+            f"Tool '{call.request.name}' runs in the client, which approved the call without "
+            "sending its result."
+        )
+
+
+CLIENT_TOOLS = ClientTools()
+
+
+def approval_rule_names(agent: AgentRow) -> set[str]:
+    return {
+        rule.get("tool_name")
+        for rule in agent.tool_rules or ()
+        if isinstance(rule, Mapping) and rule.get("type") == APPROVAL_RULE
+    }
+
+
+class Toolbox:
+    """The tools offered in one turn, by name."""
+
+    def __init__(self, tools: Iterable[OfferedTool]) -> None:
+        self.tools = {tool.definition.name: tool for tool in tools}
+
+    def definitions(self) -> list[ToolDefinition]:
+        return [tool.definition for tool in self.tools.values()]
+
+    def awaits_approval(self, name: str) -> bool:
+        tool = self.tools.get(name)
+        return tool is not None and tool.requires_approval
+
+    def prepare(self, call: ToolCallRequest) -> PreparedCall:
+        tool = self.tools.get(call.name)
+        if tool is None:
+            available = ", ".join(self.tools) or "none"
+            why = "is not attached to this agent" if call.name in TOOLS else "does not exist"
+            return PreparedCall(
+                call,
+                None,
+                failed=failure(f"Tool '{call.name}' {why}. Available tools: {available}"),
+            )
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except ValueError as error:
+            return PreparedCall(
+                call,
+                tool,
+                failed=failure(
+                    f"The arguments of {call.name} are not valid JSON ({error}); send a JSON object"
+                ),
+            )
+        if not isinstance(arguments, dict):
+            return PreparedCall(
+                call, tool, failed=failure(f"The arguments of {call.name} must be a JSON object")
+            )
+        checked = tool.executor.check(call.name, _without_nul(arguments))
+        if isinstance(checked, ToolOutcome):
+            return PreparedCall(call, tool, failed=checked)
+        return PreparedCall(call, tool, checked)
+
+
+async def run_call(call: PreparedCall, scope: StepScope) -> ToolOutcome:
+    """The call's result: its failure if preparing it failed, else what its executor returns."""
+    if call.failed is not None:
+        return call.failed
+    assert call.tool is not None
+    return await call.tool.executor.execute(call, scope)
+
+
+def build_toolbox(
+    agent: AgentRow, builtin: ToolExecutor, client_tools: Sequence[ToolDefinition]
+) -> Toolbox:
+    """The agent's attached tools, then the request's client tools (which shadow an attached
+    tool of the same name), with the agent's `requires_approval` rules applied."""
+    approval = approval_rule_names(agent)
+    client_names = {tool.name for tool in client_tools}
+    attached = [
+        OfferedTool(
+            definition=ToolDefinition(
+                name=spec.name,
+                description=spec.json_schema["description"],
+                parameters=spec.json_schema["parameters"],
+            ),
+            executor=builtin,
+            requires_approval=spec.name in approval,
+            return_char_limit=link.tool.return_char_limit,
+        )
+        for link in agent.tool_links
+        if (spec := TOOLS.get(link.tool.name)) is not None and spec.name not in client_names
+    ]
+    window = max(CLIENT_RETURN_MIN_CHARS, int(CLIENT_RETURN_SHARE * agent.context_window))
+    offered_by_client = [
+        OfferedTool(definition, CLIENT_TOOLS, True, return_char_limit=window)
+        for definition in client_tools
+    ]
+    return Toolbox([*attached, *offered_by_client])
+
+
+# A client tool's result may fill this much of the context window (at least the minimum).
+CLIENT_RETURN_SHARE = 0.8
+CLIENT_RETURN_MIN_CHARS = 5000
+
+
+def _without_nul(value: Any) -> Any:
+    """JSON arguments as they can be stored: a `\\u0000` escape decodes to a NUL character,
+    which PostgreSQL text cannot hold."""
+    if isinstance(value, str):
+        return without_nul(value)
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value

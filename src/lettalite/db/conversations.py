@@ -1,0 +1,79 @@
+"""Conversation queries."""
+
+from collections.abc import Iterable
+from typing import Literal
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from lettalite.db.models import BlockRow, ConversationBlockRow, ConversationRow, MessageRow
+from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.errors import NotFound
+
+ConversationOrder = Literal["created_at", "last_run_completion", "last_message_at"]
+# A conversation that never ran sorts by its creation time (a NULL cannot be paged past).
+SORT_KEYS: dict[ConversationOrder, SortKey] = {
+    name: SortKey(func.coalesce(column, ConversationRow.created_at), ConversationRow.id)
+    for name, column in (
+        ("last_run_completion", ConversationRow.last_run_completion),
+        ("last_message_at", ConversationRow.last_message_at),
+    )
+}
+SORT_KEYS["created_at"] = SortKey(ConversationRow.created_at, ConversationRow.id)
+
+
+def _conversations() -> Select[tuple[ConversationRow]]:
+    return select(ConversationRow).options(
+        selectinload(ConversationRow.block_links).joinedload(ConversationBlockRow.block)
+    )
+
+
+async def get_conversation(session: AsyncSession, conversation_id: str) -> ConversationRow:
+    query = _conversations().where(ConversationRow.id == conversation_id)
+    conversation = (await session.scalars(query)).first()
+    if conversation is None:
+        raise NotFound(f"Conversation {conversation_id} not found")
+    return conversation
+
+
+async def list_conversations(
+    session: AsyncSession,
+    *,
+    page: Page,
+    order_by: ConversationOrder,
+    agent_id: str | None,
+    summary_search: str | None,
+) -> list[ConversationRow]:
+    query = _conversations()
+    if agent_id is not None:
+        query = query.where(ConversationRow.agent_id == agent_id)
+    if summary_search:
+        query = query.where(ConversationRow.summary.contains(summary_search, autoescape=True))
+    return await paginate(session, query, SORT_KEYS[order_by], page)
+
+
+async def mark_prompts_stale(
+    session: AsyncSession, agent_ids: Iterable[str], block_ids: Iterable[str] = ()
+) -> None:
+    """Have the named conversations of these agents, and those holding a copy of one of these
+    blocks, recompile their system message before their next model request (one statement,
+    however many conversations there are)."""
+    holding = select(ConversationBlockRow.conversation_id).where(
+        ConversationBlockRow.block_id.in_(list(block_ids))
+    )
+    await session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.agent_id.in_(list(agent_ids)) | ConversationRow.id.in_(holding))
+        .values(prompt_stale=True)
+    )
+
+
+async def delete_conversation(session: AsyncSession, conversation: ConversationRow) -> None:
+    """The conversation, its messages and its isolated block copies."""
+    block_ids = [link.block_id for link in conversation.block_links]
+    await session.execute(delete(MessageRow).where(MessageRow.conversation_id == conversation.id))
+    await session.delete(conversation)
+    await session.flush()
+    if block_ids:
+        await session.execute(delete(BlockRow).where(BlockRow.id.in_(block_ids)))
