@@ -12,6 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SDK0_VENV := .venv-sdk0
 TS_DIR := tests/sdk/ts
+LETTA_CODE_DIR := tests/letta_code
 POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Set to 1 (CI does) to fail instead of skipping the PostgreSQL run when it is unreachable.
 REQUIRE_POSTGRES ?= 0
@@ -34,6 +35,11 @@ $(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock
 	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Letta Code (the letta CLI) and the Node 22 it runs on; see tests/letta_code/README.md.
+$(LETTA_CODE_DIR)/node_modules/.installed: $(LETTA_CODE_DIR)/package.json $(LETTA_CODE_DIR)/package-lock.json
+	cd $(LETTA_CODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 serve: $(BIN)/.installed
 	$(BIN)/lettalite serve
 
@@ -42,11 +48,13 @@ lint: $(BIN)/.installed
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed
+test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
+		$(LETTA_CODE_DIR)/node_modules/.installed
 	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 # The database-independent unit tests (tools, fake LLM) already ran on SQLite.
-test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed
+test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
+		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
 			$(BIN)/pytest -q --ignore=tests/tools --ignore=tests/fake_llm; \
@@ -60,4 +68,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(SDK0_VENV) $(TS_DIR)/node_modules
+	rm -rf $(VENV) $(SDK0_VENV) $(TS_DIR)/node_modules $(LETTA_CODE_DIR)/node_modules
