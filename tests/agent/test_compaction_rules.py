@@ -16,7 +16,9 @@ def test_token_scale_follows_the_provider_upwards_only() -> None:
 histories = st.integers(2, 40).flatmap(
     lambda n: st.tuples(
         st.lists(st.integers(1, 500), min_size=n, max_size=n),
-        st.lists(st.sampled_from(["user", "assistant", "tool"]), min_size=n, max_size=n),
+        st.lists(
+            st.sampled_from(["user", "assistant", "tool", "approval"]), min_size=n, max_size=n
+        ),
     )
 )
 
@@ -29,7 +31,8 @@ def test_a_cut_keeps_the_newest_message_and_never_orphans_a_tool_result(
     cut = choose_cut(sizes, roles, budget, min_evict)
     assert 0 <= cut < len(sizes)
     if cut > 0:
-        assert roles[cut] != "tool"  # its tool call would be evicted
+        # Its tool call would be evicted (an approval answer is followed by the results).
+        assert roles[cut] not in ("tool", "approval")
 
 
 @given(histories, st.integers(0, 5000))
@@ -37,7 +40,7 @@ def test_without_tool_results_the_kept_part_fits_the_budget(
     history: tuple[list[int], list[str]], budget: int
 ) -> None:
     sizes, roles = history
-    roles = ["user" if role == "tool" else role for role in roles]
+    roles = ["user" if role in ("tool", "approval") else role for role in roles]
     cut = choose_cut(sizes, roles, budget, 0)
     kept = sum(sizes[cut:])
     assert kept <= budget or cut == len(sizes) - 1

@@ -135,3 +135,50 @@ def test_agents_sharing_a_block_never_lose_each_others_edits(
     assert [r.status_code for r in responses] == [200] * len(lines)
     value = client.blocks.retrieve(shared.id).value
     assert sorted(value.split("\n")[1:]) == sorted(lines)
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_conversations_of_one_agent_run_in_parallel_and_keep_every_edit(
+    client: Letta, server: LettaliteServer, request: pytest.FixtureRequest, replicas: int
+) -> None:
+    """Four conversations (the default one and three named), each with several turns that
+    edit the same shared block, sent at once: a conversation's turns never interleave, the
+    conversations overlap in time, and no edit is lost."""
+    urls = [server.url]
+    if replicas == 2:
+        urls.append(request.getfixturevalue("second_server").url)
+    agent = create_seed_agent(client, memory_blocks=[{"label": "log", "value": "start"}])
+    named = [client.conversations.create(agent_id=agent.id).id for _ in range(3)]
+    paths = [(f"/v1/agents/{agent.id}/messages", {})] + [
+        (f"/v1/conversations/{conv}/messages", {"streaming": False}) for conv in named
+    ]
+    turns_each = 3
+    calls = [
+        (
+            urls[(i + turn) % len(urls)],
+            path,
+            {
+                **extra,
+                "input": "[[sleep 0.4]] "
+                + call_directive("memory_insert", label="log", new_string=f"c{i} t{turn}"),
+            },
+        )
+        for turn in range(turns_each)
+        for i, (path, extra) in enumerate(paths)
+    ]
+    started = time.monotonic()
+    responses = asyncio.run(post_all(calls))
+    elapsed = time.monotonic() - started
+    assert [r.status_code for r in responses] == [200] * len(calls), [r.text for r in responses]
+
+    lines = client.agents.blocks.retrieve("log", agent_id=agent.id).value.split("\n")[1:]
+    assert sorted(lines) == sorted(f"c{i} t{t}" for i in range(4) for t in range(turns_each))
+    # 12 turns of two model calls of 0.4 s each would take 9.6 s one after another; the four
+    # conversations overlap, each running its own three turns in a row (~2.4 s).
+    assert elapsed < 6, elapsed
+    turn = ["user_message", "tool_call_message", "tool_return_message", "assistant_message"]
+    for index, conv in enumerate(named, start=1):
+        history = list(client.conversations.messages.list(conv, order="asc", limit=100))
+        assert [m.message_type for m in history[1:]] == turn * turns_each
+        users = [m.content for m in history if m.message_type == "user_message"]
+        assert all(f"c{index} " in text for text in users)

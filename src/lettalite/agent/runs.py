@@ -47,6 +47,10 @@ RUN_STATUS_BY_STOP = {
 REFUSALS = ("agent_busy", "pending_approval", "invalid_approval")
 
 
+def _run_status(result: TurnResult) -> str:
+    return RUN_STATUS_BY_STOP.get(result.stop_reason, "failed")
+
+
 @dataclass
 class RunHandle:
     """A run's events, in order, for as many readers as want them."""
@@ -169,15 +173,19 @@ class RunManager:
         task.add_done_callback(self._tasks.discard)
 
     async def find(self, agent_id: str, request_key: str) -> RunHandle | None:
-        """The run a request with this key already started (an SDK re-send), if any."""
+        """The run a request with this key already started (an SDK re-send) and that is
+        running or succeeded; a failed one is not found, so the re-send runs the turn again."""
         for handle in self._handles.values():
-            if handle.agent_id == agent_id and handle.request_key == request_key:
+            failed = handle.result is not None and _run_status(handle.result) == "failed"
+            if handle.agent_id == agent_id and handle.request_key == request_key and not failed:
                 return handle
         async with self._database.session() as session:
             run = await run_queries.find_run_by_request_key(
                 session, agent_id, request_key, utcnow() - REPLAY_WINDOW
             )
-        return await self.handle(run.id) if run is not None else None
+        if run is None or run.status == "failed":
+            return None
+        return await self.handle(run.id)
 
     async def handle(self, run_id: str) -> RunHandle:
         """The live handle of a run, or one filled from what the database stored."""
@@ -300,7 +308,7 @@ class RunManager:
         handle.publish(result.statistics())
         async with self._database.session() as session:
             run = await run_queries.get_run(session, handle.run_id)
-            run.status = RUN_STATUS_BY_STOP.get(result.stop_reason, "failed")
+            run.status = _run_status(result)
             run.stop_reason = result.stop_reason
             run.completed_at = utcnow()
             run.usage = result.statistics().model_dump(exclude={"message_type", "run_ids"})

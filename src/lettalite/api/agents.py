@@ -1,6 +1,6 @@
 """Agents and the tools attached to them."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
@@ -11,6 +11,7 @@ from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.errors import InvalidArgument
 from lettalite.schemas.agent import (
+    AgentRepositories,
     AgentSecret,
     AgentState,
     CreateAgent,
@@ -123,3 +124,17 @@ async def modify_approval(
 @router.get("/{agent_id}/secrets", response_model=list[AgentSecret])
 async def list_secrets(agent_id: AgentId, session: SessionDep) -> list[AgentSecret]:
     return await agent_service.list_secrets(session, agent_id)
+
+
+# Reads Letta Code makes when it starts, for features lettalite does not have yet (MCP
+# servers) or that only Letta Cloud has (git repositories): honest empty answers, not 404s.
+@router.get("/{agent_id}/mcp-servers", response_model=list[dict[str, Any]])
+async def list_agent_mcp_servers(agent_id: AgentId, session: SessionDep) -> list[dict[str, Any]]:
+    await agent_service.get_agent(session, agent_id)
+    return []
+
+
+@router.get("/{agent_id}/repositories", response_model=AgentRepositories)
+async def list_agent_repositories(agent_id: AgentId, session: SessionDep) -> AgentRepositories:
+    await agent_service.get_agent(session, agent_id)
+    return AgentRepositories(repositories=[])

@@ -77,3 +77,13 @@ async def delete_conversation(session: AsyncSession, conversation: ConversationR
     await session.flush()
     if block_ids:
         await session.execute(delete(BlockRow).where(BlockRow.id.in_(block_ids)))
+
+
+async def delete_isolated_blocks(session: AsyncSession, agent_id: str) -> None:
+    """The block copies the agent's conversations hold (before the agent and they go)."""
+    held = (
+        select(ConversationBlockRow.block_id)
+        .join(ConversationRow, ConversationRow.id == ConversationBlockRow.conversation_id)
+        .where(ConversationRow.agent_id == agent_id)
+    )
+    await session.execute(delete(BlockRow).where(BlockRow.id.in_(held)))

@@ -73,6 +73,19 @@ async def in_context_message_ids(
     }
 
 
+async def answered_call_ids(
+    session: AsyncSession, agent_id: str, conversation_key: str | None, call_ids: set[str]
+) -> set[str]:
+    """Which of these tool calls already have a result stored in the conversation."""
+    query = select(MessageRow.tool_call_id).where(
+        MessageRow.agent_id == agent_id,
+        in_conversation(conversation_key),
+        MessageRow.role == "tool",
+        MessageRow.tool_call_id.in_(call_ids),
+    )
+    return set(await session.scalars(query))
+
+
 async def count_recall(session: AsyncSession, agent_id: str, window: ContextWindow) -> int:
     """Stored messages of the window's conversation that are no longer in the window."""
     query = select(func.count()).where(

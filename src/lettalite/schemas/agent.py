@@ -102,6 +102,12 @@ class AgentSecret(WireModel):
     description: str | None = None
 
 
+class AgentRepositories(WireModel):
+    """Git repositories attached to an agent: a Letta Cloud feature, always empty here."""
+
+    repositories: list[dict[str, Any]]
+
+
 class ModifyApproval(RequestModel):
     requires_approval: bool
 

@@ -18,6 +18,7 @@ from lettalite.agent.render import letta_messages
 from lettalite.agent.toolbox import APPROVAL_RULE
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
+from lettalite.db import conversations as conversation_queries
 from lettalite.db import messages as message_queries
 from lettalite.db import tools as tool_queries
 from lettalite.db.models import (
@@ -337,6 +338,7 @@ async def recompile(session: AsyncSession, agent_id: str, *, dry_run: bool) -> s
 
 async def delete_agent(session: AsyncSession, agent_id: str) -> None:
     agent = await agent_queries.get_agent(session, agent_id)
+    await conversation_queries.delete_isolated_blocks(session, agent_id)
     await session.delete(agent)
 
 
