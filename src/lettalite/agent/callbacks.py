@@ -2,9 +2,7 @@
 
 import logging
 
-import httpx
-
-from lettalite.agent.runs import RunHandle, letta_response
+from lettalite.agent.run_handle import RunHandle, letta_response
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.session import Database
@@ -24,6 +22,8 @@ async def send_callback(database: Database, handle: RunHandle, url: str) -> None
             "completed_at": run.completed_at.isoformat() if run.completed_at else None,
             "result": letta_response(handle.events).model_dump(mode="json"),
         }
+    import httpx  # only background runs with a callback need it; kept off startup
+
     status_code, error = None, None
     try:
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_SECONDS) as client:

@@ -228,10 +228,12 @@ class TurnRunner:
         """Answer every call of the paused step: the client's results and denials as given,
         approved and never-waiting calls run here. Then the model sees them all."""
         async with self._database.session() as session:
-            paused = await self._paused_step(session, turn, state.answer)
-        if paused is None:  # answered already: a retry after the model failed, say
-            return CallModel(state.followups)
-        pending, toolbox = paused
+            conversation = await load_conversation(session, turn.where)
+            pending_id = conversation.window.pending_approval_message_id
+            if pending_id is None:
+                return await self._answered_before(session, turn, state)
+            pending = await message_queries.get_message(session, pending_id)
+            toolbox = build_toolbox(conversation.agent, BUILTIN_TOOLS, turn.client_tools)
         answers = match_answers(state.answer, pending)
         plan = [
             (toolbox.prepare(_request(raw)), answer_for(raw["id"], answers))
@@ -289,23 +291,21 @@ class TurnRunner:
         return pending.run_id
 
     @staticmethod
-    async def _paused_step(
-        session: AsyncSession, turn: Turn, answer: ApprovalCreate
-    ) -> tuple[MessageRow, Toolbox] | None:
-        """The message the conversation is paused on and the tools to run its calls with;
-        None if it is not paused because these very calls were answered already."""
-        conversation = await load_conversation(session, turn.where)
-        pending_id = conversation.window.pending_approval_message_id
-        if pending_id is None:
-            call_ids = {item.tool_call_id for item in answer.approvals or ()}
-            answered = await message_queries.answered_call_ids(
-                session, turn.agent_id, turn.where.conversation_id, call_ids
-            )
-            if call_ids and answered == call_ids:
-                return None
+    async def _answered_before(
+        session: AsyncSession, turn: Turn, state: AnswerApprovals
+    ) -> TurnState:
+        """Answers to calls that have their results already: a re-send (after the model
+        failed, say). Go on where the turn stopped; if the model has answered meanwhile,
+        there is nothing left to do."""
+        call_ids = {item.tool_call_id for item in state.answer.approvals or ()}
+        key = turn.where.conversation_id
+        answered = await message_queries.answered_call_ids(session, turn.agent_id, key, call_ids)
+        if not call_ids or answered != call_ids:
             raise TurnRefused("invalid_approval", NOTHING_PENDING)
-        pending = await message_queries.get_message(session, pending_id)
-        return pending, build_toolbox(conversation.agent, BUILTIN_TOOLS, turn.client_tools)
+        if state.followups:
+            return CallModel(state.followups)
+        latest = await message_queries.latest_message(session, turn.agent_id, key)
+        return CallModel([]) if latest is not None and latest.role == "tool" else Stop("end_turn")
 
     @staticmethod
     def _emit(turn: Turn, rows: list[MessageRow], emit: EventSink) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.loop import TurnFailed
 from lettalite.agent.render import letta_messages
-from lettalite.agent.runs import RunHandle
+from lettalite.agent.run_handle import RunHandle
 from lettalite.db import runs as run_queries
 from lettalite.db.models import RunRow
 from lettalite.db.pagination import Page

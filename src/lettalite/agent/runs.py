@@ -8,16 +8,19 @@ run's events, and an SDK's automatic re-send of a request joins the run it alrea
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.callbacks import send_callback
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.loop import TurnRunner
-from lettalite.agent.turn import Turn, TurnCancelled, TurnEvent, TurnFailed, TurnResult
+from lettalite.agent.replay import follow_stored
+from lettalite.agent.run_handle import RunHandle
+from lettalite.agent.turn import Turn, TurnCancelled, TurnFailed, TurnResult
 from lettalite.agent.turn_lock import ConversationBusy, TurnHold, TurnLocks
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
@@ -26,14 +29,10 @@ from lettalite.db.pagination import Page
 from lettalite.db.session import Database
 from lettalite.ids import new_id
 from lettalite.schemas.message import (
-    LettaMessageBase,
-    LettaResponse,
     StopReason,
-    UsageStatistics,
 )
 
 logger = logging.getLogger("lettalite.runs")
-RunEvent = TurnEvent | StopReason | UsageStatistics
 REPLAY_WINDOW = timedelta(minutes=10)
 CANCEL_POLL_SECONDS = 0.5
 RUN_STATUS_BY_STOP = {
@@ -49,66 +48,6 @@ REFUSALS = ("agent_busy", "pending_approval", "invalid_approval")
 
 def _run_status(result: TurnResult) -> str:
     return RUN_STATUS_BY_STOP.get(result.stop_reason, "failed")
-
-
-@dataclass
-class RunHandle:
-    """A run's events, in order, for as many readers as want them."""
-
-    run_id: str
-    agent_id: str
-    request_key: str | None = None
-    conversation_id: str | None = None
-    events: list[RunEvent] = field(default_factory=list)
-    finished: asyncio.Event = field(default_factory=asyncio.Event)
-    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
-    result: TurnResult | None = None
-    _listeners: set[asyncio.Event] = field(default_factory=set)
-
-    def publish(self, event: RunEvent) -> None:
-        if "seq_id" in getattr(type(event), "model_fields", {}):
-            event = event.model_copy(update={"seq_id": len(self.events) + 1})
-        self.events.append(event)
-        for listener in self._listeners:
-            listener.set()
-
-    def finish(self) -> None:
-        self.finished.set()
-        for listener in self._listeners:
-            listener.set()
-
-    async def follow(
-        self, starting_after: int = 0, *, idle_seconds: float | None = None
-    ) -> AsyncIterator[RunEvent | None]:
-        """Events after the first `starting_after`, live until the run ends.
-
-        Yields None whenever `idle_seconds` pass without an event (for keep-alive pings).
-        """
-        cursor = starting_after
-        wakeup = asyncio.Event()
-        self._listeners.add(wakeup)
-        try:
-            while True:
-                while cursor < len(self.events):
-                    cursor += 1
-                    yield self.events[cursor - 1]
-                if self.finished.is_set():
-                    return
-                wakeup.clear()
-                try:
-                    await asyncio.wait_for(wakeup.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    yield None
-        finally:
-            self._listeners.discard(wakeup)
-
-
-def letta_response(events: list[RunEvent]) -> LettaResponse:
-    """A finished run's events as the JSON body of a non-streaming send."""
-    messages = [event for event in events if isinstance(event, LettaMessageBase)]
-    stop = next(event for event in events if isinstance(event, StopReason))
-    usage = next(event for event in events if isinstance(event, UsageStatistics))
-    return LettaResponse(messages=messages, stop_reason=stop, usage=usage)
 
 
 @dataclass(frozen=True)
@@ -152,6 +91,8 @@ class RunManager:
         handle = RunHandle(
             turn.run_id, turn.agent_id, request.request_key, turn.where.conversation_id
         )
+        # Known before it waits for its turn, so a cancel meanwhile reaches it.
+        self._handles[turn.run_id] = handle
         hold = None
         if not request.background:
             try:
@@ -162,8 +103,8 @@ class RunManager:
                     TurnResult(stop_reason="error", failure=TurnFailed("agent_busy", str(error))),
                     0.0,
                 )
+                self._forget_later(handle)
                 raise
-        self._handles[turn.run_id] = handle
         self._spawn(self._execute(handle, request, hold))
         return handle
 
@@ -191,8 +132,6 @@ class RunManager:
         """The live handle of a run, or one filled from what the database stored."""
         if run_id in self._handles:
             return self._handles[run_id]
-        from lettalite.agent.replay import follow_stored  # avoids an import cycle
-
         async with self._database.session() as session:
             run = await run_queries.get_run(session, run_id)
         handle = RunHandle(run.id, run.agent_id, run.request_key, run.conversation_id)
@@ -264,7 +203,8 @@ class RunManager:
         watcher = asyncio.create_task(self._watch_cancel_requests(handle))
         try:
             hold = hold or await self.locks.acquire(request.turn.where, handle.run_id)
-            await self._set_status(handle.run_id, "running")
+            if await self._start(handle.run_id):
+                handle.cancelled.set()  # cancelled (maybe from another process) while it waited
             result = await self.runner.run(request.turn, handle.publish, handle.cancelled)
         except TurnCancelled:
             result.stop_reason = "cancelled"
@@ -282,8 +222,6 @@ class RunManager:
             await self._finalize(handle, result, time.perf_counter() - started)
             self._forget_later(handle)
         if request.callback_url:
-            from lettalite.agent.callbacks import send_callback
-
             await send_callback(self._database, handle, request.callback_url)
 
     async def _watch_cancel_requests(self, handle: RunHandle) -> None:
@@ -295,10 +233,12 @@ class RunManager:
                 if run.cancel_requested:
                     handle.cancelled.set()
 
-    async def _set_status(self, run_id: str, status: str) -> None:
+    async def _start(self, run_id: str) -> bool:
+        """Mark the run running; whether a cancel was requested before it started."""
         async with self._database.session() as session:
             run = await run_queries.get_run(session, run_id)
-            run.status = status
+            run.status = "running"
+            return run.cancel_requested
 
     async def _finalize(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
         handle.result = result

@@ -113,7 +113,8 @@ async def modify_approval(
     requires_approval: bool | None = None,
 ) -> AgentState:
     """Whether calls to the tool wait for the client to approve or deny them."""
-    wanted = body.requires_approval if body is not None else requires_approval
+    wanted = body.requires_approval if body is not None else None
+    wanted = requires_approval if wanted is None else wanted
     if wanted is None:
         raise InvalidArgument(
             "requires_approval must be provided either in request body or as query parameter"

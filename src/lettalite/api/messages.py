@@ -6,7 +6,8 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from sse_starlette import EventSourceResponse
 
 from lettalite.agent.conversation import ConversationRef
-from lettalite.agent.runs import RunHandle, RunManager
+from lettalite.agent.run_handle import RunHandle
+from lettalite.agent.runs import RunManager
 from lettalite.api.deps import (
     AgentId,
     ConversationFilter,

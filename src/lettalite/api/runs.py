@@ -28,6 +28,7 @@ async def list_runs(
     statuses: Annotated[list[RunStatus] | None, Query()] = None,
     active: bool = False,
     background: bool | None = None,
+    conversation_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[Run]:
     wanted_agents = [*(agent_ids or []), *([agent_id] if agent_id else [])]
     return await run_service.list_runs(
@@ -37,6 +38,7 @@ async def list_runs(
         statuses=list(statuses or []),
         active=active,
         background=background,
+        conversation_id=conversation_id,
     )
 
 

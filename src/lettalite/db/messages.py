@@ -86,6 +86,18 @@ async def answered_call_ids(
     return set(await session.scalars(query))
 
 
+async def latest_message(
+    session: AsyncSession, agent_id: str, conversation_key: str | None
+) -> MessageRow | None:
+    query = (
+        select(MessageRow)
+        .where(MessageRow.agent_id == agent_id, in_conversation(conversation_key))
+        .order_by(MessageRow.sequence.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
 async def count_recall(session: AsyncSession, agent_id: str, window: ContextWindow) -> int:
     """Stored messages of the window's conversation that are no longer in the window."""
     query = select(func.count()).where(

@@ -27,8 +27,11 @@ async def list_runs(
     agent_ids: Sequence[str] = (),
     statuses: Sequence[str] = (),
     background: bool | None = None,
+    conversation_id: str | None = None,
 ) -> list[RunRow]:
     query = select(RunRow)
+    if conversation_id is not None:
+        query = query.where(RunRow.conversation_id == conversation_id)
     if agent_ids:
         query = query.where(RunRow.agent_id.in_(agent_ids))
     if statuses:

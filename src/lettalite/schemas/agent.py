@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from lettalite.schemas.block import Block, CreateBlock
 from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
@@ -109,7 +109,10 @@ class AgentRepositories(WireModel):
 
 
 class ModifyApproval(RequestModel):
-    requires_approval: bool
+    # The TypeScript SDK 1.12.1 sends its parameter's own name, `body_requires_approval`.
+    requires_approval: bool | None = Field(
+        None, validation_alias=AliasChoices("requires_approval", "body_requires_approval")
+    )
 
 
 class Memory(WireModel):

@@ -11,6 +11,7 @@ RunStatus = Literal["created", "running", "completed", "failed", "cancelled"]
 class Run(WireModel):
     id: str
     agent_id: str
+    conversation_id: str | None = None
     status: RunStatus
     stop_reason: StopReasonType | None
     background: bool

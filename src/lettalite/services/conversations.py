@@ -5,7 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import Conversation, ConversationRef, load_conversation
 from lettalite.agent.memory import compiled_system_prompt, recompile_system_prompt, text_content
-from lettalite.agent.runs import RunHandle, RunManager
+from lettalite.agent.run_handle import RunHandle
+from lettalite.agent.runs import RunManager
 from lettalite.db import agents as agent_queries
 from lettalite.db import conversations as conversation_queries
 from lettalite.db import messages as message_queries

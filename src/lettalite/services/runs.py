@@ -16,6 +16,7 @@ def run_model(run: RunRow) -> Run:
     return Run(
         id=run.id,
         agent_id=run.agent_id,
+        conversation_id=run.conversation_id,
         status=run.status,
         stop_reason=run.stop_reason,
         background=run.background,
@@ -61,13 +62,19 @@ async def list_runs(
     statuses: list[str],
     active: bool,
     background: bool | None,
+    conversation_id: str | None = None,
 ) -> list[Run]:
     if active:
         statuses = [s for s in statuses if s in run_queries.ACTIVE_STATUSES] or list(
             run_queries.ACTIVE_STATUSES
         )
     rows = await run_queries.list_runs(
-        session, page=page, agent_ids=agent_ids, statuses=statuses, background=background
+        session,
+        page=page,
+        agent_ids=agent_ids,
+        statuses=statuses,
+        background=background,
+        conversation_id=conversation_id,
     )
     return [run_model(row) for row in rows]
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from lettalite.agent.approvals import TurnRefused
 from lettalite.agent.conversation import ConversationRef, load_conversation
-from lettalite.agent.runs import RunHandle, RunManager, RunRequest, letta_response
+from lettalite.agent.run_handle import RunHandle, letta_response
+from lettalite.agent.runs import RunManager, RunRequest
 from lettalite.agent.turn import Turn, TurnFailed
 from lettalite.agent.turn_lock import ConversationBusy
 from lettalite.db.base import utcnow
