@@ -50,7 +50,7 @@ class Conversation:
 
 
 async def load_conversation(session: AsyncSession, ref: ConversationRef) -> Conversation:
-    agent = await agent_queries.get_agent(session, ref.agent_id)
+    agent = await agent_queries.get_agent(session, ref.agent_id, tags=False)
     if ref.conversation_id is None:
         return Conversation(agent, agent)
     conversation = await conversation_queries.get_conversation(session, ref.conversation_id)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from lettalite.agent.callbacks import send_callback
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.loop import TurnRunner
@@ -24,7 +22,7 @@ from lettalite.agent.turn import Turn, TurnCancelled, TurnFailed, TurnResult
 from lettalite.agent.turn_lock import ConversationBusy, TurnHold, TurnLocks
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AgentRow, ConversationRow, RunRow
+from lettalite.db.models import RunRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import Database
 from lettalite.ids import new_id
@@ -236,9 +234,7 @@ class RunManager:
     async def _start(self, run_id: str) -> bool:
         """Mark the run running; whether a cancel was requested before it started."""
         async with self._database.session() as session:
-            run = await run_queries.get_run(session, run_id)
-            run.status = "running"
-            return run.cancel_requested
+            return await run_queries.start_run(session, run_id)
 
     async def _finalize(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
         handle.result = result
@@ -246,35 +242,29 @@ class RunManager:
             handle.publish(result.failure)
         handle.publish(StopReason(stop_reason=result.stop_reason))
         handle.publish(result.statistics())
+        ended = {
+            "status": _run_status(result),
+            "stop_reason": result.stop_reason,
+            "completed_at": utcnow(),
+            "usage": result.statistics().model_dump(exclude={"message_type", "run_ids"}),
+            "total_duration_ns": int(seconds * 1e9),
+        }
+        if result.first_token_seconds is not None:
+            ended["ttft_ns"] = int(result.first_token_seconds * 1e9)
+        failure = result.failure
+        if failure is not None:
+            ended["metadata_"] = {"error": failure.detail, "error_type": failure.error_type}
         async with self._database.session() as session:
-            run = await run_queries.get_run(session, handle.run_id)
-            run.status = _run_status(result)
-            run.stop_reason = result.stop_reason
-            run.completed_at = utcnow()
-            run.usage = result.statistics().model_dump(exclude={"message_type", "run_ids"})
-            run.total_duration_ns = int(seconds * 1e9)
-            if result.first_token_seconds is not None:
-                run.ttft_ns = int(result.first_token_seconds * 1e9)
-            if result.failure is not None:
-                run.metadata_ = {
-                    **(run.metadata_ or {}),
-                    "error": result.failure.detail,
-                    "error_type": result.failure.error_type,
-                }
-            if result.failure is None or result.failure.error_type not in REFUSALS:
-                await self._record_last_run(session, handle, run)
+            await run_queries.end_run(session, handle.run_id, ended)
+            if failure is None or failure.error_type not in REFUSALS:
+                await run_queries.record_last_run(
+                    session,
+                    agent_id=handle.agent_id,
+                    conversation_id=handle.conversation_id,
+                    stop_reason=result.stop_reason,
+                    completed_at=ended["completed_at"],
+                )
         handle.finish()
-
-    @staticmethod
-    async def _record_last_run(session: AsyncSession, handle: RunHandle, run: RunRow) -> None:
-        agent = await session.get(AgentRow, handle.agent_id)
-        if agent is not None:
-            agent.last_stop_reason = run.stop_reason
-            agent.last_run_completion = run.completed_at
-        if handle.conversation_id is not None:
-            conversation = await session.get(ConversationRow, handle.conversation_id)
-            if conversation is not None:
-                conversation.last_run_completion = run.completed_at
 
     def _forget_later(self, handle: RunHandle) -> None:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.

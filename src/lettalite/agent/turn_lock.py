@@ -13,6 +13,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from lettalite.agent.conversation import ConversationRef
 from lettalite.db import leases
 from lettalite.db.base import utcnow
@@ -106,15 +108,18 @@ class TurnLocks:
 
     async def _try_lease(self, where: ConversationRef, run_id: str) -> bool:
         now = utcnow()
-        async with self._database.session() as session:
-            return await leases.try_acquire(
-                session,
-                key=where.lock_key,
-                agent_id=where.agent_id,
-                run_id=run_id,
-                now=now,
-                expires_at=now + self._lease,
-            )
+        try:
+            async with self._database.session() as session:
+                return await leases.try_acquire(
+                    session,
+                    key=where.lock_key,
+                    agent_id=where.agent_id,
+                    run_id=run_id,
+                    now=now,
+                    expires_at=now + self._lease,
+                )
+        except IntegrityError:
+            return False  # the agent is gone
 
     async def _keep_alive(self, hold: TurnHold) -> None:
         while True:

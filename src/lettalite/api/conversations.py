@@ -18,9 +18,16 @@ from lettalite.api.deps import (
     page_params,
 )
 from lettalite.api.errors import TURN_ERROR_RESPONSES, WRITE_ERROR_RESPONSES
-from lettalite.api.messages import RetryCount, sse_response, start_turn, stream_response
+from lettalite.api.messages import (
+    RetryCount,
+    server_timing,
+    sse_response,
+    start_turn,
+    stream_response,
+)
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
+from lettalite.db.session import statement_count
 from lettalite.ids import UUID4_PATTERN
 from lettalite.schemas.context import CompactionResponse
 from lettalite.schemas.conversation import (
@@ -128,12 +135,13 @@ async def send_conversation_message(
     response: Response,
     retry_count: RetryCount = 0,
 ) -> LettaResponse | EventSourceResponse:
+    statements = statement_count.set([0])
     where = await conversation_service.locate(database, conversation_id, body.agent_id)
     handle = await start_turn(where, body, database, runs, retry_count)
     if body.streaming:
         return stream_response(handle, body)
     outcome = await turn_service.await_response(handle, body, structured_errors=False)
-    response.headers["Server-Timing"] = f"llm;dur={outcome.llm_seconds * 1000:.1f}"
+    response.headers["Server-Timing"] = server_timing(outcome, statements)
     return outcome.response
 
 

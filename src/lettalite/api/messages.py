@@ -1,5 +1,6 @@
 """Sending messages to an agent (JSON, streamed, background), cancelling, and history."""
 
+from contextvars import Token
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
@@ -19,7 +20,7 @@ from lettalite.api.deps import (
 from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.config import get_settings
 from lettalite.db.pagination import Page
-from lettalite.db.session import Database
+from lettalite.db.session import Database, statement_count
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.common import RequestModel
 from lettalite.schemas.message import (
@@ -34,6 +35,7 @@ from lettalite.schemas.run import Run
 from lettalite.services import messages as message_service
 from lettalite.services import runs as run_service
 from lettalite.services import turns as turn_service
+from lettalite.services.turns import TurnOutcome
 
 router = APIRouter(prefix="/v1/agents/{agent_id}", tags=["messages"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -59,6 +61,14 @@ async def start_turn(
         stream_tokens=body.stream_tokens,
         background=body.background and body.streaming,
     )
+
+
+def server_timing(outcome: TurnOutcome, statements: Token[list[int] | None]) -> str:
+    """Lets clients (and bench/) tell the model's time from the server's own, and see how many
+    SQL statements the request made (the turn's included)."""
+    counted = statement_count.get() or [0]
+    statement_count.reset(statements)
+    return f'llm;dur={outcome.llm_seconds * 1000:.1f}, sql;desc="{counted[0]} statements"'
 
 
 def sse_response(
@@ -98,12 +108,12 @@ async def send_message(
     response: Response,
     retry_count: RetryCount = 0,
 ) -> LettaResponse | EventSourceResponse:
+    statements = statement_count.set([0])
     handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
     if body.streaming:
         return stream_response(handle, body)
     outcome = await turn_service.await_response(handle, body)
-    # Lets clients (and bench/) tell the model's time from the server's own.
-    response.headers["Server-Timing"] = f"llm;dur={outcome.llm_seconds * 1000:.1f}"
+    response.headers["Server-Timing"] = server_timing(outcome, statements)
     return outcome.response
 
 

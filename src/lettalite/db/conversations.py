@@ -5,7 +5,7 @@ from typing import Literal
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lettalite.db.models import BlockRow, ConversationBlockRow, ConversationRow, MessageRow
 from lettalite.db.pagination import Page, SortKey, paginate
@@ -30,8 +30,13 @@ def _conversations() -> Select[tuple[ConversationRow]]:
 
 
 async def get_conversation(session: AsyncSession, conversation_id: str) -> ConversationRow:
-    query = _conversations().where(ConversationRow.id == conversation_id)
-    conversation = (await session.scalars(query)).first()
+    # One statement: a conversation has few isolated blocks, if any.
+    query = (
+        select(ConversationRow)
+        .options(joinedload(ConversationRow.block_links).joinedload(ConversationBlockRow.block))
+        .where(ConversationRow.id == conversation_id)
+    )
+    conversation = (await session.scalars(query)).unique().first()
     if conversation is None:
         raise NotFound(f"Conversation {conversation_id} not found")
     return conversation

@@ -3,8 +3,8 @@ database. A lease is keyed by the conversation's id (the agent's id for its defa
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import TurnLeaseRow
@@ -19,24 +19,21 @@ async def try_acquire(
     now: datetime,
     expires_at: datetime,
 ) -> bool:
-    """Take the lease if it is free or expired. Both statements are atomic."""
-    taken_over = await session.execute(
-        update(TurnLeaseRow)
-        .where(TurnLeaseRow.lock_key == key, TurnLeaseRow.expires_at <= now)
-        .values(run_id=run_id, expires_at=expires_at)
+    """Take the lease if it is free or expired, in one atomic statement. Raises
+    IntegrityError if the agent is gone."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    values = {"agent_id": agent_id, "run_id": run_id, "expires_at": expires_at}
+    statement = (
+        insert(TurnLeaseRow)
+        .values(lock_key=key, **values)
+        .on_conflict_do_update(
+            index_elements=[TurnLeaseRow.lock_key],
+            set_=values,
+            where=TurnLeaseRow.expires_at <= now,
+        )
+        .returning(TurnLeaseRow.run_id)
     )
-    if taken_over.rowcount == 1:
-        return True
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(TurnLeaseRow).values(
-                    lock_key=key, agent_id=agent_id, run_id=run_id, expires_at=expires_at
-                )
-            )
-    except IntegrityError:
-        return False  # someone else holds it (or the agent is gone)
-    return True
+    return (await session.execute(statement)).scalar_one_or_none() == run_id
 
 
 async def holder(session: AsyncSession, key: str) -> str | None:

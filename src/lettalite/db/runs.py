@@ -2,12 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.messages import MESSAGE_SORT
-from lettalite.db.models import MessageRow, RunRow, StepRow, TurnLeaseRow
+from lettalite.db.models import AgentRow, ConversationRow, MessageRow, RunRow, StepRow, TurnLeaseRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
@@ -124,3 +125,42 @@ async def latest_active_run(
         .limit(1)
     )
     return (await session.scalars(query)).first()
+
+
+async def start_run(session: AsyncSession, run_id: str) -> bool:
+    """Mark the run running (one statement); whether a cancel was requested before."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id == run_id)
+        .values(status="running")
+        .returning(RunRow.cancel_requested)
+    )
+    return bool((await session.execute(statement)).scalar_one())
+
+
+async def end_run(session: AsyncSession, run_id: str, values: dict[str, Any]) -> None:
+    """Record how the run ended (one statement): status, stop reason, usage, timings."""
+    # Keyed by attribute: `metadata_` is stored in the column `metadata`.
+    columns = {getattr(RunRow, name): value for name, value in values.items()}
+    await session.execute(update(RunRow).where(RunRow.id == run_id).values(columns))
+
+
+async def record_last_run(
+    session: AsyncSession,
+    *,
+    agent_id: str,
+    conversation_id: str | None,
+    stop_reason: str,
+    completed_at: datetime,
+) -> None:
+    await session.execute(
+        update(AgentRow)
+        .where(AgentRow.id == agent_id)
+        .values(last_stop_reason=stop_reason, last_run_completion=completed_at)
+    )
+    if conversation_id is not None:
+        await session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(last_run_completion=completed_at)
+        )

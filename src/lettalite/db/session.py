@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,15 @@ from lettalite.db.vectors import install_sqlite_vector_functions
 from lettalite.errors import Conflict, NotFound
 
 Row = TypeVar("Row")
+# Statements run for the current request and the tasks it started (a turn), when a request
+# asks to count them (Server-Timing: see api/messages.py); bench/ reports them.
+statement_count: ContextVar[list[int] | None] = ContextVar("statement_count", default=None)
+
+
+def _count_statement(*_args: Any) -> None:
+    counter = statement_count.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -44,6 +54,7 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lettalite.agent.approvals import TurnRefused
-from lettalite.agent.conversation import ConversationRef, load_conversation
+from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.run_handle import RunHandle, letta_response
 from lettalite.agent.runs import RunManager, RunRequest
 from lettalite.agent.turn import Turn, TurnFailed
 from lettalite.agent.turn_lock import ConversationBusy
+from lettalite.db import agents as agent_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import ConversationRow
 from lettalite.db.session import Database
@@ -90,9 +91,11 @@ async def build_turn(
     """The turn a request asks for; the model is the request's override, else the
     conversation's own, else the agent's."""
     async with database.session() as session:
-        conversation = await load_conversation(session, where)
-    agent, window = conversation.agent, conversation.window
-    own_model = window.model if isinstance(window, ConversationRow) else None
+        agent = await agent_queries.get_agent_row(session, where.agent_id)
+        own_model = None
+        if where.conversation_id is not None:
+            conversation = await session.get(ConversationRow, where.conversation_id)
+            own_model = conversation.model if conversation is not None else None
     return Turn(
         where=where,
         run_id=new_id("run"),
