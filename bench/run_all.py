@@ -91,28 +91,71 @@ def llm_ms(response: httpx.Response) -> float:
     return float(timing.split("dur=")[1].split(",")[0])
 
 
+def sql_statements(response: httpx.Response) -> int:
+    """How many SQL statements the request made, its turn included (Server-Timing: sql)."""
+    timing = response.headers["server-timing"]
+    return int(timing.split('sql;desc="')[1].split(" ")[0])
+
+
+SHELL_TOOL = {"name": "exec_command", "description": "Run a command", "parameters": {}}
+
+
 def measure_turns(http: httpx.Client, agent_id: str, turns: int) -> None:
-    for label, text in (
-        ("plain reply, 1 LLM call", "hello there"),
-        ("memory edit, 2 LLM calls", "My name is Bench."),
+    conversation = http.post(f"/v1/conversations/?agent_id={agent_id}", json={}).json()["id"]
+    default = f"/v1/agents/{agent_id}/messages"
+    named = f"/v1/conversations/{conversation}/messages"
+    for label, path, text in (
+        ("plain reply, 1 LLM call", default, "hello there"),
+        ("memory edit, 2 LLM calls", default, "My name is Bench."),
+        ("named conversation, plain reply", named, "hello there"),
     ):
-        totals, overheads = [], []
+        totals, overheads, statements = [], [], []
         for index in range(turns):
             if "edit" in label:  # make the edit apply again each turn
                 http.patch(
                     f"/v1/agents/{agent_id}/core-memory/blocks/human",
                     json={"value": f"Name: User{index}"},
                 )
-            elapsed, response = timed(
-                lambda t=text: http.post(f"/v1/agents/{agent_id}/messages", json={"input": t})
-            )
+            body = {"input": text, "streaming": False}
+            elapsed, response = timed(lambda p=path, b=body: http.post(p, json=b))
             response.raise_for_status()
             totals.append(elapsed)
             overheads.append(elapsed - llm_ms(response))
+            statements.append(sql_statements(response))
         print(
             f"turn ({label}): total {summary(totals)}; "
-            f"server overhead (total minus LLM time) {summary(overheads)}"
+            f"server overhead (total minus LLM time) {summary(overheads)}; "
+            f"SQL statements {min(statements)}-{max(statements)}"
         )
+    measure_client_tool_round_trips(http, named, turns)
+
+
+def measure_client_tool_round_trips(http: httpx.Client, path: str, turns: int) -> None:
+    """A client tool call: the request that pauses for it, and the one answering it."""
+    overheads, statements = [], []
+    call = '[[call exec_command {"cmd": "ls"}]]'
+    for _ in range(turns):
+        request = {"input": call, "client_tools": [SHELL_TOOL], "streaming": False}
+        elapsed, paused = timed(lambda b=request: http.post(path, json=b))
+        paused.raise_for_status()
+        [waiting] = [
+            m for m in paused.json()["messages"] if m["message_type"].startswith("approval")
+        ]
+        answer = {
+            "type": "tool",
+            "tool_call_id": waiting["tool_call"]["tool_call_id"],
+            "tool_return": "file",
+            "status": "success",
+        }
+        body = {"messages": [{"type": "approval", "approvals": [answer]}], "streaming": False}
+        answered_in, answered = timed(lambda b=body: http.post(path, json=b))
+        answered.raise_for_status()
+        overheads.append(elapsed + answered_in - llm_ms(paused) - llm_ms(answered))
+        statements.append(sql_statements(paused) + sql_statements(answered))
+    print(
+        "client tool round trip (2 requests, 2 LLM calls): server overhead "
+        f"{summary(overheads)}; SQL statements {min(statements)}-{max(statements)}"
+    )
 
 
 def measure_stream_first_byte(http: httpx.Client, agent_id: str, samples: int) -> None:

@@ -71,7 +71,9 @@ async def list_agents(
 
 
 async def agents_by_ids(session: AsyncSession, agent_ids: Sequence[str]) -> list[AgentRow]:
-    return list(await session.scalars(_agents().where(AgentRow.id.in_(agent_ids))))
+    """The agents with their blocks and tools (not their tags)."""
+    query = select(AgentRow).options(*_MEMORY_AND_TOOLS).where(AgentRow.id.in_(agent_ids))
+    return list(await session.scalars(query))
 
 
 async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -> int:
