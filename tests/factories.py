@@ -1,10 +1,12 @@
 """Shared test data: the seed quickstart's agent and small builders."""
 
 import json
+import time
 from typing import Any
 
 from letta_client import Letta
 from letta_client.types import AgentState
+from letta_client.types.agents import LettaResponse
 
 SEED_PERSONA = "I am a friendly AI assistant here to help you learn about Letta."
 SEED_HUMAN = "Name: User\nFirst interaction: Learning about Letta"
@@ -37,3 +39,24 @@ def agent_body(**overrides: Any) -> dict[str, Any]:
 
 def missing_id(prefix: str) -> str:
     return f"{prefix}-00000000-0000-4000-8000-000000000000"
+
+
+def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
+    """Poll `predicate` until it returns something truthy, and return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def send_json(client: Letta, conversation_id: str, **params: Any) -> LettaResponse:
+    """`conversations.messages.create(streaming=False)`: the SDK types it as a stream, so read
+    the JSON body and validate it as the `LettaResponse` it is."""
+    raw = client.conversations.messages.with_raw_response.create(
+        conversation_id, streaming=False, **params
+    )
+    raw.http_response.read()
+    assert raw.http_response.headers["content-type"].startswith("application/json")
+    return LettaResponse.model_validate(raw.http_response.json())

@@ -56,6 +56,9 @@ class RunRequest:
     request_key: str | None
     otid: str | None = None
     background: bool = False
+    # Queued: the request returns at once and the turn waits for the conversation in the
+    # background (`/messages/async`). Otherwise the request waits (409 if too long).
+    queued: bool = False
     callback_url: str | None = None
     request_config: dict | None = None
 
@@ -69,7 +72,8 @@ class RunManager:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, request: RunRequest) -> RunHandle:
-        """Start the run; a foreground run first waits for its turn (409 if it waits too long)."""
+        """Start the run; unless it is queued, first wait for its turn (409 if it waits too
+        long), so a busy conversation is reported to the request that found it busy."""
         turn = request.turn
         async with self._database.session() as session:
             session.add(
@@ -92,7 +96,7 @@ class RunManager:
         # Known before it waits for its turn, so a cancel meanwhile reaches it.
         self._handles[turn.run_id] = handle
         hold = None
-        if not request.background:
+        if not request.queued:
             try:
                 hold = await self.locks.acquire(turn.where, turn.run_id)
             except Exception as error:

@@ -149,6 +149,7 @@ async def send_message_async(
         body,
         is_resend=retry_count > 0,
         background=True,
+        queued=True,
         callback_url=body.callback_url,
     )
     return await run_service.get_run(session, handle.run_id)

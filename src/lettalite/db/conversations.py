@@ -1,26 +1,30 @@
 """Conversation queries."""
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from lettalite.db.models import BlockRow, ConversationBlockRow, ConversationRow, MessageRow
-from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.pagination import Order, Page, SortKey, paginate
 from lettalite.errors import NotFound
 
 ConversationOrder = Literal["created_at", "last_run_completion", "last_message_at"]
-# A conversation that never ran sorts by its creation time (a NULL cannot be paged past).
-SORT_KEYS: dict[ConversationOrder, SortKey] = {
-    name: SortKey(func.coalesce(column, ConversationRow.created_at), ConversationRow.id)
-    for name, column in (
-        ("last_run_completion", ConversationRow.last_run_completion),
-        ("last_message_at", ConversationRow.last_message_at),
-    )
-}
-SORT_KEYS["created_at"] = SortKey(ConversationRow.created_at, ConversationRow.id)
+# Conversations that never ran sort last in either order, as in Letta: a NULL is read as the
+# far end of time (a NULL itself could not be paged past).
+LAST_ASCENDING = datetime(9999, 12, 31, tzinfo=UTC)
+LAST_DESCENDING = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def sort_key(order_by: ConversationOrder, order: Order) -> SortKey:
+    column = getattr(ConversationRow, order_by)
+    if order_by == "created_at":
+        return SortKey(column, ConversationRow.id)
+    never = literal(LAST_ASCENDING if order == "asc" else LAST_DESCENDING, column.type)
+    return SortKey(func.coalesce(column, never), ConversationRow.id)
 
 
 def _conversations() -> Select[tuple[ConversationRow]]:
@@ -55,7 +59,7 @@ async def list_conversations(
         query = query.where(ConversationRow.agent_id == agent_id)
     if summary_search:
         query = query.where(ConversationRow.summary.contains(summary_search, autoescape=True))
-    return await paginate(session, query, SORT_KEYS[order_by], page)
+    return await paginate(session, query, sort_key(order_by, page.order), page)
 
 
 async def mark_prompts_stale(

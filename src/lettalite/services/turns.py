@@ -119,6 +119,7 @@ async def start_run(
     is_resend: bool,
     stream_tokens: bool = False,
     background: bool = False,
+    queued: bool = False,
     callback_url: str | None = None,
 ) -> RunHandle:
     """Start a turn, or join the run an identical earlier request started (an SDK re-send)."""
@@ -140,6 +141,7 @@ async def start_run(
             request_key=key,
             otid=otids[0] if otids else None,
             background=background,
+            queued=queued,
             callback_url=callback_url,
             request_config=config,
         )
