@@ -176,3 +176,32 @@ def test_agent_remembers_a_fact_across_two_cli_runs(
     asked = workspace.run("what is my name", "--agent", told.agent_id)
     assert asked.conversation_id != told.conversation_id
     assert asked.result == "Your name is Ada.", asked.describe()
+
+
+def test_letta_code_with_an_api_key(start_server, tmp_path: Path) -> None:  # noqa: ANN001
+    """A server with LETTALITE_API_KEY: Letta Code sends LETTA_API_KEY as its bearer token,
+    and without it is refused."""
+    key = f"key-{token()}"
+    guarded = start_server(LETTALITE_API_KEY=key)
+    prompt = f"Hello with a key {token()}"
+
+    run = run_letta(
+        guarded.url,
+        prompt,
+        home=tmp_path / "home",
+        cwd=tmp_path / "project",
+        extra_args=NEW_AGENT,
+        env={"LETTA_API_KEY": key},
+    )
+    assert run.result.endswith(prompt), run.describe()
+    refused = run_letta(
+        guarded.url,
+        prompt,
+        home=tmp_path / "home2",
+        cwd=tmp_path / "project2",
+        extra_args=NEW_AGENT,
+        env={"LETTA_API_KEY": "wrong"},
+        timeout=60,
+    )
+    assert refused.returncode != 0, refused.describe()
+    assert "Invalid API key in the Authorization header" in refused.stderr, refused.describe()
