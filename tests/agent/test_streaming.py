@@ -143,3 +143,18 @@ def test_pings_keep_a_silent_stream_alive(start_server) -> None:  # noqa: ANN001
         )
     )
     assert "ping" not in [chunk.message_type for chunk in quiet]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK marks stream() so
+def test_the_stream_route_takes_the_sdks_streaming_options(client: Letta) -> None:
+    """`messages.stream(..., stream_tokens=True)` sends no `streaming`: the route streams."""
+    agent = create_seed_agent(client)
+    with client.agents.messages.stream(
+        agent.id, input="tokens please", stream_tokens=True, include_pings=True, background=True
+    ) as stream:
+        chunks = list(stream)
+    kinds = [chunk.message_type for chunk in chunks]
+    assert kinds[0] == "ping" and kinds[-2:] == ["stop_reason", "usage_statistics"]
+    text = "".join(c.content for c in chunks if c.message_type == "assistant_message")
+    assert text.endswith("You said: tokens please")
+    assert kinds.count("assistant_message") > 1  # token deltas, not one whole message

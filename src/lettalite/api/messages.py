@@ -29,6 +29,7 @@ from lettalite.schemas.message import (
     LettaMessage,
     LettaResponse,
     LettaStreamingRequest,
+    LettaStreamRouteRequest,
     MessageType,
 )
 from lettalite.schemas.run import Run
@@ -123,12 +124,11 @@ async def send_message(
 )
 async def stream_message(
     agent_id: AgentId,
-    body: LettaStreamingRequest,
+    body: LettaStreamRouteRequest,
     database: DatabaseDep,
     runs: RunsDep,
     retry_count: RetryCount = 0,
 ) -> EventSourceResponse:
-    body = body.model_copy(update={"streaming": True})
     handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
     return stream_response(handle, body)
 

@@ -391,6 +391,16 @@ class LettaStreamingRequest(LettaRequest):
         return self
 
 
+class LettaStreamRouteRequest(LettaStreamingRequest):
+    """The body of `POST .../messages/stream`, which streams whatever `streaming` says: the
+    SDKs' `messages.stream(..., stream_tokens=True)` sends no `streaming` at all."""
+
+    @model_validator(mode="after")
+    def _streaming_options_need_streaming(self) -> "LettaStreamRouteRequest":
+        self.streaming = True
+        return self
+
+
 class LettaAsyncRequest(LettaRequest):
     callback_url: str | None = Field(None, pattern=r"^https?://", max_length=2048)
 
