@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL", "OPENAI_API_BASE"),
     )
     llm_timeout_seconds: float = Field(120.0, validation_alias="LETTALITE_LLM_TIMEOUT_SECONDS")
+    # A provider call that failed transiently is tried again at most this many times, and
+    # never when the next try would start more than the budget after the first.
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias="LETTALITE_LLM_MAX_RETRIES")
+    llm_retry_budget_seconds: float = Field(
+        20.0, ge=0, validation_alias="LETTALITE_LLM_RETRY_BUDGET_SECONDS"
+    )
     # A turn for a busy agent waits this long for the running one before answering 409.
     turn_wait_seconds: float = Field(60.0, gt=0, validation_alias="LETTALITE_TURN_WAIT_SECONDS")
     # A running turn's claim on its agent lapses this long after its process stops renewing

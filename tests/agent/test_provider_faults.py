@@ -1,5 +1,7 @@
 """Provider failures: retried with bounded backoff, then reported; the agent is never hurt."""
 
+import time
+
 import httpx
 import pytest
 from letta_client import Letta
@@ -76,3 +78,51 @@ def test_a_provider_that_hangs_times_out(start_server) -> None:  # noqa: ANN001
     assert response.status_code == 502
     assert "did not answer in time" in response.json()["detail"]
     assert [m.message_type for m in client.agents.messages.list(agent.id)] == ["system_message"]
+
+
+def test_a_provider_asking_to_wait_past_the_budget_fails_the_turn_at_once(
+    client: Letta, http: httpx.Client, fake_llm: FakeLLM
+) -> None:
+    """Retry-After: 90 would hold the conversation for minutes: the turn fails now (the
+    default budget is 20 s), and the conversation is free for the next turn."""
+    agent = create_seed_agent(client)
+    fake_llm.clear()
+    started = time.monotonic()
+    response = http.post(
+        f"/v1/agents/{agent.id}/messages", json={"input": "[[retry_after 90]] [[error 429]]"}
+    )
+    assert response.status_code == 502
+    assert time.monotonic() - started < 10
+    assert len(fake_llm.chat_requests()) == 1
+    assert client.agents.messages.create(agent.id, input="next").stop_reason.stop_reason == (
+        "end_turn"
+    )
+
+
+def test_a_short_retry_after_is_honoured(
+    client: Letta, http: httpx.Client, fake_llm: FakeLLM
+) -> None:
+    agent = create_seed_agent(client)
+    fake_llm.clear()
+    started = time.monotonic()
+    response = http.post(
+        f"/v1/agents/{agent.id}/messages",
+        json={"input": "[[retry_after 1]] [[error_times 2 503]] patience"},
+    )
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 2  # waited as asked before each of the two retries
+    assert len(fake_llm.chat_requests()) == 3
+
+
+def test_the_retry_budget_is_a_setting(start_server, fake_llm: FakeLLM) -> None:  # noqa: ANN001
+    strict = start_server(LETTALITE_LLM_RETRY_BUDGET_SECONDS="0.5")
+    client = Letta(base_url=strict.url, max_retries=0)
+    agent = create_seed_agent(client)
+    fake_llm.clear()
+    response = httpx.post(
+        f"{strict.url}/v1/agents/{agent.id}/messages",
+        json={"input": "[[retry_after 1]] [[error_once 503]] budget"},
+        timeout=30,
+    )
+    assert response.status_code == 502  # the one retry would start after the budget
+    assert len(fake_llm.chat_requests()) == 1

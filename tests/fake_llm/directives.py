@@ -15,6 +15,9 @@ _TOOL_NAME_RE = re.compile(r"\s*([A-Za-z0-9_.\-]+)")
 _JSON = json.JSONDecoder()
 
 
+Handler = Callable[["Directives", str, int], int]
+
+
 class BadRequest(ValueError):
     """The request cannot be answered; the server replies 400 with this message."""
 
@@ -33,7 +36,10 @@ class ToolCall:
 class ErrorSpec:
     status: int
     message: str
-    once: bool
+    # How many requests (with the same user text) fail before it answers; None: every one.
+    times: int | None
+    # Sent as the error's Retry-After header, in seconds ([[retry_after SECONDS]]).
+    retry_after: float | None = None
 
 
 @dataclass
@@ -49,6 +55,7 @@ class Directives:
     # Sleep only from this tool round on ([[sleep SECONDS ROUND]]), e.g. to hang mid-turn.
     sleep_from_round: int = 0
     error: ErrorSpec | None = None
+    retry_after: float | None = None
     # Report this many prompt tokens in the usage instead of the character-based count.
     prompt_tokens: int | None = None
     plain_text: str = ""
@@ -89,7 +96,7 @@ def _argument_text(text: str, start: int) -> tuple[str, int]:
     return text[start:end], end + len(CLOSE)
 
 
-def _flag(attribute: str) -> Callable[[Directives, str, int], int]:
+def _flag(attribute: str) -> Handler:
     def handle(directives: Directives, text: str, start: int) -> int:
         argument, after = _argument_text(text, start)
         if argument.strip():
@@ -100,7 +107,7 @@ def _flag(attribute: str) -> Callable[[Directives, str, int], int]:
     return handle
 
 
-def _text_value(attribute: str) -> Callable[[Directives, str, int], int]:
+def _text_value(attribute: str) -> Handler:
     def handle(directives: Directives, text: str, start: int) -> int:
         argument, after = _argument_text(text, start)
         if getattr(directives, attribute) is None:
@@ -137,19 +144,36 @@ def _handle_prompt_tokens(directives: Directives, text: str, start: int) -> int:
     return after
 
 
-def _error_handler(once: bool) -> Callable[[Directives, str, int], int]:
+def _error_handler(times: int | None, counted: bool = False) -> Handler:
+    """[[error STATUS msg]], [[error_once STATUS msg]], [[error_times N STATUS msg]]."""
+
     def handle(directives: Directives, text: str, start: int) -> int:
         argument, after = _argument_text(text, start)
-        status_text, *message_words = argument.split(maxsplit=1) or [""]
+        words = argument.split(maxsplit=2 if counted else 1) or [""]
+        count = times
+        if counted:
+            if not words[0].isdecimal():
+                raise DirectiveError(f"[[error_times N STATUS]] needs a count, got {argument!r}")
+            count, words = int(words[0]), words[1:] or [""]
+        status_text, *message_words = words
         if not status_text.isdecimal() or not 400 <= int(status_text) <= 599:
             raise DirectiveError(f"[[error STATUS]] needs a 4xx/5xx status, got {argument!r}")
         status = int(status_text)
         if directives.error is None:
             message = "".join(message_words).strip() or f"Fake LLM error {status}"
-            directives.error = ErrorSpec(status=status, message=message, once=once)
+            directives.error = ErrorSpec(status=status, message=message, times=count)
         return after
 
     return handle
+
+
+def _handle_retry_after(directives: Directives, text: str, start: int) -> int:
+    argument, after = _argument_text(text, start)
+    try:
+        directives.retry_after = float(argument)
+    except ValueError as exc:
+        raise DirectiveError(f"[[retry_after SECONDS]] needs a number, got {argument!r}") from exc
+    return after
 
 
 def _skip_whitespace(text: str, pos: int) -> int:
@@ -191,9 +215,11 @@ def _handle_raw(directives: Directives, text: str, start: int) -> int:
     return after
 
 
-_HANDLERS: dict[str, Callable[[Directives, str, int], int]] = {
-    "error": _error_handler(once=False),
-    "error_once": _error_handler(once=True),
+_HANDLERS: dict[str, Handler] = {
+    "error": _error_handler(times=None),
+    "error_once": _error_handler(times=1),
+    "error_times": _error_handler(times=None, counted=True),
+    "retry_after": _handle_retry_after,
     "sleep": _handle_sleep,
     "prompt_tokens": _handle_prompt_tokens,
     "loop": _flag("loop"),

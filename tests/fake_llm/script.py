@@ -65,7 +65,11 @@ def reply_for(request_body: dict[str, Any]) -> Reply:
     return replace(
         reply,
         reasoning=directives.reasoning,
-        error=directives.error,
+        error=(
+            replace(directives.error, retry_after=directives.retry_after)
+            if directives.error is not None
+            else None
+        ),
         sleep_seconds=directives.sleep_seconds if turn.rounds >= directives.sleep_from_round else 0,
         prompt_tokens=directives.prompt_tokens,
         user_text=turn.user_text,

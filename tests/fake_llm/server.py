@@ -32,11 +32,11 @@ _ERROR_KINDS: dict[int, tuple[str, str | None]] = {
 
 
 class FakeLLMState:
-    """The request log, and which `[[error_once]]` user texts have already failed."""
+    """The request log, and how often each user text with a counted error failed."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.failed_once: set[str] = set()
+        self.failures: dict[str, int] = {}
 
     def record(self, request: Request, body: Any) -> None:
         self.requests.append(
@@ -45,14 +45,15 @@ class FakeLLMState:
 
     def clear(self) -> None:
         self.requests.clear()
-        self.failed_once.clear()
+        self.failures.clear()
 
     def should_fail(self, error: ErrorSpec, user_text: str) -> bool:
-        if not error.once:
+        if error.times is None:
             return True
-        if user_text in self.failed_once:
+        failed = self.failures.get(user_text, 0)
+        if failed >= error.times:
             return False
-        self.failed_once.add(user_text)
+        self.failures[user_text] = failed + 1
         return True
 
 
@@ -132,7 +133,10 @@ async def _answer_chat(request: Request, body: dict[str, Any], state: FakeLLMSta
     if not await _sleep_while_connected(request, reply.sleep_seconds):
         return Response(status_code=499)  # Nobody is listening any more.
     if reply.error is not None and state.should_fail(reply.error, reply.user_text):
-        return error_response(reply.error.status, reply.error.message)
+        response = error_response(reply.error.status, reply.error.message)
+        if reply.error.retry_after is not None:
+            response.headers["retry-after"] = f"{reply.error.retry_after:g}"
+        return response
     model = body.get("model")
     envelope = new_envelope(model if isinstance(model, str) else DEFAULT_CHAT_MODEL, reply)
     usage = usage_for(body, reply)

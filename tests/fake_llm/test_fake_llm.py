@@ -202,11 +202,15 @@ def test_length_sets_the_finish_reason() -> None:
 
 def test_error_directives() -> None:
     plain = reply_for(after_rounds("[[error 500]]"))
-    assert plain.error == ErrorSpec(status=500, message="Fake LLM error 500", once=False)
+    assert plain.error == ErrorSpec(status=500, message="Fake LLM error 500", times=None)
     with_message = reply_for(after_rounds("[[error 429 Slow down, please]]"))
-    assert with_message.error == ErrorSpec(status=429, message="Slow down, please", once=False)
+    assert with_message.error == ErrorSpec(status=429, message="Slow down, please", times=None)
+    counted = reply_for(after_rounds("[[retry_after 90]] [[error_times 3 503 Busy]]"))
+    assert counted.error == ErrorSpec(status=503, message="Busy", times=3, retry_after=90)
+    with pytest.raises(DirectiveError):
+        parse_directives("[[error_times many 503]]")
     once = reply_for(after_rounds("x [[error_once 503]]"))
-    assert once.error == ErrorSpec(status=503, message="Fake LLM error 503", once=True)
+    assert once.error == ErrorSpec(status=503, message="Fake LLM error 503", times=1)
     # The normal answer is still computed, for after an [[error_once]] has fired.
     assert once.user_text == "x [[error_once 503]]"
     assert once.content == ECHO + "x"
@@ -571,6 +575,16 @@ def test_error_once_fails_only_the_first_time(client: openai.OpenAI) -> None:
         client.chat.completions.create(model="m", messages=messages)
     completion = client.chat.completions.create(model="m", messages=messages)
     assert completion.choices[0].message.content == (ECHO + "retry me")
+
+
+def test_error_times_fails_that_many_times_with_retry_after(client: openai.OpenAI) -> None:
+    messages = [user("three strikes [[error_times 3 503]] [[retry_after 90]]")]
+    for _ in range(3):
+        with pytest.raises(openai.InternalServerError) as raised:
+            client.chat.completions.create(model="m", messages=messages)
+        assert raised.value.response.headers["retry-after"] == "90"
+    completion = client.chat.completions.create(model="m", messages=messages)
+    assert completion.choices[0].message.content == ECHO + "three strikes"
 
 
 def test_sleep_delays_the_answer(client: openai.OpenAI) -> None:

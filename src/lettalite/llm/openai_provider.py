@@ -4,12 +4,15 @@ This is the only module that imports the `openai` SDK. It is imported on the fir
 at startup, because the SDK takes a noticeable part of a second to import.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 
 import openai
 
+from lettalite.llm.retries import RetryPolicy, call_with_retries
 from lettalite.llm.types import (
     ChatMessage,
     ChatRequest,
@@ -19,6 +22,8 @@ from lettalite.llm.types import (
     ToolCallRequest,
     Usage,
 )
+
+T = TypeVar("T")
 
 
 def _content(message: ChatMessage) -> str | list[dict[str, Any]] | None:
@@ -91,29 +96,65 @@ def _describe(error: openai.APIError) -> LLMError:
     return LLMError(f"Could not reach the model provider: {error.message}")
 
 
+def _transient(error: BaseException) -> bool:
+    """A failure that trying again may cure: no answer, or a rate limit or server error."""
+    if isinstance(error, openai.APIConnectionError):  # timeouts too
+        return True
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in (408, 409, 429) or error.status_code >= 500
+    return False
+
+
+def _asked_delay(error: BaseException) -> float | None:
+    """The provider's Retry-After (OpenAI also sends it in milliseconds), in seconds."""
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    headers = error.response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        if "retry-after" in headers:
+            return float(headers["retry-after"])
+    except ValueError:
+        asked = parsedate_to_datetime(headers["retry-after"])
+        return max((asked - datetime.now(asked.tzinfo)).total_seconds(), 0.0)
+    return None
+
+
 class OpenAIProvider:
-    def __init__(self, *, base_url: str, api_key: str | None, timeout: float) -> None:
-        # A local OpenAI-compatible server needs no key; the SDK insists on a value.
+    def __init__(
+        self, *, base_url: str, api_key: str | None, timeout: float, retries: RetryPolicy
+    ) -> None:
+        # A local OpenAI-compatible server needs no key; the SDK insists on a value. Retries
+        # are ours (llm/retries.py): the SDK's own would wait as long as a provider asks.
         self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-set", timeout=timeout, max_retries=2
+            base_url=base_url, api_key=api_key or "not-set", timeout=timeout, max_retries=0
         )
+        self._retries = retries
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await call_with_retries(
+                call, self._retries, transient=_transient, asked_delay=_asked_delay
+            )
+        except openai.APIError as error:
+            raise _describe(error) from error
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return _request_kwargs(request)
 
     async def complete(self, request: ChatRequest) -> Completion:
-        try:
-            response = await self._client.chat.completions.create(**_request_kwargs(request))
-        except openai.APIError as error:
-            raise _describe(error) from error
+        kwargs = _request_kwargs(request)
+        response = await self._retrying(lambda: self._client.chat.completions.create(**kwargs))
         return _completion(response)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         assembly = _StreamAssembly()
+        kwargs = {**_request_kwargs(request), "stream": True}
+        kwargs["stream_options"] = {"include_usage": True}
+        # Opening the stream is retried; once tokens flow, a failure ends the call.
+        chunks = await self._retrying(lambda: self._client.chat.completions.create(**kwargs))
         try:
-            chunks = await self._client.chat.completions.create(
-                **_request_kwargs(request), stream=True, stream_options={"include_usage": True}
-            )
             async for chunk in chunks:
                 for delta in assembly.add(chunk):
                     yield delta
@@ -122,12 +163,11 @@ class OpenAIProvider:
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
-        try:
-            response = await self._client.embeddings.create(
+        response = await self._retrying(
+            lambda: self._client.embeddings.create(
                 model=model, input=texts, encoding_format="float"
             )
-        except openai.APIError as error:
-            raise _describe(error) from error
+        )
         vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
         if len(vectors) != len(texts) or not all(vectors):
             raise LLMError(

@@ -15,11 +15,16 @@ class Providers:
     def client_for(self, model: ModelHandle) -> LLMClient:
         if model.provider not in self._clients:
             from lettalite.llm.openai_provider import OpenAIProvider
+            from lettalite.llm.retries import RetryPolicy
 
             self._clients[model.provider] = OpenAIProvider(
                 base_url=self._settings.openai_base_url,
                 api_key=self._settings.openai_api_key,
                 timeout=self._settings.llm_timeout_seconds,
+                retries=RetryPolicy(
+                    retries=self._settings.llm_max_retries,
+                    budget_seconds=self._settings.llm_retry_budget_seconds,
+                ),
             )
         return self._clients[model.provider]
 
