@@ -200,3 +200,37 @@ def test_client_otid_makes_a_send_idempotent(client: Letta) -> None:
         client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
     )
     assert [(m.content, m.otid) for m in users] == [("store this once", message["otid"])]
+
+
+def test_a_resend_after_a_provider_failure_runs_the_turn_again(
+    client: Letta, http: httpx.Client
+) -> None:
+    """The first attempt fails at the provider (3 requests, all 503); the SDK's re-send of the
+    same request must run the turn, not replay the failure from a cache."""
+    agent = create_seed_agent(client)
+    url = f"/v1/agents/{agent.id}/messages"
+    message = {"role": "user", "content": "[[error_times 3 503]] try again", "otid": "otid-fails"}
+    failed = http.post(url, json={"messages": [message]})
+    assert failed.status_code == 502
+    resent = http.post(url, json={"messages": [message]}, headers={"x-stainless-retry-count": "1"})
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["stop_reason"]["stop_reason"] == "end_turn"
+    users = client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
+    assert [m.content for m in users] == [message["content"]]  # stored once, by the re-send
+
+
+def test_a_resend_after_a_busy_409_runs_once_the_agent_is_free(start_server) -> None:  # noqa: ANN001
+    impatient = start_server(LETTALITE_TURN_WAIT_SECONDS="0.3")
+    client = Letta(base_url=impatient.url, max_retries=0)
+    agent = create_seed_agent(client)
+    slow = client.agents.messages.create_async(agent.id, input="[[sleep 1]] first")
+    while client.runs.retrieve(slow.id).status != "running":
+        time.sleep(0.02)
+    url = f"{impatient.url}/v1/agents/{agent.id}/messages"
+    body = {"messages": [{"role": "user", "content": "second", "otid": "otid-busy"}]}
+    assert httpx.post(url, json=body, timeout=30).status_code == 409
+    while client.runs.retrieve(slow.id).status == "running":
+        time.sleep(0.05)
+    resent = httpx.post(url, json=body, headers={"x-stainless-retry-count": "1"}, timeout=30)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["messages"][-1]["content"].endswith("You said: second")
