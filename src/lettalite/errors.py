@@ -24,6 +24,18 @@ class Conflict(LettaliteError):
     """409: the request collides with existing state (e.g. a duplicate block label)."""
 
 
+class ConcurrentEdit(Conflict):
+    """409: a row changed under a write that was based on an older read."""
+
+
+class PreconditionFailed(LettaliteError):
+    """412: the client's `If-Match` names a version that is no longer current."""
+
+
+class UnprocessableValue(LettaliteError):
+    """422: a value the schema allows but the server refuses (e.g. over its block's limit)."""
+
+
 class InvalidArgument(LettaliteError):
     """400: the request is well-formed but asks for something that cannot be done."""
 

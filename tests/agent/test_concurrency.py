@@ -182,3 +182,50 @@ def test_conversations_of_one_agent_run_in_parallel_and_keep_every_edit(
         assert [m.message_type for m in history[1:]] == turn * turns_each
         users = [m.content for m in history if m.message_type == "user_message"]
         assert all(f"c{index} " in text for text in users)
+
+
+async def patch_all(requests: list[tuple[str, str, dict]]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=60) as http:
+        return await asyncio.gather(
+            *(http.patch(base + path, json=body) for base, path, body in requests)
+        )
+
+
+def test_blind_block_writes_from_two_replicas_all_apply(
+    client: Letta, server: LettaliteServer, second_server: LettaliteServer
+) -> None:
+    """20 concurrent `blocks.update(value=...)` without a precondition: every one succeeds
+    (last writer wins, as in Letta), none gets a 409 the SDK could not retry."""
+    agent = create_seed_agent(client)
+    values = [f"Name: writer {i}" for i in range(20)]
+    urls = [server.url, second_server.url]
+    path = f"/v1/agents/{agent.id}/core-memory/blocks/human"
+    responses = asyncio.run(
+        patch_all([(urls[i % 2], path, {"value": value}) for i, value in enumerate(values)])
+    )
+    assert [r.status_code for r in responses] == [200] * len(values), [r.text for r in responses]
+    final = client.agents.blocks.retrieve("human", agent_id=agent.id).value
+    assert final in values
+    # The prompt shows the block as it was last written.
+    [system] = client.agents.messages.list(agent.id, order="asc", limit=1)
+    assert f"<value>\n{final}\n</value>" in system.content
+
+
+def test_if_match_gives_read_modify_write_clients_optimistic_concurrency(
+    client: Letta, http: httpx.Client
+) -> None:
+    agent = create_seed_agent(client)
+    url = f"/v1/agents/{agent.id}/core-memory/blocks/human"
+    read = http.get(url)
+    tag = read.headers["etag"]
+    assert tag == http.get(f"/v1/blocks/{read.json()['id']}").headers["etag"]
+    first = http.patch(url, json={"value": "Name: A"}, headers={"If-Match": tag})
+    assert first.status_code == 200
+    assert first.headers["etag"] != tag
+    stale = http.patch(url, json={"value": "Name: B"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+    assert "changed since you read it" in stale.json()["detail"]
+    assert http.get(url).json()["value"] == "Name: A"
+    again = http.patch(url, json={"value": "Name: B"}, headers={"If-Match": first.headers["etag"]})
+    assert again.status_code == 200 and again.json()["value"] == "Name: B"
+    assert http.patch(url, json={"value": "Name: C"}, headers={"If-Match": "*"}).status_code == 200

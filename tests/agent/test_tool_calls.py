@@ -43,8 +43,8 @@ ERROR_CASES = [
         id="bad-insert-line",
     ),
     pytest.param(
-        call("memory_insert", label="human", new_string="x" * 20000),
-        "Edit failed: Exceeds 20000 character limit",
+        call("memory_insert", label="human", new_string="x" * 100000),
+        "Edit failed: Exceeds 100000 character limit",
         id="over-limit",
     ),
     pytest.param(

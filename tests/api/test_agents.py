@@ -22,7 +22,7 @@ def test_seed_agent_has_letta_v1_defaults(client: Letta) -> None:
     blocks = {block.label: block for block in agent.blocks}
     assert blocks["persona"].value == SEED_PERSONA
     assert blocks["human"].value == SEED_HUMAN
-    assert blocks["human"].limit == 20000
+    assert blocks["human"].limit == 100000
     assert blocks["human"].description  # default description for human/persona
     assert [b.label for b in agent.memory.blocks] == ["persona", "human"]
     assert len(agent.message_ids) == 1  # only the system message
@@ -36,7 +36,7 @@ def test_system_message_holds_compiled_memory(client: Letta) -> None:
     assert system.id == agent.message_ids[0]
     assert "<memory_blocks>" in system.content
     assert f"<value>\n{SEED_HUMAN}\n</value>" in system.content
-    assert "- chars_limit=20000" in system.content
+    assert "- chars_limit=100000" in system.content
     assert "<memory_metadata>" in system.content
 
 
@@ -137,7 +137,7 @@ def test_unknown_and_malformed_ids(http: httpx.Client) -> None:
             409,
             "Duplicate block label 'a'",
         ),
-        ({"memory_blocks": [{"label": "a", "value": "xyz", "limit": 2}]}, 400, "over its limit"),
+        ({"memory_blocks": [{"label": "a", "value": "xyz", "limit": 2}]}, 422, "over its limit"),
         ({"memory_blocks": [{"label": "a"}]}, 422, "memory_blocks.0.value: Field required"),
         ({"memory_blocks": [{"label": "bad label!", "value": ""}]}, 422, "memory_blocks.0.label"),
         ({"agent_type": "memgpt_agent"}, 422, "agent_type"),

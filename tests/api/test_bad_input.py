@@ -94,12 +94,12 @@ def test_unknown_ids_are_404_and_malformed_ids_are_422(http: httpx.Client, agent
     assert_still_serving(http)
 
 
-def test_value_over_the_block_limit_is_400(http: httpx.Client) -> None:
+def test_value_over_the_block_limit_is_422(http: httpx.Client) -> None:
     body = {"label": "small", "value": "x" * 11, "limit": 10}
     created = http.post("/v1/blocks/", json={"label": "small", "value": "ok", "limit": 10})
     assert created.status_code == 200
     response = http.patch(f"/v1/blocks/{created.json()['id']}", json=body)
-    assert_refused(response, 400, "over its limit of 10")
+    assert_refused(response, 422, "over its limit of 10")
     assert_still_serving(http)
 
 

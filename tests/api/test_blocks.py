@@ -17,8 +17,8 @@ def test_agent_blocks_list_in_creation_order_and_pagination_ends(
     agent = create_seed_agent(client)
     blocks = list(client.agents.blocks.list(agent.id))  # follows ?after= until []
     assert [(b.label, len(b.value), b.limit) for b in blocks] == [
-        ("persona", 64, 20000),
-        ("human", len(SEED_HUMAN), 20000),
+        ("persona", 64, 100000),
+        ("human", len(SEED_HUMAN), 100000),
     ]
     url = f"/v1/agents/{agent.id}/core-memory/blocks"
     assert http.get(url, params={"after": blocks[-1].id}).json() == []
@@ -50,11 +50,11 @@ def test_unknown_label_is_404_with_detail(http: httpx.Client, client: Letta) -> 
 def test_edit_over_limit_is_rejected_and_nothing_changes(client: Letta, http: httpx.Client) -> None:
     agent = create_seed_agent(client)
     url = f"/v1/agents/{agent.id}/core-memory/blocks/human"
-    response = http.patch(url, json={"value": "x" * 20001})
-    assert response.status_code == 400
-    assert "over its limit of 20000" in response.json()["detail"]
+    response = http.patch(url, json={"value": "x" * 100001})
+    assert response.status_code == 422  # the SDKs' UnprocessableEntityError, as in Letta
+    assert "over its limit of 100000" in response.json()["detail"]
     assert http.get(url).json()["value"] == SEED_HUMAN
-    assert http.patch(url, json={"limit": 5}).status_code == 400  # would truncate the value
+    assert http.patch(url, json={"limit": 5}).status_code == 422  # would truncate the value
 
 
 def test_standalone_block_crud(client: Letta, http: httpx.Client) -> None:

@@ -20,9 +20,9 @@ def assert_seed_output(lines: list[str]) -> None:
     assert EXPECTED_TOOL_CALL in lines
     assert "Assistant: Got it! I've updated my memory with your name, Cameron." in lines
     memory = lines[lines.index("Current Memory:") + 1 :]
-    assert memory[0].strip() == f"persona: {len(SEED_PERSONA)}/20000 chars"
+    assert memory[0].strip() == f"persona: {len(SEED_PERSONA)}/100000 chars"
     assert memory[1].strip() == SEED_PERSONA
-    assert memory[2].strip() == f"human: {len(STORED_HUMAN)}/20000 chars"
+    assert memory[2].strip() == f"human: {len(STORED_HUMAN)}/100000 chars"
     assert memory[3].strip() == "Name: Cameron"
 
 
@@ -40,7 +40,7 @@ def test_python_sdk_1x_seed_with_messages_and_input(client: Letta) -> None:
     ]
     assert printed == [EXPECTED_TOOL_CALL]
     blocks = {b.label: b for b in client.agents.blocks.list(agent_id=agent.id)}
-    assert (blocks["human"].value, blocks["human"].limit) == (STORED_HUMAN, 20000)
+    assert (blocks["human"].value, blocks["human"].limit) == (STORED_HUMAN, 100000)
 
 
 def test_python_sdk_0x_seed_with_token(server: LettaliteServer) -> None:

@@ -61,9 +61,9 @@ def test_create_refuses_invalid_labels(path: str) -> None:
 
 def test_create_refuses_text_over_the_default_limit() -> None:
     result = memory(
-        standard_blocks(), command="create", path="big", description="d", file_text="x" * 20_001
+        standard_blocks(), command="create", path="big", description="d", file_text="x" * 100_001
     )
-    assert result == ToolError("Edit failed: Exceeds 20000 character limit (requested 20001)")
+    assert result == ToolError("Edit failed: Exceeds 100000 character limit (requested 100001)")
 
 
 def test_create_refuses_line_numbered_text() -> None:

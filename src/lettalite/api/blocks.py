@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Response
 
 from lettalite.api.deps import BlockId, SessionDep, page_params
-from lettalite.api.errors import WRITE_ERROR_RESPONSES
+from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
@@ -13,6 +13,14 @@ from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
 from lettalite.services import blocks as block_service
 
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
+# Optimistic concurrency for read-modify-write clients: the ETag of a read, sent back.
+IfMatch = Annotated[str | None, Header(alias="if-match", max_length=1024)]
+
+
+def tagged(block: Block, response: Response) -> Block:
+    """The block, with its version as the response's ETag."""
+    response.headers["ETag"] = block_service.etag(block.version)
+    return block
 
 
 @collection_route(router, "POST", response_model=Block, responses=WRITE_ERROR_RESPONSES)
@@ -30,13 +38,20 @@ async def list_blocks(
 
 
 @router.get("/{block_id}", response_model=Block)
-async def get_block(block_id: BlockId, session: SessionDep) -> Block:
-    return await block_service.get_block(session, block_id)
+async def get_block(block_id: BlockId, session: SessionDep, response: Response) -> Block:
+    return tagged(await block_service.get_block(session, block_id), response)
 
 
-@router.patch("/{block_id}", response_model=Block, responses=WRITE_ERROR_RESPONSES)
-async def update_block(block_id: BlockId, body: UpdateBlock, session: SessionDep) -> Block:
-    return await block_service.update_block(session, block_id, body)
+@router.patch("/{block_id}", response_model=Block, responses=BLOCK_WRITE_RESPONSES)
+async def update_block(
+    block_id: BlockId,
+    body: UpdateBlock,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Block:
+    block = await block_service.update_block(session, block_id, body, if_match)
+    return tagged(block, response)
 
 
 @router.delete("/{block_id}", response_model=None)

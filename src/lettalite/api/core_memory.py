@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 
+from lettalite.api.blocks import IfMatch, tagged
 from lettalite.api.deps import AgentId, BlockId, SessionDep, page_params
-from lettalite.api.errors import WRITE_ERROR_RESPONSES
+from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, UpdateBlock
@@ -36,12 +37,20 @@ async def detach_block(agent_id: AgentId, block_id: BlockId, session: SessionDep
 
 
 @router.get("/{block_label}", response_model=Block)
-async def get_agent_block(agent_id: AgentId, block_label: BlockLabel, session: SessionDep) -> Block:
-    return await block_service.get_agent_block(session, agent_id, block_label)
-
-
-@router.patch("/{block_label}", response_model=Block, responses=WRITE_ERROR_RESPONSES)
-async def update_agent_block(
-    agent_id: AgentId, block_label: BlockLabel, body: UpdateBlock, session: SessionDep
+async def get_agent_block(
+    agent_id: AgentId, block_label: BlockLabel, session: SessionDep, response: Response
 ) -> Block:
-    return await block_service.update_agent_block(session, agent_id, block_label, body)
+    return tagged(await block_service.get_agent_block(session, agent_id, block_label), response)
+
+
+@router.patch("/{block_label}", response_model=Block, responses=BLOCK_WRITE_RESPONSES)
+async def update_agent_block(
+    agent_id: AgentId,
+    block_label: BlockLabel,
+    body: UpdateBlock,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Block:
+    block = await block_service.update_agent_block(session, agent_id, block_label, body, if_match)
+    return tagged(block, response)

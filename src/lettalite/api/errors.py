@@ -12,7 +12,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lettalite.errors import Conflict, InvalidArgument, LettaliteError, LLMProviderError, NotFound
+from lettalite.errors import (
+    Conflict,
+    InvalidArgument,
+    LettaliteError,
+    LLMProviderError,
+    NotFound,
+    PreconditionFailed,
+    UnprocessableValue,
+)
 
 logger = logging.getLogger("lettalite")
 
@@ -51,6 +59,13 @@ WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
     409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
 }
 
+# Declared on the operations that write a block's value.
+BLOCK_WRITE_RESPONSES: dict[int | str, dict] = {
+    **WRITE_ERROR_RESPONSES,
+    412: _error_response("If-Match names a version of the block that is no longer current"),
+    422: _error_response("Invalid request, or a value over the block's limit"),
+}
+
 # Declared on the operations that run a turn.
 TURN_ERROR_RESPONSES: dict[int | str, dict] = {
     **WRITE_ERROR_RESPONSES,
@@ -62,11 +77,19 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidArgument: 400,
+    PreconditionFailed: 412,
+    UnprocessableValue: 422,
     LLMProviderError: 502,
 }
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
-NO_RETRY_ERRORS = (InvalidArgument, NotFound, LLMProviderError)
+NO_RETRY_ERRORS = (
+    InvalidArgument,
+    NotFound,
+    LLMProviderError,
+    PreconditionFailed,
+    UnprocessableValue,
+)
 
 
 # Tags pydantic puts in an error's location for a message of a list of mixed kinds

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm.exc import StaleDataError
 
 from lettalite.db.vectors import install_sqlite_vector_functions
-from lettalite.errors import Conflict, NotFound
+from lettalite.errors import ConcurrentEdit, Conflict, NotFound
 
 Row = TypeVar("Row")
 # Statements run for the current request and the tasks it started (a turn), when a request
@@ -82,4 +82,4 @@ async def flush(session: AsyncSession) -> None:
     except IntegrityError as error:
         raise Conflict("The change conflicts with existing data (a duplicate label?)") from error
     except StaleDataError as error:
-        raise Conflict("A block was changed by another writer at the same time; retry") from error
+        raise ConcurrentEdit("A block was changed by another writer at the same time") from error

@@ -54,3 +54,5 @@ class Block(WireModel):
     project_id: str | None = None
     created_by_id: str | None = None
     last_updated_by_id: str | None = None
+    # Not sent: the routes turn it into the ETag header.
+    version: int = Field(0, exclude=True)

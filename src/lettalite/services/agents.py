@@ -32,7 +32,7 @@ from lettalite.db.models import (
 )
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
-from lettalite.errors import Conflict, InvalidArgument, NotFound
+from lettalite.errors import Conflict, InvalidArgument, NotFound, UnprocessableValue
 from lettalite.ids import new_id
 from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
 from lettalite.schemas.agent import (
@@ -87,7 +87,7 @@ def new_block(spec: CreateBlock) -> BlockRow:
 
 def check_block_fits(value: str, limit: int, label: str) -> None:
     if len(value) > limit:
-        raise InvalidArgument(
+        raise UnprocessableValue(
             f"Block '{label}' value has {len(value)} characters, over its limit of {limit}"
         )
 

@@ -9,11 +9,13 @@ from lettalite.db import conversations as conversation_queries
 from lettalite.db.models import BlockRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
-from lettalite.errors import NotFound
+from lettalite.errors import ConcurrentEdit, Conflict, NotFound, PreconditionFailed
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
 from lettalite.services.agents import check_block_fits, new_block, render
 from lettalite.services.views import block_model
+
+EDIT_ATTEMPTS = 5
 
 
 async def create_block(session: AsyncSession, request: CreateBlock) -> Block:
@@ -44,9 +46,11 @@ async def delete_block(session: AsyncSession, block_id: str) -> None:
     await refresh_prompts(session, agent_ids)
 
 
-async def update_block(session: AsyncSession, block_id: str, request: UpdateBlock) -> Block:
+async def update_block(
+    session: AsyncSession, block_id: str, request: UpdateBlock, if_match: str | None = None
+) -> Block:
     block = await block_queries.get_block(session, block_id)
-    await _apply_update(session, block, request)
+    await _apply_update(session, block, request, if_match)
     return block_model(block)
 
 
@@ -63,10 +67,14 @@ async def get_agent_block(session: AsyncSession, agent_id: str, label: str) -> B
 
 
 async def update_agent_block(
-    session: AsyncSession, agent_id: str, label: str, request: UpdateBlock
+    session: AsyncSession,
+    agent_id: str,
+    label: str,
+    request: UpdateBlock,
+    if_match: str | None = None,
 ) -> Block:
     block = await agent_block_by_label(session, agent_id, label)
-    await _apply_update(session, block, request)
+    await _apply_update(session, block, request, if_match)
     return block_model(block)
 
 
@@ -82,17 +90,51 @@ async def list_block_agents(session: AsyncSession, block_id: str, page: Page) ->
     return [await render(session, agent) for agent in agents]
 
 
-async def _apply_update(session: AsyncSession, block: BlockRow, request: UpdateBlock) -> None:
-    """Apply the fields the client sent, then recompile every agent that shows this block."""
+def etag(version: int) -> str:
+    """A block's version as an entity tag: reads carry it, `If-Match` sends it back."""
+    return f'"{version}"'
+
+
+def _matches(if_match: str, version: int) -> bool:
+    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    return "*" in tags or etag(version) in tags
+
+
+async def _apply_update(
+    session: AsyncSession, block: BlockRow, request: UpdateBlock, if_match: str | None
+) -> None:
+    """Apply the fields the client sent, then recompile every prompt that shows the block.
+
+    Without `If-Match` the last writer wins: a write that meets a concurrent one is simply
+    applied again on the fresh row. With it, the block must still be at that version (412).
+    """
     sent = request.model_dump(exclude_unset=True, exclude_none=True)
-    value = sent.get("value", block.value)
-    limit = sent.get("limit", block.limit)
-    check_block_fits(value, limit, sent.get("label", block.label))
-    for field, new in sent.items():
-        setattr(block, "metadata_" if field == "metadata" else field, new)
-    if "label" in sent:
-        await block_queries.relabel_block(session, block.id, sent["label"])
-    await flush(session)
+    # Writers of one block queue here (PostgreSQL row lock), so each reads the version it
+    # writes over; SQLite has one writer at a time anyway, and a stale read is retried below.
+    await session.refresh(block, with_for_update=True)
+    for _ in range(EDIT_ATTEMPTS):
+        if if_match is not None and not _matches(if_match, block.version):
+            raise PreconditionFailed(
+                f"Block {block.id} is at version {etag(block.version)}, not {if_match}: it "
+                "changed since you read it; read it again"
+            )
+        check_block_fits(
+            sent.get("value", block.value),
+            sent.get("limit", block.limit),
+            sent.get("label", block.label),
+        )
+        try:
+            async with session.begin_nested():
+                for field, new in sent.items():
+                    setattr(block, "metadata_" if field == "metadata" else field, new)
+                if "label" in sent:
+                    await block_queries.relabel_block(session, block.id, sent["label"])
+                await flush(session)
+            break
+        except ConcurrentEdit:
+            await session.refresh(block)
+    else:
+        raise Conflict(f"Block {block.id} kept changing while it was written; retry")
     await refresh_prompts(
         session, await block_queries.agent_ids_of_blocks(session, [block.id]), [block.id]
     )

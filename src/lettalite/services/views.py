@@ -24,6 +24,7 @@ def block_model(block: BlockRow) -> Block:
         read_only=block.read_only,
         metadata=block.metadata_ or {},
         tags=block.tags or [],
+        version=block.version,
     )
 
 

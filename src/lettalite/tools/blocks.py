@@ -14,7 +14,7 @@ LINE_NUMBER_WARNING = (
 )
 
 # Blocks created by the `memory` tool get this limit, matching the API's default block limit.
-DEFAULT_BLOCK_LIMIT = 20_000
+DEFAULT_BLOCK_LIMIT = 100_000  # Letta 1.0's default
 # Labels become tag names in the prompt (`<human>...</human>`), so they stay simple.
 LABEL_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 
