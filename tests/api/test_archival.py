@@ -234,7 +234,7 @@ def test_an_empty_archive_is_not_mentioned_in_the_prompt(client: Letta, fake_llm
         ({"text": ""}, "text: String should have at least 1 character"),
         ({"tags": ["x"]}, "text: Field required"),
         ({"text": "x", "tags": [""]}, "tags.0: String should have at least 1 character"),
-        ({"text": "x", "tags": ["t"] * 51}, "tags: List should have at most 50 items"),
+        ({"text": "x", "tags": ["t"] * 51}, "tags: at most 50 items are allowed, got 51"),
         ({"text": "a\u0000b"}, "text: contains a NUL character"),
     ],
 )

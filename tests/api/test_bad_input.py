@@ -5,6 +5,8 @@ log must show no unhandled error.
 """
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from http.client import HTTPResponse
 from typing import Any
@@ -243,3 +245,47 @@ def test_body_under_the_cap_is_accepted(http: httpx.Client) -> None:
     response = http.post("/v1/blocks/", json={"label": "big", "value": value, "limit": len(value)})
     assert response.status_code == 200, response.text[:200]
     assert len(response.json()["value"]) == len(value)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "limit"),
+    [
+        ("/v1/agents/", {**agent_body(), "tags": [f"t{i}" for i in range(690_000)]}, "tags"),
+        ("/v1/blocks/", {"label": "l", "value": "v", "tags": ["t"] * 101}, "tags"),
+        ("/v1/agents/", {**agent_body(), "tool_ids": ["x"] * 501}, "tool_ids"),
+        (
+            "/v1/agents/",
+            {**agent_body(), "memory_blocks": [{"label": "l", "value": ""}] * 101},
+            "memory_blocks",
+        ),
+    ],
+)
+def test_lists_over_their_limit_are_refused_before_any_work(
+    server: LettaliteServer, http: httpx.Client, path: str, body: dict, limit: str
+) -> None:
+    """690,000 tags (a 7.5 MB body, under the body limit) once took 95 s and stalled the
+    health check for 54 s: now refused at once, naming the limit, while the server answers."""
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def poll_health() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as probe:
+            while not stop.is_set():
+                started = time.monotonic()
+                probe.get("/v1/health/").raise_for_status()
+                latencies.append(time.monotonic() - started)
+
+    poller = threading.Thread(target=poll_health)
+    poller.start()
+    while not latencies:
+        time.sleep(0.01)
+    try:
+        response = http.post(path, json=body)
+    finally:
+        stop.set()
+        poller.join()
+    assert response.status_code == 422
+    assert f"{limit}: at most" in response.json()["detail"]
+    assert max(latencies) < 0.5, max(latencies)
+    print(f"\n{limit}: health answered within {max(latencies) * 1000:.0f} ms meanwhile")
+    assert_still_serving(http)

@@ -5,7 +5,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, field_validator
 
 from lettalite.schemas.block import Block, CreateBlock
-from lettalite.schemas.common import RequestModel, ResourceTime, WireModel
+from lettalite.schemas.common import (
+    MAX_BLOCKS,
+    MAX_ITEMS,
+    MAX_TAGS,
+    MAX_TOOLS,
+    RequestModel,
+    ResourceTime,
+    WireModel,
+)
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.tool import Tool
@@ -55,7 +63,7 @@ class AgentFields(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=255)
     description: str | None = None
     system: str | None = None
-    tags: list[Tag] | None = None
+    tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
     metadata: dict[str, Any] | None = None
     model: str | None = None
     embedding: str | None = None
@@ -64,17 +72,17 @@ class AgentFields(RequestModel):
     context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     timezone: str | None = Field(None, max_length=64)
-    tool_rules: list[ToolRule] | None = Field(None, max_length=1000)
+    tool_rules: list[ToolRule] | None = Field(None, max_length=MAX_ITEMS)
     # Environment variables for the agent's tools.
     secrets: dict[SecretName, str] | None = Field(None, max_length=MAX_SECRETS)
 
 
 class CreateAgent(AgentFields):
     agent_type: SupportedAgentType = "letta_v1_agent"
-    memory_blocks: list[CreateBlock] | None = None
-    block_ids: list[str] | None = None
-    tools: list[str] | None = None
-    tool_ids: list[str] | None = None
+    memory_blocks: list[CreateBlock] | None = Field(None, max_length=MAX_BLOCKS)
+    block_ids: list[str] | None = Field(None, max_length=MAX_BLOCKS)
+    tools: list[str] | None = Field(None, max_length=MAX_TOOLS)
+    tool_ids: list[str] | None = Field(None, max_length=MAX_TOOLS)
     include_base_tools: bool = True
 
     @field_validator("agent_type", mode="before")
@@ -88,8 +96,8 @@ class CreateAgent(AgentFields):
 
 
 class UpdateAgent(AgentFields):
-    block_ids: list[str] | None = None
-    tool_ids: list[str] | None = None
+    block_ids: list[str] | None = Field(None, max_length=MAX_BLOCKS)
+    tool_ids: list[str] | None = Field(None, max_length=MAX_TOOLS)
 
 
 class AgentSecret(WireModel):

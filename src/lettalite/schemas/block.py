@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from lettalite.schemas.common import RequestModel, WireModel
+from lettalite.schemas.common import MAX_TAGS, RequestModel, WireModel
 from lettalite.tools.blocks import DEFAULT_BLOCK_LIMIT, LABEL_PATTERN
 
 MAX_BLOCK_LIMIT = 10_000_000
@@ -20,7 +20,7 @@ class BlockFields(RequestModel):
     description: str | None = None
     read_only: bool | None = None
     metadata: dict[str, Any] | None = None
-    tags: list[str] | None = None
+    tags: list[str] | None = Field(None, max_length=MAX_TAGS)
 
 
 class CreateBlock(BlockFields):

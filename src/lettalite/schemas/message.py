@@ -4,7 +4,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from lettalite.schemas.common import InputTime, MessageTime, RequestModel, ResourceTime, WireModel
+from lettalite.schemas.common import (
+    MAX_ITEMS,
+    MAX_MESSAGES_PER_SEND,
+    MAX_PARTS,
+    InputTime,
+    MessageTime,
+    RequestModel,
+    ResourceTime,
+    WireModel,
+)
 
 MessageType = Literal[
     "system_message",
@@ -74,6 +83,8 @@ class ImagePart(RequestModel):
 
 
 ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+ContentParts = Annotated[list[ContentPart], Field(max_length=MAX_PARTS)]
+Lines = Annotated[list[str], Field(max_length=MAX_ITEMS)]
 
 
 def parts_text(content: str | list[ContentPart]) -> str:
@@ -92,7 +103,7 @@ def stored_parts(content: str | list[ContentPart]) -> list[dict[str, Any]]:
 class MessageCreate(RequestModel):
     type: Literal["message"] | None = "message"
     role: Literal["user", "system", "assistant"]
-    content: str | list[ContentPart]
+    content: str | ContentParts
     name: str | None = None
     otid: str | None = Field(None, max_length=64)
 
@@ -115,10 +126,10 @@ class ClientToolReturn(RequestModel):
 
     type: Literal["tool"] = "tool"
     tool_call_id: str = Field(max_length=ID_LENGTH)
-    tool_return: str | list[ContentPart]
+    tool_return: str | ContentParts
     status: Literal["success", "error"]
-    stdout: list[str] | None = None
-    stderr: list[str] | None = None
+    stdout: Lines | None = None
+    stderr: Lines | None = None
 
 
 ApprovalItem = Annotated[ApprovalDecision | ClientToolReturn, Field(discriminator="type")]
@@ -128,7 +139,7 @@ class ApprovalCreate(RequestModel):
     """The client's answer to the tool calls the agent paused on: one item per call."""
 
     type: Literal["approval"] = "approval"
-    approvals: list[ApprovalItem] | None = None
+    approvals: list[ApprovalItem] | None = Field(None, max_length=MAX_ITEMS)
     # Letta's older single-call form: approve or deny the one pending call.
     approve: bool | None = None
     approval_request_id: str | None = None
@@ -141,7 +152,7 @@ class ToolReturnCreate(RequestModel):
     """Results of client-run tool calls; the same as an approval made of `tool` items."""
 
     type: Literal["tool_return"] = "tool_return"
-    tool_returns: list[ClientToolReturn]
+    tool_returns: list[ClientToolReturn] = Field(max_length=MAX_ITEMS)
     otid: str | None = Field(None, max_length=64)
     group_id: str | None = None
 
@@ -186,14 +197,14 @@ class LettaRequest(RequestModel):
     """The body of every send: `POST .../messages`, `.../messages/stream`, `.../messages/async`
     and the conversation routes."""
 
-    messages: list[InputMessage] | None = None
-    input: str | list[ContentPart] | None = None
+    messages: list[InputMessage] | None = Field(None, max_length=MAX_MESSAGES_PER_SEND)
+    input: str | ContentParts | None = None
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=MAX_STEPS_CAP)
-    include_return_message_types: list[MessageType] | None = None
+    include_return_message_types: list[MessageType] | None = Field(None, max_length=MAX_ITEMS)
     override_model: str | None = None
     override_system: str | None = Field(None, alias="system")
     client_tools: list[ClientTool] | None = Field(None, max_length=MAX_CLIENT_TOOLS)
-    client_skills: list[ClientSkill] | None = None
+    client_skills: list[ClientSkill] | None = Field(None, max_length=MAX_ITEMS)
     use_assistant_message: bool = True
 
     model_config = {"populate_by_name": True}
@@ -406,7 +417,7 @@ class LettaAsyncRequest(LettaRequest):
 
 
 class CancelRequest(RequestModel):
-    run_ids: list[str] | None = None
+    run_ids: list[str] | None = Field(None, max_length=MAX_ITEMS)
 
 
 class MessageSearchRequest(RequestModel):
