@@ -95,12 +95,23 @@ def test_summarize_on_demand_and_context_overview(
     parts = (
         "num_tokens_system",
         "num_tokens_core_memory",
+        "num_tokens_external_memory_summary",
         "num_tokens_summary_memory",
         "num_tokens_functions_definitions",
         "num_tokens_messages",
     )
     assert after["context_window_size_current"] == sum(after[p] for p in parts)
     assert after["context_window_size_max"] == 128000
+    # What the 0.x SDK's ContextWindowOverview requires: the metadata section, the tools in
+    # OpenAI's shape, and the in-context messages.
+    assert after["external_memory_summary"].startswith("<memory_metadata>")
+    assert "<memory_metadata>" not in after["core_memory"]
+    assert {f["function"]["name"] for f in after["functions_definitions"]} == {
+        "conversation_search",
+        "memory_insert",
+        "memory_replace",
+    }
+    assert [m["id"] for m in after["messages"]] == client.agents.retrieve(agent.id).message_ids
 
     fake_llm.clear()
     client.agents.messages.create(agent_id=agent.id, input="and now?")

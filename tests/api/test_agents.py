@@ -57,6 +57,14 @@ def test_create_with_an_embedding_config(client: Letta, embedding_config: dict) 
     assert updated.embedding == "openai/text-embedding-3-small"
 
 
+def test_without_an_embedding_model_embedding_config_is_still_an_object(client: Letta) -> None:
+    """Letta 0.x clients read `agent.embedding_config.*`; `embedding` says none is in use."""
+    agent = client.agents.create(model="openai/gpt-4o-mini")
+    assert agent.embedding is None
+    assert agent.embedding_config.handle is None
+    assert agent.embedding_config.embedding_model == "text-embedding-3-small"
+
+
 def test_create_with_embedding_and_options(client: Letta) -> None:
     agent = client.agents.create(
         name="options",

@@ -31,6 +31,7 @@ DEFAULT_BLOCK_DESCRIPTIONS = {
     "goals and other lasting facts. Update it whenever you learn something new.",
 }
 MEMORY_PLACEHOLDER = "{CORE_MEMORY}"
+METADATA_TAG, METADATA_END = "<memory_metadata>", "</memory_metadata>"
 
 
 def render_block(block: BlockView) -> str:
@@ -71,7 +72,7 @@ def render_memory_metadata(
     *, agent_id: str, compiled_at: datetime, recall_count: int, archival_count: int
 ) -> str:
     lines = [
-        "<memory_metadata>",
+        METADATA_TAG,
         f"- AGENT_ID: {agent_id}",
         f"- System prompt last recompiled: {format_model_time(compiled_at)}",
         f"- {recall_count} previous messages between you and the user are stored in recall "
@@ -80,7 +81,7 @@ def render_memory_metadata(
     # Only when there is something: most agents have no archival tools to look with.
     if archival_count:
         lines.append(f"- Passages stored in archival memory: {archival_count}")
-    return "\n".join([*lines, "</memory_metadata>"])
+    return "\n".join([*lines, METADATA_END])
 
 
 def compile_system_prompt(

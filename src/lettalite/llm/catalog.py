@@ -25,6 +25,7 @@ OPENAI_CONTEXT_WINDOWS = {
 }
 # Chat models known not to accept image input; any other model is sent the user's images.
 TEXT_ONLY_MODELS = frozenset({"gpt-3.5-turbo", "o1-mini", "o3-mini"})
+DEFAULT_EMBEDDING = "openai/text-embedding-3-small"
 OPENAI_EMBEDDING_DIMS = {
     "text-embedding-3-small": 1536,
     "text-embedding-3-large": 3072,

@@ -140,7 +140,7 @@ class AgentState(WireModel):
     model: str
     embedding: str | None
     llm_config: LLMConfig
-    embedding_config: EmbeddingConfig | None
+    embedding_config: EmbeddingConfig
     memory: Memory
     blocks: list[Block]
     tools: list[Tool]

@@ -1,5 +1,7 @@
 """The context window: what a conversation's next request holds, and compaction on demand."""
 
+from dataclasses import asdict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.builtin_tools import BUILTIN_TOOLS
@@ -13,16 +15,17 @@ from lettalite.agent.compaction import (
 )
 from lettalite.agent.context import chat_message
 from lettalite.agent.conversation import ConversationRef, load_conversation
-from lettalite.agent.prompt import MEMORY_PLACEHOLDER
+from lettalite.agent.prompt import MEMORY_PLACEHOLDER, METADATA_END, METADATA_TAG
 from lettalite.agent.runs import RunManager
 from lettalite.agent.toolbox import build_toolbox
 from lettalite.db import messages as message_queries
+from lettalite.db.models import MessageRow
 from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
 from lettalite.errors import InvalidArgument
 from lettalite.ids import new_id
 from lettalite.llm.catalog import resolve_model
-from lettalite.schemas.context import CompactionResponse, ContextWindowOverview
+from lettalite.schemas.context import CompactionResponse, ContextMessage, ContextWindowOverview
 
 
 async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindowOverview:
@@ -33,11 +36,14 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
     summary = next((r for r in window if r.id == context.summary_message_id), None)
     messages = [r for r in window if r not in (system, summary)]
     memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
+    memory, metadata_tag, metadata = memory.partition(METADATA_TAG)
+    metadata = metadata_tag + metadata.split(METADATA_END)[0] + METADATA_END if metadata_tag else ""
     tools = build_toolbox(agent, BUILTIN_TOOLS, ()).definitions()
     scale = await latest_token_scale(session, agent.id)
     estimates = {
         "system": estimate_text(agent.system),
         "memory": estimate_text(memory),
+        "metadata": estimate_text(metadata),
         "summary": estimate_text(summary.text) if summary else 0,
         "tools": estimate_tools(tools),
         "messages": sum(estimate_message(chat_message(r)) for r in messages),
@@ -49,14 +55,42 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
         num_messages=len(window),
         num_recall_memory=await message_queries.count_recall(session, agent.id, context),
         num_archival_memory=await count_passages(session, agent.id),
+        num_tokens_external_memory_summary=parts["metadata"],
+        external_memory_summary=metadata,
         num_tokens_system=parts["system"],
         num_tokens_core_memory=parts["memory"],
         num_tokens_summary_memory=parts["summary"],
         num_tokens_functions_definitions=parts["tools"],
         num_tokens_messages=parts["messages"],
         system_prompt=agent.system,
-        core_memory=memory,
+        core_memory=memory.strip(),
         summary_memory=summary.text if summary else None,
+        functions_definitions=[{"type": "function", "function": asdict(tool)} for tool in tools],
+        messages=[context_message(row) for row in window],
+    )
+
+
+def context_message(row: MessageRow) -> ContextMessage:
+    return ContextMessage(
+        id=row.id,
+        agent_id=row.agent_id,
+        role=row.role,
+        content=[part for part in row.content if part.get("type") in ("text", "image")],
+        name=row.name,
+        tool_calls=[
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["arguments"]},
+            }
+            for c in row.tool_calls or ()
+        ]
+        or None,
+        tool_call_id=row.tool_call_id,
+        model=row.model,
+        step_id=row.step_id,
+        otid=row.otid,
+        created_at=row.created_at,
     )
 
 

@@ -5,7 +5,7 @@ import uuid
 
 from lettalite.config import get_settings
 from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
-from lettalite.llm.catalog import OPENAI_EMBEDDING_DIMS, resolve_model
+from lettalite.llm.catalog import DEFAULT_EMBEDDING, OPENAI_EMBEDDING_DIMS, resolve_model
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
 from lettalite.schemas.message import ApprovalRequestMessage
@@ -68,6 +68,19 @@ def embedding_config(handle: str | None) -> EmbeddingConfig | None:
     )
 
 
+def agent_embedding_config(handle: str | None) -> EmbeddingConfig:
+    """Always an object, as clients written for Letta's 0.x API read it: without an embedding
+    model (`embedding: null`, archival search by full text) it describes the model
+    `embedding=DEFAULT_EMBEDDING` would use, with no handle."""
+    if handle is not None:
+        config = embedding_config(handle)
+        assert config is not None
+        return config
+    default = embedding_config(DEFAULT_EMBEDDING)
+    assert default is not None
+    return default.model_copy(update={"handle": None})
+
+
 def passage_model(passage: PassageRow) -> Passage:
     return Passage(
         id=passage.id,
@@ -106,7 +119,7 @@ def agent_state(
         model=agent.model,
         embedding=agent.embedding,
         llm_config=llm_config(agent),
-        embedding_config=embedding_config(agent.embedding),
+        embedding_config=agent_embedding_config(agent.embedding),
         memory=Memory(agent_type=agent.agent_type, blocks=blocks),
         blocks=blocks,
         tools=[tool_model(link.tool) for link in agent.tool_links],
