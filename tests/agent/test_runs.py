@@ -163,6 +163,21 @@ def test_replaying_a_run_stream(client: Letta) -> None:
     ]
 
 
+@pytest.mark.parametrize("starting_after", [-1, -3])
+def test_replaying_from_a_negative_position_is_422(
+    client: Letta, http: httpx.Client, starting_after: int
+) -> None:
+    agent = create_seed_agent(client)
+    run_id = client.agents.messages.create(agent.id, input="hello").messages[0].run_id
+    for url, body in (
+        (f"/v1/runs/{run_id}/stream", {}),
+        ("/v1/conversations/default/stream", {"agent_id": agent.id, "run_id": run_id}),
+    ):
+        response = http.post(url, json={**body, "starting_after": starting_after})
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["detail"].startswith("starting_after: ")
+
+
 def test_reconnecting_to_a_background_stream(client: Letta) -> None:
     agent = create_seed_agent(client)
     run = client.agents.messages.create_async(agent.id, input="[[sleep 0.5]] " + NAME_REQUEST)
