@@ -28,5 +28,10 @@ class InvalidArgument(LettaliteError):
     """400: the request is well-formed but asks for something that cannot be done."""
 
 
+class InvalidField(LettaliteError):
+    """422: a field's value is refused after validation (e.g. a callback to a private
+    address); the detail starts with the field's name, like a validation error's."""
+
+
 class LLMProviderError(LettaliteError):
     """502: the model provider failed; the turn ended with `llm_api_error`."""

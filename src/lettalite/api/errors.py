@@ -12,7 +12,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lettalite.errors import Conflict, InvalidArgument, LettaliteError, LLMProviderError, NotFound
+from lettalite.errors import (
+    Conflict,
+    InvalidArgument,
+    InvalidField,
+    LettaliteError,
+    LLMProviderError,
+    NotFound,
+)
 
 logger = logging.getLogger("lettalite")
 
@@ -62,11 +69,12 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidArgument: 400,
+    InvalidField: 422,
     LLMProviderError: 502,
 }
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
-NO_RETRY_ERRORS = (InvalidArgument, NotFound, LLMProviderError)
+NO_RETRY_ERRORS = (InvalidArgument, InvalidField, NotFound, LLMProviderError)
 
 
 # Tags pydantic puts in an error's location for a message of a list of mixed kinds
