@@ -17,9 +17,9 @@ from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import RunRow
 from lettalite.db.session import Database
-from tests.agent.test_runs import NAME_REQUEST, wait_for
+from tests.agent.test_runs import NAME_REQUEST
 from tests.callback_receiver import callback_receiver
-from tests.factories import create_seed_agent
+from tests.factories import create_seed_agent, wait_for
 from tests.servers import FakeLLM, LettaliteServer, free_port
 
 UNDELIVERED = "The callback could not be delivered"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from letta_client import Letta
 
-from tests.agent.test_runs import wait_for
 from tests.callback_receiver import callback_receiver
-from tests.factories import SEED_HUMAN, create_seed_agent
+from tests.factories import SEED_HUMAN, create_seed_agent, wait_for
 from tests.servers import LettaliteServer, free_port
 
 LEASE_SECONDS = 2
