@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from lettalite import __version__
+from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.agent.loop import TurnRunner
 from lettalite.agent.runs import RunManager
 from lettalite.agent.turn_lock import TurnLocks
@@ -69,7 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait_seconds=settings.turn_wait_seconds,
             lease_seconds=settings.turn_lease_seconds,
         )
-        run_manager = RunManager(database, TurnRunner(database, providers.client_for), locks)
+        run_manager = RunManager(
+            database,
+            TurnRunner(database, providers.client_for),
+            locks,
+            CallbackPolicy.from_entries(settings.callback_allowed_hosts),
+        )
         app.state.database = database
         app.state.runs = run_manager
         app.state.providers = providers

@@ -1,12 +1,16 @@
 """Settings, read once from the environment (and a `.env` file in the working directory)."""
 
+import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".lettalite"
+HOST_OR_ADDRESS = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 class Settings(BaseSettings):
@@ -46,6 +50,28 @@ class Settings(BaseSettings):
     # Database connections per process: kept open, and extra ones opened under load.
     db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
     db_max_overflow: int = Field(20, ge=0, validation_alias="LETTALITE_DB_MAX_OVERFLOW")
+    # Callbacks go only to public addresses, and to these host names and IP ranges
+    # (comma-separated, e.g. "receiver.internal,10.0.0.0/8") for private deployments.
+    callback_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="LETTALITE_CALLBACK_ALLOWED_HOSTS"
+    )
+
+    @field_validator("callback_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(entry.strip() for entry in value.split(",") if entry.strip())
+        return value
+
+    @field_validator("callback_allowed_hosts")
+    @classmethod
+    def _hosts_or_ranges(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            if "/" in entry:
+                ipaddress.ip_network(entry, strict=False)  # its ValueError says what is wrong
+            elif not HOST_OR_ADDRESS.fullmatch(entry):
+                raise ValueError(f"{entry!r} is neither a host name nor an IP address or range")
+        return entries
 
     @property
     def api_key(self) -> str | None:

@@ -33,7 +33,8 @@ class PreconditionFailed(LettaliteError):
 
 
 class UnprocessableValue(LettaliteError):
-    """422: a value the schema allows but the server refuses (e.g. over its block's limit)."""
+    """422: a value the schema allows but the server refuses (over its block's limit, a
+    callback to a private address); the detail names the field, like a validation error's."""
 
 
 class InvalidArgument(LettaliteError):

@@ -1,10 +1,8 @@
-"""Runs: background turns, callbacks, cancellation, disconnects, replays and re-sends."""
+"""Runs: background turns, cancellation, disconnects, replays and re-sends."""
 
 import json
 import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
 import pytest
@@ -54,60 +52,6 @@ def test_every_turn_is_a_run_with_steps_and_usage(client: Letta) -> None:
     assert run_id in [r.id for r in client.runs.list(agent_id=agent.id)]
     assert run_id in [r.id for r in client.runs.list(agent_id=agent.id, statuses=["completed"])]
     assert run_id not in [r.id for r in client.runs.list(agent_id=agent.id, active=True)]
-
-
-class CallbackReceiver:
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers["Content-Length"])
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/done"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
-    instance = CallbackReceiver()
-    yield instance
-    instance.server.shutdown()
-
-
-def test_async_turn_returns_the_run_at_once_and_calls_back(
-    client: Letta, receiver: CallbackReceiver
-) -> None:
-    agent = create_seed_agent(client)
-    started = time.monotonic()
-    run = client.agents.messages.create_async(
-        agent.id, input="[[sleep 0.5]] " + NAME_REQUEST, callback_url=receiver.url
-    )
-    assert time.monotonic() - started < 0.5
-    assert run.status in ("created", "running") and run.background
-    [body] = wait_for(lambda: receiver.bodies)
-    assert (body["run_id"], body["status"], body["stop_reason"]) == (
-        run.id,
-        "completed",
-        "end_turn",
-    )
-    replies = [
-        m["content"] for m in body["result"]["messages"] if m["message_type"] == "assistant_message"
-    ]
-    assert replies == ["Got it! I've updated my memory with your name, Cameron."]
-    finished = wait_for(lambda: (r := client.runs.retrieve(run.id)).callback_status_code and r)
-    assert finished.callback_status_code == 204 and finished.callback_sent_at is not None
-    assert client.agents.blocks.retrieve("human", agent_id=agent.id).value.startswith(
-        "Name: Cameron"
-    )
 
 
 def test_cancel_stops_a_long_turn_and_keeps_history_consistent(client: Letta) -> None:
@@ -161,6 +105,21 @@ def test_replaying_a_run_stream(client: Letta) -> None:
         "stop_reason",
         "usage_statistics",
     ]
+
+
+@pytest.mark.parametrize("starting_after", [-1, -3])
+def test_replaying_from_a_negative_position_is_422(
+    client: Letta, http: httpx.Client, starting_after: int
+) -> None:
+    agent = create_seed_agent(client)
+    run_id = client.agents.messages.create(agent.id, input="hello").messages[0].run_id
+    for url, body in (
+        (f"/v1/runs/{run_id}/stream", {}),
+        ("/v1/conversations/default/stream", {"agent_id": agent.id, "run_id": run_id}),
+    ):
+        response = http.post(url, json={**body, "starting_after": starting_after})
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["detail"].startswith("starting_after: ")
 
 
 def test_reconnecting_to_a_background_stream(client: Letta) -> None:

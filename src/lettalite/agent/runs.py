@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.agent.callbacks import send_callback
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.loop import TurnRunner
@@ -42,6 +43,7 @@ RUN_STATUS_BY_STOP = {
 }
 # Failures that refused the turn before it did anything: they are not the agent's last stop.
 REFUSALS = ("agent_busy", "pending_approval", "invalid_approval")
+ORPHAN_ERROR = "The server stopped while this run was active."
 
 
 def _run_status(result: TurnResult) -> str:
@@ -64,10 +66,17 @@ class RunRequest:
 
 
 class RunManager:
-    def __init__(self, database: Database, runner: TurnRunner, locks: TurnLocks) -> None:
+    def __init__(
+        self,
+        database: Database,
+        runner: TurnRunner,
+        locks: TurnLocks,
+        callback_policy: CallbackPolicy | None = None,
+    ) -> None:
         self._database = database
         self.runner = runner
         self.locks = locks
+        self.callback_policy = callback_policy or CallbackPolicy()
         self._handles: dict[str, RunHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -176,22 +185,27 @@ class RunManager:
             await self.locks.release(hold)
 
     async def sweep_orphans(self, created_grace: timedelta) -> int:
-        """Fail the runs that no process is running any more (e.g. after a crash)."""
+        """Fail the runs that no process is running any more (e.g. after a crash), and call
+        back those that asked for it; how many runs this sweep failed."""
         now = utcnow()
         async with self._database.session() as session:
             orphans = [
-                run
+                run.id
                 for run in await run_queries.orphaned_runs(session, now)
-                if run.status == "running" or run.created_at < now - created_grace
+                if (run.status == "running" or run.created_at < now - created_grace)
+                and run.id not in self._handles
             ]
-            for run in orphans:
-                if run.id not in self._handles:
-                    run.status, run.stop_reason, run.completed_at = "failed", "error", now
-                    run.metadata_ = {
-                        **(run.metadata_ or {}),
-                        "error": "The server stopped while this run was active.",
-                    }
-        return len(orphans)
+            if not orphans:
+                return 0
+            failed = await run_queries.fail_orphans(session, orphans, now, ORPHAN_ERROR)
+        for run_id, agent_id, callback_url in failed:
+            if callback_url:
+                self._spawn(self._call_back_stored(RunHandle(run_id, agent_id), callback_url))
+        return len(failed)
+
+    async def _call_back_stored(self, handle: RunHandle, callback_url: str) -> None:
+        await follow_stored(self._database, handle)  # the run has ended: returns at once
+        await send_callback(self._database, self.callback_policy, handle, callback_url)
 
     async def close(self) -> None:
         for handle in self._handles.values():
@@ -224,7 +238,7 @@ class RunManager:
             await self._finalize(handle, result, time.perf_counter() - started)
             self._forget_later(handle)
         if request.callback_url:
-            await send_callback(self._database, handle, request.callback_url)
+            await send_callback(self._database, self.callback_policy, handle, request.callback_url)
 
     async def _watch_cancel_requests(self, handle: RunHandle) -> None:
         """Honour a cancel sent to another process (another replica behind the balancer)."""

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
 from sse_starlette import EventSourceResponse
 
 from lettalite.api.deps import RunsDep, SessionDep, page_params
@@ -67,7 +68,8 @@ async def get_run_usage(run_id: RunId, session: SessionDep) -> RunUsage:
 
 
 class ReplayRequest(RequestModel):
-    starting_after: int = 0
+    # How many of the run's events the client already has.
+    starting_after: int = Field(0, ge=0)
     include_pings: bool = True
 
 

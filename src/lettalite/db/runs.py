@@ -145,6 +145,50 @@ async def end_run(session: AsyncSession, run_id: str, values: dict[str, Any]) ->
     await session.execute(update(RunRow).where(RunRow.id == run_id).values(columns))
 
 
+async def fail_orphans(
+    session: AsyncSession, run_ids: Sequence[str], now: datetime, error: str
+) -> list[tuple[str, str, str | None]]:
+    """Fail those of the runs that are still active (one statement, so of replicas sweeping
+    at once only one fails each run); (id, agent_id, callback_url) of each run it failed."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id.in_(run_ids), RunRow.status.in_(ACTIVE_STATUSES))
+        .values(
+            {
+                RunRow.status: "failed",
+                RunRow.stop_reason: "error",
+                RunRow.completed_at: now,
+                RunRow.metadata_: {"error": error},
+            }
+        )
+        .returning(RunRow.id, RunRow.agent_id, RunRow.callback_url)
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.execute(statement)
+    return [(row.id, row.agent_id, row.callback_url) for row in rows]
+
+
+async def claim_callback(session: AsyncSession, run_id: str, now: datetime) -> bool:
+    """Claim the run's callback delivery; only one claim ever succeeds, across processes."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.callback_sent_at.is_(None))
+        .values(callback_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(statement)).rowcount == 1
+
+
+async def record_callback(
+    session: AsyncSession, run_id: str, status_code: int | None, error: str | None
+) -> None:
+    await session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id)
+        .values(callback_status_code=status_code, callback_error=error)
+    )
+
+
 async def record_last_run(
     session: AsyncSession,
     *,

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from lettalite.schemas.common import (
     MAX_ITEMS,
@@ -412,8 +412,28 @@ class LettaStreamRouteRequest(LettaStreamingRequest):
         return self
 
 
+def _sendable_url(url: str) -> str:
+    """A URL the server's HTTP client can POST to (it parses the URL the same way)."""
+    import httpx  # only requests with a callback need it; kept off startup
+
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host  # decoding an IDNA name may fail too
+    except (httpx.InvalidURL, UnicodeError) as error:
+        raise ValueError(f"not a valid URL ({error})") from None
+    if not host:
+        raise ValueError("the URL has no host")
+    if "%" in host:
+        raise ValueError("the URL's host has an escaped character or a zone index")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ValueError(f"port {parsed.port} is outside 1-65535")
+    return url
+
+
 class LettaAsyncRequest(LettaRequest):
-    callback_url: str | None = Field(None, pattern=r"^https?://", max_length=2048)
+    callback_url: Annotated[str, AfterValidator(_sendable_url)] | None = Field(
+        None, pattern=r"^https?://", max_length=2048
+    )
 
 
 class CancelRequest(RequestModel):

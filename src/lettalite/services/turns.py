@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lettalite.agent.approvals import TurnRefused
+from lettalite.agent.callback_destination import (
+    CallbackPolicy,
+    DestinationRefused,
+    DestinationUnresolved,
+    allowed_addresses,
+)
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.run_handle import RunHandle, letta_response
 from lettalite.agent.runs import RunManager, RunRequest
@@ -16,7 +22,7 @@ from lettalite.db import agents as agent_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import ConversationRow
 from lettalite.db.session import Database
-from lettalite.errors import Conflict, InvalidArgument, LLMProviderError
+from lettalite.errors import Conflict, InvalidArgument, LLMProviderError, UnprocessableValue
 from lettalite.ids import new_id
 from lettalite.llm.catalog import resolve_model
 from lettalite.llm.types import ToolDefinition
@@ -110,6 +116,17 @@ async def build_turn(
     )
 
 
+async def refuse_disallowed_callback(url: str, policy: CallbackPolicy) -> None:
+    """422 when the callback URL's host is, or resolves to, an address callbacks may not go
+    to. A name that does not resolve now is accepted: it is checked again when sending."""
+    try:
+        await allowed_addresses(url, policy)
+    except DestinationRefused as refused:
+        raise UnprocessableValue(f"callback_url: {refused}") from None
+    except DestinationUnresolved:
+        pass
+
+
 async def start_run(
     database: Database,
     manager: RunManager,
@@ -123,6 +140,8 @@ async def start_run(
     callback_url: str | None = None,
 ) -> RunHandle:
     """Start a turn, or join the run an identical earlier request started (an SDK re-send)."""
+    if callback_url is not None:
+        await refuse_disallowed_callback(callback_url, manager.callback_policy)
     key = request_key(where, request)
     otids = [message.otid for message in request.input_messages() if message.otid]
     if is_resend or otids:
