@@ -16,6 +16,8 @@ LETTA_CODE_DIR := tests/letta_code
 POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Set to 1 (CI does) to fail instead of skipping the PostgreSQL run when it is unreachable.
 REQUIRE_POSTGRES ?= 0
+# Test processes (pytest-xdist): the suite mostly waits on servers, so more than the cores.
+TEST_WORKERS ?= 3
 
 .PHONY: serve test lint test-sqlite test-postgres bench clean
 
@@ -50,14 +52,14 @@ test: lint test-sqlite test-postgres
 
 test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
-	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q
+	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The database-independent unit tests (tools, fake LLM) already ran on SQLite.
 test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q --ignore=tests/tools --ignore=tests/fake_llm; \
+			$(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/tools --ignore=tests/fake_llm; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required but cannot run the suite (see above)"; exit 1; \
 	else \
