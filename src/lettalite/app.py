@@ -100,6 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
-    app.add_middleware(RequestGuards, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuards,
+        max_body_bytes=settings.max_body_bytes,
+        host_allowlist=settings.host_allowlist,
+    )
     install_auth(app, settings.api_key)  # added last, so it runs first
     return app

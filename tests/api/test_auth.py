@@ -11,7 +11,7 @@ import httpx
 import pytest
 from letta_client import AuthenticationError, Letta
 
-from lettalite.cli import is_loopback
+from lettalite.config import is_loopback
 from tests.factories import create_seed_agent
 from tests.sdk.scripts import SDK0_PYTHON, SDK_DIR, TS_DIR
 from tests.servers import FakeLLM, LettaliteServer, free_port
