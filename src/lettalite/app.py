@@ -29,6 +29,7 @@ from lettalite.api import (
 from lettalite.api.auth import install_auth
 from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers, is_database_outage
 from lettalite.api.guards import RequestGuards
+from lettalite.api.methods import MethodNegotiation
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    app.add_middleware(MethodNegotiation, router=app.router)
     app.add_middleware(
         RequestGuards,
         max_body_bytes=settings.max_body_bytes,

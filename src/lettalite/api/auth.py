@@ -59,7 +59,7 @@ class BearerAuth:
 
     @staticmethod
     def _is_open(scope: Scope) -> bool:
-        return scope.get("method") == "GET" and scope["path"] in OPEN_PATHS
+        return scope.get("method") in ("GET", "HEAD") and scope["path"] in OPEN_PATHS
 
 
 def _declare_bearer_security(schema: dict[str, Any]) -> None:

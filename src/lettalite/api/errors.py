@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lettalite.api.methods import allowed_methods
 from lettalite.errors import Conflict, InvalidArgument, LettaliteError, LLMProviderError, NotFound
 
 logger = logging.getLogger("lettalite")
@@ -111,12 +112,13 @@ async def _lettalite_error(_request: Request, error: LettaliteError) -> JSONResp
     return JSONResponse(status_code=status, content=error.body(), headers=headers)
 
 
-async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse(
-        status_code=error.status_code,
-        content={"detail": error.detail},
-        headers=getattr(error, "headers", None),
-    )
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    detail, headers = error.detail, getattr(error, "headers", None)
+    if error.status_code == 405:  # in place of the router's Allow, which lists one route's
+        allowed = ", ".join(allowed_methods(request.app.router, request.scope))
+        detail = f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}"
+        headers = {"allow": allowed}
+    return JSONResponse(status_code=error.status_code, content={"detail": detail}, headers=headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
