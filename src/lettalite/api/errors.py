@@ -13,7 +13,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lettalite.api.methods import allowed_methods
-from lettalite.errors import Conflict, InvalidArgument, LettaliteError, LLMProviderError, NotFound
+from lettalite.errors import (
+    Conflict,
+    Forbidden,
+    InvalidArgument,
+    LettaliteError,
+    LLMProviderError,
+    NotFound,
+    Unauthorized,
+)
 
 logger = logging.getLogger("lettalite")
 
@@ -60,6 +68,8 @@ TURN_ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     InvalidArgument: 400,
@@ -67,7 +77,7 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
 }
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
-NO_RETRY_ERRORS = (InvalidArgument, NotFound, LLMProviderError)
+NO_RETRY_ERRORS = (Unauthorized, Forbidden, InvalidArgument, NotFound, LLMProviderError)
 
 
 # Tags pydantic puts in an error's location for a message of a list of mixed kinds
@@ -145,16 +155,19 @@ def is_database_outage(error: BaseException) -> bool:
     return any(isinstance(cause, CONNECTION_ERRORS) for cause in _causes(error))
 
 
-async def _database_error(request: Request, error: Exception) -> JSONResponse:
-    if not is_database_outage(error):
-        return await _unexpected_error(request, error)
+def database_unavailable(method: str, path: str, error: Exception) -> JSONResponse:
+    """503 for a request that met a database outage; the SDKs retry it after `Retry-After`."""
     # No traceback and no statement text: an outage is an operational event, not a bug.
-    logger.warning(
-        "Database unavailable on %s %s (%s)", request.method, request.url.path, type(error).__name__
-    )
+    logger.warning("Database unavailable on %s %s (%s)", method, path, type(error).__name__)
     return JSONResponse(
         status_code=503, content={"detail": DATABASE_UNAVAILABLE}, headers={"retry-after": "1"}
     )
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    if not is_database_outage(error):
+        return await _unexpected_error(request, error)
+    return database_unavailable(request.method, request.url.path, error)
 
 
 def install_error_handlers(app: FastAPI) -> None:
