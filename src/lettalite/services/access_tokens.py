@@ -51,7 +51,6 @@ def origin_of(url: str) -> str:
 class AccessGrant:
     """What one access token allows: access values per agent id, from pages at `origin`."""
 
-    token_id: str
     access_by_agent: Mapping[str, frozenset[str]]
     origin: str
 
@@ -75,7 +74,7 @@ def _grant(row: AccessTokenRow) -> AccessGrant:
         access_by_agent[item["id"]] = access_by_agent.get(item["id"], frozenset()) | set(
             item["access"]
         )
-    return AccessGrant(row.id, access_by_agent, origin_of(row.hostname))
+    return AccessGrant(access_by_agent, origin_of(row.hostname))
 
 
 async def authenticate(database: Database, token: str) -> AccessGrant:
