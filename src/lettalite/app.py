@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lettalite import __version__
 from lettalite.agent.callback_destination import CallbackPolicy
@@ -14,6 +14,7 @@ from lettalite.agent.loop import TurnRunner
 from lettalite.agent.runs import RunManager
 from lettalite.agent.turn_lock import TurnLocks
 from lettalite.api import (
+    access_tokens,
     agents,
     archival,
     blocks,
@@ -30,6 +31,8 @@ from lettalite.api import (
 from lettalite.api.auth import install_auth
 from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers, is_database_outage
 from lettalite.api.guards import RequestGuards
+from lettalite.api.methods import MethodNegotiation
+from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
@@ -103,9 +106,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         global_messages,
         runs,
         context,
+        access_tokens,
     )
+    # With a key, requests may come with an access token, whose policy every route checks.
+    token_scope = [Depends(enforce_token_scope)] if settings.api_key else []
     for module in routers:
-        app.include_router(module.router)
-    app.add_middleware(RequestGuards, max_body_bytes=settings.max_body_bytes)
+        app.include_router(module.router, dependencies=token_scope)
+    app.add_middleware(MethodNegotiation, router=app.router)
+    app.add_middleware(
+        RequestGuards,
+        max_body_bytes=settings.max_body_bytes,
+        host_allowlist=settings.host_allowlist,
+    )
     install_auth(app, settings.api_key)  # added last, so it runs first
     return app

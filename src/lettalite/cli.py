@@ -2,22 +2,12 @@
 
 import argparse
 import asyncio
-import ipaddress
 import logging
 from pathlib import Path
 
-from lettalite.config import Settings, get_settings
+from lettalite.config import Settings, get_settings, is_loopback
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def refuse_unauthenticated_exposure(settings: Settings, host: str) -> None:

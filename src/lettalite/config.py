@@ -13,6 +13,16 @@ DEFAULT_DATA_DIR = Path.home() / ".lettalite"
 HOST_OR_ADDRESS = re.compile(r"[A-Za-z0-9._:-]+")
 
 
+def is_loopback(host: str) -> bool:
+    """`localhost`, or an address in 127.0.0.0/8 or ::1 (bracketed or not)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -25,6 +35,9 @@ class Settings(BaseSettings):
     lettalite_api_key: SecretStr | None = Field(None, validation_alias="LETTALITE_API_KEY")
     letta_server_password: SecretStr | None = Field(None, validation_alias="LETTA_SERVER_PASSWORD")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1, validation_alias="LETTALITE_MAX_BODY_BYTES")
+    # Host names (comma-separated) that requests may be addressed to besides loopback ones;
+    # `*` allows any. Unset: loopback names only without an API key, any host with one.
+    allowed_hosts: str | None = Field(None, validation_alias="LETTALITE_ALLOWED_HOSTS")
 
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str = Field(
@@ -80,6 +93,19 @@ class Settings(BaseSettings):
             if secret is not None and secret.get_secret_value():
                 return secret.get_secret_value()
         return None
+
+    @property
+    def host_allowlist(self) -> frozenset[str] | None:
+        """Host names served besides loopback ones, lowercase; None when any host is served.
+
+        Without a key, a web page could reach a loopback server through DNS rebinding (its
+        requests then carry the page's own host name); with a key it could not send the key.
+        """
+        names = {name.strip().lower() for name in (self.allowed_hosts or "").split(",")}
+        names.discard("")
+        if not names:
+            return None if self.api_key else frozenset()
+        return None if "*" in names else frozenset(names)
 
     @property
     def resolved_database_url(self) -> str:

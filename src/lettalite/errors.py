@@ -16,6 +16,14 @@ class LettaliteError(Exception):
         return {"detail": self.detail}
 
 
+class Unauthorized(LettaliteError):
+    """401: the credentials are missing, wrong, expired or revoked."""
+
+
+class Forbidden(LettaliteError):
+    """403: the credentials are good but do not allow this request (a scoped token)."""
+
+
 class NotFound(LettaliteError):
     """404: a referenced agent, block, tool, message or model does not exist."""
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from letta_client import AuthenticationError, Letta
 
-from lettalite.cli import is_loopback
+from lettalite.config import is_loopback
 from tests.factories import create_seed_agent
 from tests.sdk.scripts import SDK0_PYTHON, SDK_DIR, TS_DIR
 from tests.servers import FakeLLM, LettaliteServer, free_port
@@ -90,6 +90,9 @@ def test_right_key_is_served(anonymous: httpx.Client) -> None:
 def test_everything_but_health_needs_the_key(anonymous: httpx.Client) -> None:
     for path in ("/v1/health/", "/v1/health"):
         assert anonymous.get(path, follow_redirects=False).status_code == 200
+        assert anonymous.head(path, follow_redirects=False).status_code == 200
+    assert anonymous.head("/v1/agents/").status_code == 401
+    assert_unauthorized(anonymous.options("/v1/agents/"))
     assert_unauthorized(anonymous.get("/openapi.json"))
     assert_unauthorized(anonymous.get("/v1/no-such-route"))
     assert_unauthorized(anonymous.post("/v1/blocks/", json={"label": "x", "value": "y"}))

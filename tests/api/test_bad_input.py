@@ -215,7 +215,7 @@ def test_declared_body_over_the_cap_is_413_before_it_is_sent(
     server: LettaliteServer, http: httpx.Client
 ) -> None:
     head = (
-        "POST /v1/agents/ HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        "POST /v1/agents/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         f"Content-Length: {DEFAULT_MAX_BODY_BYTES + 1}\r\n\r\n"
     )
     status, detail = raw_exchange(server, head, [])
@@ -228,7 +228,7 @@ def test_chunked_body_growing_over_the_cap_is_413(
     server: LettaliteServer, http: httpx.Client
 ) -> None:
     head = (
-        "POST /v1/blocks/ HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        "POST /v1/blocks/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\n"
     )
     megabyte = b"x" * (1024 * 1024)

@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
+from lettalite.api.scopes import hide_secrets_from_tokens
 from lettalite.db.pagination import Page
 from lettalite.errors import InvalidArgument
 from lettalite.schemas.agent import (
@@ -51,8 +52,8 @@ async def list_agents(
 
 
 @router.get("/{agent_id}", response_model=AgentState)
-async def get_agent(agent_id: AgentId, session: SessionDep) -> AgentState:
-    return await agent_service.get_agent(session, agent_id)
+async def get_agent(agent_id: AgentId, session: SessionDep, request: Request) -> AgentState:
+    return hide_secrets_from_tokens(request, await agent_service.get_agent(session, agent_id))
 
 
 @router.patch("/{agent_id}", response_model=AgentState, responses=WRITE_ERROR_RESPONSES)

@@ -1,7 +1,9 @@
-"""Bearer-key authentication, as a pure ASGI middleware.
+"""Bearer authentication, as a pure ASGI middleware: the server key, or a client-side access
+token (whose policy api/scopes.py enforces per route).
 
 It runs before routing, so unknown paths are refused too, and it passes `send` through
-untouched, so streamed responses flow as they would without it.
+untouched, so streamed responses flow as they would without it. The server key costs one
+constant-time comparison; an access token one lookup by primary key.
 """
 
 import hmac
@@ -11,9 +13,16 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from lettalite.api.errors import database_unavailable, is_database_outage
+from lettalite.errors import Unauthorized
+from lettalite.services.access_tokens import AccessGrant, authenticate, origin_of
+
 # Load balancers and container health checks probe this without credentials.
 OPEN_PATHS = frozenset({"/v1/health/", "/v1/health"})
 SECURITY_SCHEME = "bearerAuth"
+# Who a request was authenticated as: SERVER_KEY, or the AccessGrant of an access token.
+AUTH_SCOPE_KEY = "lettalite.auth"
+SERVER_KEY = "server_key"
 
 
 def _authorization(scope: Scope) -> bytes | None:
@@ -23,16 +32,38 @@ def _authorization(scope: Scope) -> bytes | None:
     return None
 
 
-def credentials_problem(authorization: bytes | None, api_key: bytes) -> str | None:
-    """Why this Authorization header is refused, or None when it carries the key."""
+def _origin(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            return origin_of(value.decode("latin-1"))
+    return None
+
+
+def bearer_token(authorization: bytes | None) -> bytes:
+    """The token of a `Bearer <token>` header; Unauthorized saying what is wrong otherwise."""
     if authorization is None:
-        return "Missing Authorization header: send 'Authorization: Bearer <API key>'"
+        raise Unauthorized("Missing Authorization header: send 'Authorization: Bearer <API key>'")
     scheme, _, token = authorization.strip().partition(b" ")
     if scheme.lower() != b"bearer" or not token.strip():
-        return "Malformed Authorization header: expected 'Bearer <API key>'"
-    if not hmac.compare_digest(token.strip(), api_key):
-        return "Invalid API key in the Authorization header"
+        raise Unauthorized("Malformed Authorization header: expected 'Bearer <API key>'")
+    return token.strip()
+
+
+def grant_problem(grant: AccessGrant, scope: Scope) -> str | None:
+    """Why a token request is refused before routing, or None."""
+    origin = _origin(scope)
+    if origin is not None and origin != grant.origin:
+        return f"This access token is for pages at {grant.origin}; the request comes from {origin}"
+    if not scope["path"].startswith("/v1/"):
+        return "An access token opens only the /v1 routes its policy allows"
     return None
+
+
+def _refusal(status: int, detail: str) -> JSONResponse:
+    headers = {"x-should-retry": "false"}
+    if status == 401:
+        headers["www-authenticate"] = "Bearer"
+    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
 
 class BearerAuth:
@@ -46,20 +77,38 @@ class BearerAuth:
         if scope["type"] != "http" or self._is_open(scope):
             await self.app(scope, receive, send)
             return
-        problem = credentials_problem(_authorization(scope), self.api_key)
-        if problem is None:
-            await self.app(scope, receive, send)
+        try:
+            token = bearer_token(_authorization(scope))
+            # The server key costs one comparison; only other tokens are looked up.
+            if hmac.compare_digest(token, self.api_key):
+                scope[AUTH_SCOPE_KEY] = SERVER_KEY
+            else:
+                database = scope["app"].state.database
+                scope[AUTH_SCOPE_KEY] = await authenticate(database, token.decode("latin-1"))
+        except Unauthorized as refused:
+            await _refusal(401, refused.detail)(scope, receive, send)
             return
-        refusal = JSONResponse(
-            status_code=401,
-            content={"detail": problem},
-            headers={"www-authenticate": "Bearer", "x-should-retry": "false"},
-        )
-        await refusal(scope, receive, send)
+        except Exception as error:
+            if not is_database_outage(error):
+                raise
+            response = database_unavailable(scope["method"], scope["path"], error)
+            await response(scope, receive, send)
+            return
+        grant = scope[AUTH_SCOPE_KEY]
+        problem = grant_problem(grant, scope) if isinstance(grant, AccessGrant) else None
+        if problem is not None:
+            await _refusal(403, problem)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
     @staticmethod
     def _is_open(scope: Scope) -> bool:
-        return scope.get("method") == "GET" and scope["path"] in OPEN_PATHS
+        return scope.get("method") in ("GET", "HEAD") and scope["path"] in OPEN_PATHS
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    error = {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}
+    return {"description": description, "content": {"application/json": error}}
 
 
 def _declare_bearer_security(schema: dict[str, Any]) -> None:
@@ -74,16 +123,14 @@ def _declare_bearer_security(schema: dict[str, Any]) -> None:
             if path in OPEN_PATHS and method == "get":
                 operation["security"] = []
                 continue
-            operation.setdefault("responses", {})["401"] = {
-                "description": "Missing or wrong API key",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}
-                },
-            }
+            responses = operation.setdefault("responses", {})
+            responses["401"] = _error_response("Missing, wrong or expired API key or token")
+            responses["403"] = _error_response("An access token whose policy does not allow this")
 
 
 def install_auth(app: FastAPI, api_key: str | None) -> None:
-    """Require `Authorization: Bearer <api_key>` on every route but health; no-op without a key."""
+    """Require `Authorization: Bearer <api_key>` (or an access token) on every route but
+    health; no-op without a key."""
     if not api_key:
         return
     app.add_middleware(BearerAuth, api_key=api_key)

@@ -12,13 +12,16 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lettalite.api.methods import allowed_methods
 from lettalite.errors import (
     Conflict,
+    Forbidden,
     InvalidArgument,
     LettaliteError,
     LLMProviderError,
     NotFound,
     PreconditionFailed,
+    Unauthorized,
     UnprocessableValue,
 )
 
@@ -74,6 +77,8 @@ TURN_ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     InvalidArgument: 400,
@@ -84,6 +89,8 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
 NO_RETRY_ERRORS = (
+    Unauthorized,
+    Forbidden,
     InvalidArgument,
     NotFound,
     LLMProviderError,
@@ -134,12 +141,13 @@ async def _lettalite_error(_request: Request, error: LettaliteError) -> JSONResp
     return JSONResponse(status_code=status, content=error.body(), headers=headers)
 
 
-async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse(
-        status_code=error.status_code,
-        content={"detail": error.detail},
-        headers=getattr(error, "headers", None),
-    )
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    detail, headers = error.detail, getattr(error, "headers", None)
+    if error.status_code == 405:  # in place of the router's Allow, which lists one route's
+        allowed = ", ".join(allowed_methods(request.app.router, request.scope))
+        detail = f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}"
+        headers = {"allow": allowed}
+    return JSONResponse(status_code=error.status_code, content={"detail": detail}, headers=headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -166,16 +174,19 @@ def is_database_outage(error: BaseException) -> bool:
     return any(isinstance(cause, CONNECTION_ERRORS) for cause in _causes(error))
 
 
-async def _database_error(request: Request, error: Exception) -> JSONResponse:
-    if not is_database_outage(error):
-        return await _unexpected_error(request, error)
+def database_unavailable(method: str, path: str, error: Exception) -> JSONResponse:
+    """503 for a request that met a database outage; the SDKs retry it after `Retry-After`."""
     # No traceback and no statement text: an outage is an operational event, not a bug.
-    logger.warning(
-        "Database unavailable on %s %s (%s)", request.method, request.url.path, type(error).__name__
-    )
+    logger.warning("Database unavailable on %s %s (%s)", method, path, type(error).__name__)
     return JSONResponse(
         status_code=503, content={"detail": DATABASE_UNAVAILABLE}, headers={"retry-after": "1"}
     )
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    if not is_database_outage(error):
+        return await _unexpected_error(request, error)
+    return database_unavailable(request.method, request.url.path, error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

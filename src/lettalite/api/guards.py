@@ -1,4 +1,5 @@
-"""Checks on the raw request, made before routing and parsing: body size, encoding, NULs.
+"""Checks on the raw request, made before routing and parsing: the Host it is addressed to,
+body size, encoding, NULs.
 
 A pure ASGI middleware. The body is read here (up to the cap) and handed on as one message;
 every later `receive` goes to the server, so disconnects still reach streamed responses.
@@ -11,6 +12,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lettalite.config import is_loopback
 from lettalite.schemas.common import NUL_PROBLEM
 
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
@@ -22,6 +24,31 @@ class BodyTooLarge(Exception):
 
 class ClientDisconnected(Exception):
     pass
+
+
+def host_name(host: str) -> str:
+    """The name in a Host header, lowercase: `[::1]:8283` -> `::1`, `Host:80` -> `host`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0]
+
+
+def host_problem(headers: Headers, allowlist: frozenset[str]) -> str | None:
+    """Why a request addressed to this Host is refused, or None when it is served."""
+    host = headers.get("host")
+    # A request without Host (HTTP/1.0) comes from no browser, so it cannot be a rebinding page.
+    if host is None:
+        return None
+    name = host_name(host)
+    if is_loopback(name) or name in allowlist:
+        return None
+    served = "localhost and loopback addresses" + "".join(f", {n}" for n in sorted(allowlist))
+    return (
+        f"Host {host[:255]!r} is not served here: this server answers requests addressed to"
+        f" {served} (a guard against DNS rebinding). To serve it, add {name[:255]!r} to"
+        " LETTALITE_ALLOWED_HOSTS (comma-separated names; * allows any) or set LETTALITE_API_KEY"
+    )
 
 
 def nul_in_query(query_string: bytes) -> str | None:
@@ -78,9 +105,13 @@ async def refuse(status: int, detail: str, scope: Scope, receive: Receive, send:
 
 
 class RequestGuards:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, host_allowlist: frozenset[str] | None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Names served besides loopback ones; None: every host is served.
+        self.host_allowlist = host_allowlist
         self.too_large = (
             f"The request body is larger than this server's limit of {max_body_bytes} bytes"
             " (LETTALITE_MAX_BODY_BYTES)"
@@ -109,6 +140,11 @@ class RequestGuards:
         await self.app(scope, replay(body, receive), send)
 
     def _refusal_before_body(self, scope: Scope, headers: Headers) -> tuple[int, str] | None:
+        if self.host_allowlist is not None:
+            problem = host_problem(headers, self.host_allowlist)
+            if problem is not None:
+                # 421 Misdirected Request: not a host this server produces responses for.
+                return 421, problem
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body_bytes:
             return 413, self.too_large

@@ -351,3 +351,21 @@ class PassageTagRow(Base):
         ForeignKey("archival_passage.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class AccessTokenRow(Base):
+    """A client-side access token: which agents it opens, for which operations, until when.
+
+    The token is `<id>.<secret>`; only its SHA-256 is stored, so a leaked database opens
+    nothing. A random 256-bit secret needs no slow hash: there is no dictionary to try.
+    """
+
+    __tablename__ = "access_token"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    # [{"type": "agent", "id": "agent-…", "access": ["read_messages", ...]}], as sent.
+    policy: Mapped[list[Any]]
+    hostname: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

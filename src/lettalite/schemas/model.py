@@ -32,7 +32,8 @@ class EmbeddingConfig(WireModel):
     embedding_model: str
     embedding_dim: int
     embedding_chunk_size: int = 300
-    handle: str
+    # None on an agent that has no embedding model (see services/views.py).
+    handle: str | None
     batch_size: int = 32
 
 
