@@ -13,11 +13,10 @@ from typing import Any
 from fastapi import Request
 
 from lettalite.api.auth import AUTH_SCOPE_KEY
-from lettalite.db.models import ConversationRow, RunRow
 from lettalite.errors import Forbidden
 from lettalite.schemas.access_token import Access
 from lettalite.schemas.agent import AgentState
-from lettalite.services.access_tokens import AccessGrant, owning_agent
+from lettalite.services.access_tokens import AccessGrant, agent_of_conversation, agent_of_run
 
 AGENT = "/v1/agents/{agent_id}"
 CONVERSATION = "/v1/conversations/{conversation_id}"
@@ -82,7 +81,7 @@ async def named_agents(request: Request) -> set[str]:
     if "agent_id" in params:
         return {params["agent_id"]}
     if "run_id" in params:
-        return {await owning_agent(database, RunRow, params["run_id"], "Run")}
+        return {await agent_of_run(database, params["run_id"])}
     agents = _ids(request.query_params.get("agent_id"))
     conversation = params.get("conversation_id")
     if conversation is None:
@@ -90,11 +89,11 @@ async def named_agents(request: Request) -> set[str]:
     body = await _json_body(request)
     agents |= _ids(body.get("agent_id"))
     if isinstance(run_id := body.get("run_id"), str):
-        agents.add(await owning_agent(database, RunRow, run_id, "Run"))
+        agents.add(await agent_of_run(database, run_id))
     if conversation.startswith("agent-"):
         agents.add(conversation)
     elif conversation != "default":
-        agents.add(await owning_agent(database, ConversationRow, conversation, "Conversation"))
+        agents.add(await agent_of_conversation(database, conversation))
     return agents
 
 

@@ -154,12 +154,19 @@ async def delete_token(session: AsyncSession, token: str) -> None:
     await session.delete(row)
 
 
-async def owning_agent(
+async def _owning_agent(
     database: Database, table: type[ConversationRow] | type[RunRow], row_id: str, kind: str
 ) -> str:
-    """The agent a conversation or run belongs to."""
     async with database.session() as session:
         agent_id = await session.scalar(select(table.agent_id).where(table.id == row_id))
     if agent_id is None:
         raise NotFound(f"{kind} {row_id} not found")
     return agent_id
+
+
+async def agent_of_run(database: Database, run_id: str) -> str:
+    return await _owning_agent(database, RunRow, run_id, "Run")
+
+
+async def agent_of_conversation(database: Database, conversation_id: str) -> str:
+    return await _owning_agent(database, ConversationRow, conversation_id, "Conversation")
