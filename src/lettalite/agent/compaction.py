@@ -151,7 +151,7 @@ async def compact(
     )
     summary = ((await llm.complete(request)).content or "").strip()[:SUMMARY_CHARS]
     async with database.session() as session:
-        current = await load_conversation(session, where)
+        current = await load_conversation(session, where, for_writing=True)
         sequence = await agent_queries.allocate_sequences(session, where.agent_id, 1)
         row = MessageRow(
             id=new_id("message"),

@@ -49,7 +49,15 @@ class Conversation:
         return self.window.block_links if isinstance(self.window, ConversationRow) else []
 
 
-async def load_conversation(session: AsyncSession, ref: ConversationRef) -> Conversation:
+async def load_conversation(
+    session: AsyncSession, ref: ConversationRef, *, for_writing: bool = False
+) -> Conversation:
+    """The conversation with its agent's blocks and tools. `for_writing` first takes the
+    agent's row lock (PostgreSQL): every transaction that writes a step locks the agent before
+    anything else, so steps of one agent's conversations never deadlock on each other's rows
+    (blocks, conversation rows marked stale, the agent's sequence counter)."""
+    if for_writing:
+        await agent_queries.lock_agent(session, ref.agent_id)
     agent = await agent_queries.get_agent(session, ref.agent_id, tags=False)
     if ref.conversation_id is None:
         return Conversation(agent, agent)

@@ -204,7 +204,7 @@ class TurnRunner:
         if not paused:
             await steps.embed_ahead(turn, embedder, prepared)
         async with self._database.session() as session:
-            conversation = await load_conversation(session, turn.where)
+            conversation = await load_conversation(session, turn.where, for_writing=True)
             produced: list[MessageRow] = []
             if (message := steps.assistant_row(turn, call, completion, prepared)) is not None:
                 produced.append(message)
@@ -242,7 +242,7 @@ class TurnRunner:
         embedder = Embedder(self.llm_for)
         await steps.embed_ahead(turn, embedder, [p for p, answer in plan if answer.runs_here])
         async with self._database.session() as session:
-            conversation = await load_conversation(session, turn.where)
+            conversation = await load_conversation(session, turn.where, for_writing=True)
             if conversation.window.pending_approval_message_id != pending.id:
                 raise TurnRefused("invalid_approval", "The pending approval changed; retry.")
             scope = StepScope(session, conversation, embedder)
@@ -271,7 +271,7 @@ class TurnRunner:
         denial as its result, so the model never sees a call without one. Returns the run
         that paused, or None when nothing was waiting."""
         async with self._database.session() as session:
-            conversation = await load_conversation(session, where)
+            conversation = await load_conversation(session, where, for_writing=True)
             pending_id = conversation.window.pending_approval_message_id
             if pending_id is None:
                 return None

@@ -34,6 +34,13 @@ async def get_agent(session: AsyncSession, agent_id: str, *, tags: bool = True) 
     return agent
 
 
+async def lock_agent(session: AsyncSession, agent_id: str) -> None:
+    """Hold the agent's row until the transaction ends (a no-op on SQLite, whose writers
+    already take turns)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(AgentRow.id).where(AgentRow.id == agent_id).with_for_update())
+
+
 async def get_agent_row(session: AsyncSession, agent_id: str) -> AgentRow:
     """The agent's own columns only (one statement)."""
     agent = await session.get(AgentRow, agent_id)
