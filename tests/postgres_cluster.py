@@ -92,8 +92,9 @@ class ThrowawayPostgres:
         self._installed["bin"].mkdir(parents=True)
         for name in BINARIES:  # copies: a binary resolves symlinks to find its installation
             shutil.copy2(self._source["bin"] / name, self._installed["bin"] / name)
-        for kind in ("lib", "share", "include"):
-            _mirror_without_pgvector(self._source[kind], self._installed[kind])
+        for kind in ("lib", "share", "include"):  # no headers without the -dev package
+            if self._source[kind].exists():
+                _mirror_without_pgvector(self._source[kind], self._installed[kind])
         if os.geteuid() == 0:
             postgres = pwd.getpwnam("postgres")
             os.chown(self.root, postgres.pw_uid, postgres.pw_gid)
@@ -101,6 +102,9 @@ class ThrowawayPostgres:
     def install_pgvector(self) -> None:
         """Make the machine's pgvector available to this server, as installing its package
         would."""
+        control = self._source["share"] / "extension" / "vector.control"
+        if not control.exists():
+            raise RuntimeError(f"no {control} to install: run scripts/install-pgvector first")
         for kind, folder in (("lib", "."), ("lib", "bitcode"), ("share", "extension")):
             for entry in (self._source[kind] / folder).iterdir():
                 if PGVECTOR_FILE.fullmatch(entry.name):
@@ -110,7 +114,11 @@ class ThrowawayPostgres:
         command = [str(self._installed["bin"] / binary), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=self.root)
+        if done.returncode != 0:
+            log = self.root / "server.log"
+            server_log = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"{command} failed:\n{done.stdout}{done.stderr}{server_log}")
 
     def start(self) -> None:
         data = str(self.root / "data")

@@ -48,11 +48,11 @@ def health_warnings(server: LettaliteServer) -> list[str]:
     return health["warnings"]
 
 
-async def _query(database_url: str, statement: str, *args: object) -> list[asyncpg.Record]:
+async def _query(database_url: str, statement: str) -> list[asyncpg.Record]:
     url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     connection = await asyncpg.connect(url)
     try:
-        return await connection.fetch(statement, *args)
+        return await connection.fetch(statement)
     finally:
         await connection.close()
 
