@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make serve   create .venv, install, migrate and serve on 127.0.0.1:8283 (SQLite)
-#   make test    lint, then the whole suite on SQLite and (when reachable) on PostgreSQL
+#   make test    lint, then the whole suite on SQLite and (when reachable) on PostgreSQL, and
+#                the archival tests on a PostgreSQL server without pgvector (when installed)
 
 # sqlite-vec (archival search on SQLite) needs a Python whose sqlite3 module can load
 # extensions; pyenv builds usually cannot. Take the first python3 that can, else python3
@@ -14,12 +15,15 @@ SDK0_VENV := .venv-sdk0
 TS_DIR := tests/sdk/ts
 LETTA_CODE_DIR := tests/letta_code
 POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
-# Set to 1 (CI does) to fail instead of skipping the PostgreSQL run when it is unreachable.
+# Set to 1 (CI does) to fail instead of skipping the PostgreSQL runs when they cannot run.
 REQUIRE_POSTGRES ?= 0
 # Test processes (pytest-xdist): the suite mostly waits on servers, so more than the cores.
 TEST_WORKERS ?= 3
+# Run on a throwaway server made from this machine's PostgreSQL installation, without pgvector.
+WITHOUT_PGVECTOR_TESTS := tests/without_pgvector tests/api/test_archival.py \
+	tests/agent/test_archival_tools.py tests/test_migrations.py
 
-.PHONY: serve test lint test-sqlite test-postgres bench clean
+.PHONY: serve test lint test-sqlite test-postgres test-postgres-without-pgvector bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +52,7 @@ serve: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
-test: lint test-sqlite test-postgres
+test: lint test-sqlite test-postgres test-postgres-without-pgvector
 
 test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
@@ -64,6 +68,16 @@ test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/
 		echo "PostgreSQL is required but cannot run the suite (see above)"; exit 1; \
 	else \
 		echo "Ran the suite on SQLite only: PostgreSQL cannot run it (see above)"; \
+	fi
+
+test-postgres-without-pgvector: $(BIN)/.installed $(SDK0_VENV)/.installed \
+		$(TS_DIR)/node_modules/.installed
+	@if $(BIN)/python -c 'from tests.postgres_cluster import installed_bindir; installed_bindir()'; then \
+		LETTALITE_TEST_DATABASE=postgres-without-pgvector $(BIN)/pytest -q $(WITHOUT_PGVECTOR_TESTS); \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL's server binaries are required but not installed (see above)"; exit 1; \
+	else \
+		echo "Ran no tests without pgvector: PostgreSQL's server binaries are not installed"; \
 	fi
 
 bench: $(BIN)/.installed

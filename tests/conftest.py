@@ -2,6 +2,9 @@
 
 `LETTALITE_TEST_DATABASE=postgres` (with `LETTALITE_TEST_POSTGRES_URL`, an admin URL) runs the
 server on a fresh PostgreSQL database that is dropped afterwards; the default is SQLite.
+`LETTALITE_TEST_DATABASE=postgres-without-pgvector` runs it on a throwaway PostgreSQL server of
+the machine's installation without pgvector (tests/postgres_cluster.py); tests/without_pgvector
+runs only then.
 """
 
 import os
@@ -11,6 +14,7 @@ import httpx
 import pytest
 from letta_client import Letta
 
+from tests.postgres_cluster import ThrowawayPostgres
 from tests.servers import (
     FakeLLM,
     LettaliteServer,
@@ -19,10 +23,15 @@ from tests.servers import (
 )
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+WITHOUT_PGVECTOR = "postgres-without-pgvector"
 
 
 def _backend() -> str:
     return os.environ.get("LETTALITE_TEST_DATABASE", "sqlite")
+
+
+# Tests about a server without pgvector need one: they run with that backend only.
+collect_ignore = [] if _backend() == WITHOUT_PGVECTOR else ["without_pgvector"]
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +43,30 @@ def fake_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLLM]:
 
 
 @pytest.fixture(scope="session")
-def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def pgvector_less_postgres() -> Iterator[ThrowawayPostgres]:
+    cluster = ThrowawayPostgres()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(request: pytest.FixtureRequest) -> str:
+    if _backend() == WITHOUT_PGVECTOR:
+        return request.getfixturevalue("pgvector_less_postgres").admin_url
+    return os.environ.get("LETTALITE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory, postgres_admin_url: str) -> Iterator:
     """Makes empty databases of the backend under test; PostgreSQL ones are dropped at the end."""
-    admin_url = os.environ.get("LETTALITE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    admin_url = postgres_admin_url
     created: list[str] = []
 
     def make() -> str:
-        if _backend() == "postgres":
+        if _backend() in ("postgres", WITHOUT_PGVECTOR):
             name, url = create_postgres_database(admin_url)
             created.append(name)
             return url

@@ -1,6 +1,7 @@
 """Exit 0 if the PostgreSQL server at the given URL can run the suite, else say why and exit 1.
 
-It must accept connections and offer the pgvector extension (archival memory needs it).
+It must accept connections and offer the pgvector extension (the suite tests archival search
+with it; `make test-postgres-without-pgvector` tests it without, on a server of its own).
 """
 
 import asyncio

@@ -5,9 +5,10 @@ Revises: 0003
 Create Date: 2026-11-25 18:00:00.000000
 
 Archival passages with their tags and embedding vectors (pgvector's `vector` on PostgreSQL,
-a float32 BLOB that sqlite-vec reads on SQLite), full-text indexed like messages (0003) for
-search without an embedding model. The FTS5 table follows `archival_passage` rowids: a later
-migration that recreates that table on SQLite must end with
+or `real[]` where the server has no pgvector, which lettalite moves into `vector` once it has
+(db/vectors.py); a float32 BLOB that sqlite-vec reads on SQLite), full-text indexed like
+messages (0003) for search without an embedding model. The FTS5 table follows
+`archival_passage` rowids: a later migration that recreates that table on SQLite must end with
 `INSERT INTO archival_passage_fts(archival_passage_fts) VALUES('rebuild')`.
 """
 
@@ -21,11 +22,6 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-PGVECTOR_MISSING = (
-    "Archival memory needs the pgvector extension, and this PostgreSQL server does not have "
-    "it. Use an image that includes it (docker-compose.yml uses pgvector/pgvector) or install "
-    "it on the server (scripts/install-pgvector does so on Debian), then migrate again."
-)
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE archival_passage_fts USING fts5(text, content='archival_passage', "
     "content_rowid='rowid', tokenize='porter unicode61')",
@@ -47,19 +43,24 @@ POSTGRES_FTS = [
 ]
 
 
-def _create_pgvector() -> None:
-    available = op.get_bind().execute(
+def _postgres_vector_type() -> str:
+    """`vector` when this database has or can get pgvector, else `real[]`."""
+    bind = op.get_bind()
+    available = bind.execute(
         sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
     )
     if available.scalar_one() == 0:
-        raise RuntimeError(PGVECTOR_MISSING)
-    op.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        return "real[]"
+    try:
+        with bind.begin_nested():  # a refusal (no privilege) must not end the migration
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
+    except sa.exc.DBAPIError:
+        return "real[]"
+    return "vector"
 
 
 def upgrade() -> None:
     is_sqlite = op.get_bind().dialect.name == "sqlite"
-    if not is_sqlite:
-        _create_pgvector()
     op.create_table(
         "archival_passage",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -79,7 +80,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_archival_passage")),
     )
     # Dimensionless: the embedding model decides the length.
-    vector_type = "BLOB" if is_sqlite else "vector"
+    vector_type = "BLOB" if is_sqlite else _postgres_vector_type()
     op.execute(f"ALTER TABLE archival_passage ADD COLUMN embedding {vector_type}")
     op.create_index(
         "ix_archival_passage_agent_id_created_at",

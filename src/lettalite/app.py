@@ -65,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
+        if warning := await database.prepare_vector_search():
+            logger.warning(warning)
         async with database.session() as session:
             await sync_builtin_tools(session)
         providers = Providers(settings)

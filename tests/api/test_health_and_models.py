@@ -9,7 +9,7 @@ def test_health_answers_both_slash_forms_without_redirect(http: httpx.Client) ->
         response = http.get(path, follow_redirects=False)
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
-        assert response.json() == {"status": "ok", "version": __version__}
+        assert response.json() == {"status": "ok", "version": __version__, "warnings": []}
 
 
 def test_health_through_the_sdk(client: Letta) -> None:

@@ -4,20 +4,28 @@ import asyncio
 import math
 import sqlite3
 import struct
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from letta_client import Letta
 from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
+from lettalite.db import passages
+from lettalite.db import session as db_session
 from lettalite.db.session import Database
 from lettalite.db.vectors import (
+    RANKS_IN_PYTHON,
     Vector,
     blob_cosine_distance,
     cosine_distance,
     install_sqlite_vector_functions,
 )
+from tests.factories import create_seed_agent
+from tests.fake_llm.embeddings import embed
+from tests.servers import LettaliteServer
 
 VECTORS = {1: [1.0, 0.0, 0.0], 2: [0.6, 0.8, 0.0], 3: [-1.0, 0.5, 0.25], 4: [0.9, 0.1, 0.0]}
 QUERY = [1.0, 0.2, 0.0]
@@ -35,9 +43,13 @@ async def _ranked(database_url: str) -> tuple[list[int], list[float], list[list[
     )
     try:
         async with database.engine.begin() as connection:
-            if not database.is_sqlite:
+            if database.is_sqlite:
+                await connection.run_sync(table.metadata.create_all)
+            else:  # as migration 0004 makes it where the server has pgvector
                 await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
-            await connection.run_sync(table.metadata.create_all)
+                await connection.execute(
+                    text("CREATE TABLE vectors (id integer PRIMARY KEY, v vector)")
+                )
             await connection.execute(
                 table.insert(), [{"id": i, "v": v} for i, v in VECTORS.items()]
             )
@@ -132,9 +144,86 @@ class WithoutExtensionLoading:
 
 def test_without_extension_loading_the_python_function_is_installed() -> None:
     stand_in = WithoutExtensionLoading()
-    install_sqlite_vector_functions(stand_in)
+    warning = install_sqlite_vector_functions(stand_in)
     pack = struct.Struct("<3f").pack
     (distance,) = stand_in.connection.execute(
         "SELECT vec_distance_cosine(?, ?)", (pack(*QUERY), pack(*VECTORS[3]))
     ).fetchone()
     assert distance == pytest.approx(python_cosine_distance(QUERY, VECTORS[3]), abs=1e-6)
+    assert warning is not None
+    assert warning.startswith("sqlite-vec could not be loaded ('sqlite3.Connection' object has")
+    assert "computes distances in Python" in warning
+
+
+async def _prepare(database: Database) -> str | None:
+    try:
+        return await database.prepare_vector_search()
+    finally:
+        await database.dispose()
+
+
+def test_the_sqlite_fallback_warning_is_the_databases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the server logs at startup and lists in /v1/health/ (see the PostgreSQL twin in
+    tests/without_pgvector)."""
+    can_load = asyncio.run(_prepare(Database(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")))
+    assert (can_load is None) == hasattr(sqlite3.connect(":memory:"), "enable_load_extension")
+    monkeypatch.setattr(db_session, "install_sqlite_vector_functions", lambda _: "no sqlite-vec")
+    assert asyncio.run(_prepare(Database(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"))) == (
+        "no sqlite-vec"
+    )
+
+
+EMBEDDING = "openai/text-embedding-3-small"
+# Distinct distances to RANKED_QUERY, and a repeated text: equally near, the newer one first.
+RANKED_TEXTS = [
+    "Cameron keeps bees on the roof of the old bakery",
+    "The bakery sells rye bread",
+    "Cameron's sister plays the cello in an orchestra",
+    "Bees swarm in early summer",
+    "The roof of the bakery leaks",
+    "Old bees sleep on the roof",
+    "the bakery roof",
+    "The bakery sells rye bread",
+]
+RANKED_QUERY = "bees on the bakery roof"
+
+
+async def _nearest_ids(database_url: str, agent_id: str, *, in_python: bool) -> list[str]:
+    database = Database(database_url)
+    database.sessions.configure(info={RANKS_IN_PYTHON: in_python})
+    try:
+        async with database.session() as session:
+            nearest = await passages.nearest_passages(
+                session,
+                agent_id,
+                vector=embed(RANKED_QUERY),
+                embedding_model=EMBEDDING,
+                where=passages.PassageFilter(),
+                limit=6,
+            )
+    finally:
+        await database.dispose()
+    return [passage.id for passage in nearest]
+
+
+def test_python_ranking_in_batches_orders_as_the_database_does(
+    client: Letta, server: LettaliteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent = create_seed_agent(client, embedding=EMBEDDING)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    stored = [
+        client.agents.passages.create(agent.id, text=text, created_at=start + timedelta(days=i))[0]
+        for i, text in enumerate(RANKED_TEXTS)
+    ]
+    query = embed(RANKED_QUERY)
+    by_distance = sorted(
+        reversed(stored), key=lambda p: python_cosine_distance(embed(p.text), query)
+    )  # stable: among equals, the newer (inserted later) first
+    expected = [passage.id for passage in by_distance[:6]]
+    assert by_distance[4].text == by_distance[5].text  # the tie is inside the top 6
+    in_database = asyncio.run(_nearest_ids(server.database_url, agent.id, in_python=False))
+    assert in_database == expected
+    monkeypatch.setattr(passages, "PYTHON_RANKING_BATCH", 3)  # the top 6 spans batches
+    assert asyncio.run(_nearest_ids(server.database_url, agent.id, in_python=True)) == expected

@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from lettalite import __version__
+from lettalite.api.deps import DatabaseDep
 from lettalite.api.routing import collection_route
 from lettalite.schemas.common import WireModel
 
@@ -10,8 +11,12 @@ router = APIRouter(prefix="/v1/health", tags=["health"])
 class Health(WireModel):
     status: str
     version: str
+    # What works in a degraded way on this server (e.g. archival search without pgvector);
+    # each is logged at startup too. Not in Letta's response, which the SDKs parse regardless.
+    warnings: list[str]
 
 
 @collection_route(router, "GET", response_model=Health)
-async def health() -> Health:
-    return Health(status="ok", version=__version__)
+async def health(database: DatabaseDep) -> Health:
+    warnings = [database.vector_search_warning] if database.vector_search_warning else []
+    return Health(status="ok", version=__version__, warnings=warnings)

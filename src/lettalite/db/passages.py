@@ -1,19 +1,23 @@
 """Archival passage queries: listing, and search by vector similarity or by full text."""
 
+import heapq
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Row, Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
 from lettalite.db.models import PassageRow, PassageTagRow
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.db.vectors import cosine_distance
+from lettalite.db.vectors import RANKS_IN_PYTHON, cosine_distance, python_cosine_distance
 from lettalite.errors import NotFound
 
 PASSAGE_SORT = SortKey(PassageRow.created_at, PassageRow.id)
+# Candidates fetched at a time when ranking vectors in Python (each holds a whole vector).
+PYTHON_RANKING_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,8 @@ async def nearest_passages(
     where: PassageFilter,
     limit: int,
 ) -> list[PassageRow]:
-    """The passages embedded by `embedding_model` closest to `vector`, nearest first."""
-    distance = cosine_distance(PassageRow.embedding, vector, session.bind.dialect.name)
+    """The passages embedded by `embedding_model` closest to `vector`, nearest first (the
+    newest first among equally near ones)."""
     statement = where.apply(
         select(PassageRow).where(
             PassageRow.agent_id == agent_id,
@@ -84,8 +88,35 @@ async def nearest_passages(
             PassageRow.embedding.is_not(None),
         )
     )
+    if session.info.get(RANKS_IN_PYTHON):
+        return await _nearest_ranked_in_python(session, statement, vector, limit)
+    distance = cosine_distance(PassageRow.embedding, vector, session.bind.dialect.name)
     statement = statement.order_by(distance, PassageRow.created_at.desc()).limit(limit)
     return list(await session.scalars(statement))
+
+
+async def _nearest_ranked_in_python(
+    session: AsyncSession, candidates: Select[Any], vector: list[float], limit: int
+) -> list[PassageRow]:
+    """`nearest_passages` for a database that cannot compare vectors: streams the candidates'
+    vectors and keeps the `limit` nearest, so memory holds one batch, not the archive."""
+
+    def rank(row: Row[Any]) -> tuple[bool, float, float, str]:
+        distance = python_cosine_distance(row.embedding, vector)
+        # Vectors without a direction last, as pgvector's NaN distances sort.
+        return (distance is None, distance or 0.0, -row.created_at.timestamp(), row.id)
+
+    columns = candidates.with_only_columns(
+        PassageRow.id, PassageRow.embedding, PassageRow.created_at
+    )
+    result = await session.stream(columns.execution_options(yield_per=PYTHON_RANKING_BATCH))
+    nearest: list[tuple[bool, float, float, str]] = []
+    async for batch in result.partitions():
+        nearest = heapq.nsmallest(limit, itertools.chain(nearest, map(rank, batch)))
+    ids = [ranked[-1] for ranked in nearest]
+    rows = await session.scalars(select(PassageRow).where(PassageRow.id.in_(ids)))
+    by_id = {row.id: row for row in rows}
+    return [by_id[passage_id] for passage_id in ids]
 
 
 async def matching_passages(

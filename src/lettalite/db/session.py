@@ -12,7 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.exc import StaleDataError
 
-from lettalite.db.vectors import install_sqlite_vector_functions
+from lettalite.db.vectors import (
+    RANKS_IN_PYTHON,
+    install_sqlite_vector_functions,
+    pgvector_warning,
+)
 from lettalite.errors import ConcurrentEdit, Conflict, NotFound
 
 Row = TypeVar("Row")
@@ -25,17 +29,6 @@ def _count_statement(*_args: Any) -> None:
     counter = statement_count.get()
     if counter is not None:
         counter[0] += 1
-
-
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # Foreign keys give ON DELETE CASCADE; WAL lets readers run beside the one writer.
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-    install_sqlite_vector_functions(dbapi_connection)
 
 
 class Database:
@@ -53,9 +46,32 @@ class Database:
             max_overflow=max_overflow,
         )
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
+            event.listen(self.engine.sync_engine, "connect", self._configure_sqlite)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Why archival vector search runs in Python here, if it does (see db/vectors.py).
+        self.vector_search_warning: str | None = None
+
+    def _configure_sqlite(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # Foreign keys give ON DELETE CASCADE; WAL lets readers run beside the one writer.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+        self.vector_search_warning = install_sqlite_vector_functions(dbapi_connection)
+
+    async def prepare_vector_search(self) -> str | None:
+        """Find out how this database ranks archival vectors (on PostgreSQL, moving them into
+        pgvector if the server has gained it); the warning to show when Python does it."""
+        async with self.engine.begin() as connection:  # on SQLite, runs _configure_sqlite
+            if not self.is_sqlite:
+                self.vector_search_warning = await pgvector_warning(connection)
+                self.sessions.configure(
+                    info={RANKS_IN_PYTHON: self.vector_search_warning is not None}
+                )
+        return self.vector_search_warning
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
