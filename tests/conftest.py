@@ -78,18 +78,26 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory, postgres_admin_ur
         drop_postgres_database(admin_url, name)
 
 
-@pytest.fixture(scope="session")
-def server(
-    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+def serving(
+    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory, **env: str
 ) -> Iterator[LettaliteServer]:
+    """For fixtures (`yield from`): a server on a fresh database with these extra settings."""
     instance = LettaliteServer(
         database_url=database_factory(),
         llm_base_url=fake_llm.base_url,
         workdir=tmp_path_factory.mktemp("server"),
+        extra_env=env,
     )
     instance.start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="session")
+def server(
+    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LettaliteServer]:
+    yield from serving(database_factory, fake_llm, tmp_path_factory)
 
 
 @pytest.fixture
@@ -97,22 +105,15 @@ def start_server(
     database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator:
     """Starts extra servers, each on its own fresh database, with extra settings."""
-    started: list[LettaliteServer] = []
+    running: list[Iterator[LettaliteServer]] = []
 
     def start(**env: str) -> LettaliteServer:
-        instance = LettaliteServer(
-            database_url=database_factory(),
-            llm_base_url=fake_llm.base_url,
-            workdir=tmp_path_factory.mktemp("server"),
-            extra_env=env,
-        )
-        instance.start()
-        started.append(instance)
-        return instance
+        running.append(serving(database_factory, fake_llm, tmp_path_factory, **env))
+        return next(running[-1])
 
     yield start
-    for instance in started:
-        instance.stop()
+    for server in running:
+        next(server, None)  # stops it
 
 
 @pytest.fixture

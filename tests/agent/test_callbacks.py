@@ -19,6 +19,7 @@ from lettalite.db.models import RunRow
 from lettalite.db.session import Database
 from tests.agent.test_runs import NAME_REQUEST
 from tests.callback_receiver import callback_receiver
+from tests.conftest import serving
 from tests.factories import create_seed_agent, wait_for
 from tests.servers import FakeLLM, LettaliteServer, free_port
 
@@ -30,15 +31,10 @@ def allowing_server(
     database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LettaliteServer]:
     """A server that allows callbacks to 127.0.0.0/8 and to the name localhost."""
-    server = LettaliteServer(
-        database_url=database_factory(),
-        llm_base_url=fake_llm.base_url,
-        workdir=tmp_path_factory.mktemp("server"),
-        extra_env={"LETTALITE_CALLBACK_ALLOWED_HOSTS": "127.0.0.0/8, localhost"},
+    allowed = "127.0.0.0/8, localhost"
+    yield from serving(
+        database_factory, fake_llm, tmp_path_factory, LETTALITE_CALLBACK_ALLOWED_HOSTS=allowed
     )
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

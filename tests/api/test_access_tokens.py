@@ -20,6 +20,7 @@ from lettalite.app import create_app
 from lettalite.config import Settings
 from lettalite.db.session import Database
 from tests.api.test_database_outage import UNAVAILABLE, TcpProxy, needs_postgres
+from tests.conftest import serving
 from tests.factories import create_seed_agent, send_json
 from tests.servers import FakeLLM, LettaliteServer
 
@@ -33,15 +34,7 @@ ALL_ACCESS = ["read_messages", "write_messages", "read_agent", "write_agent"]
 def secured(
     database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LettaliteServer]:
-    instance = LettaliteServer(
-        database_url=database_factory(),
-        llm_base_url=fake_llm.base_url,
-        workdir=tmp_path_factory.mktemp("tokens"),
-        extra_env={"LETTALITE_API_KEY": SERVER_KEY},
-    )
-    instance.start()
-    yield instance
-    instance.stop()
+    yield from serving(database_factory, fake_llm, tmp_path_factory, LETTALITE_API_KEY=SERVER_KEY)
 
 
 @pytest.fixture(scope="module")
