@@ -228,3 +228,29 @@ def test_if_match_gives_read_modify_write_clients_optimistic_concurrency(
     again = http.patch(url, json={"value": "Name: B"}, headers={"If-Match": first.headers["etag"]})
     assert again.status_code == 200 and again.json()["value"] == "Name: B"
     assert http.patch(url, json={"value": "Name: C"}, headers={"If-Match": "*"}).status_code == 200
+
+
+def test_memory_edits_beside_plain_turns_in_other_conversations(
+    client: Letta, server: LettaliteServer
+) -> None:
+    """Half the conversations edit a shared block while the others start plain turns, at once,
+    round after round. On PostgreSQL an edit's step (block, then the conversations it marks
+    stale, then the agent) and a plain step (agent, then its conversation) once deadlocked."""
+    agent = create_seed_agent(client, memory_blocks=[{"label": "log", "value": "start"}])
+    conversations = [client.conversations.create(agent_id=agent.id).id for _ in range(6)]
+
+    def body(index: int, round_: int) -> dict:
+        if index % 2:
+            edit = call_directive("memory_insert", label="log", new_string=f"{index} {round_}")
+            return {"input": edit, "streaming": False}
+        return {"input": f"hello {round_}", "streaming": False}
+
+    for round_ in range(5):
+        calls = [
+            (server.url, f"/v1/conversations/{conv}/messages", body(index, round_))
+            for index, conv in enumerate(conversations)
+        ]
+        responses = asyncio.run(post_all(calls))
+        assert [r.status_code for r in responses] == [200] * len(calls), [r.text for r in responses]
+    lines = client.agents.blocks.retrieve("log", agent_id=agent.id).value.split("\n")[1:]
+    assert sorted(lines) == sorted(f"{i} {r}" for i in (1, 3, 5) for r in range(5))

@@ -233,10 +233,12 @@ class RunManager:
             result.failure = TurnFailed("internal_error", f"{type(error).__name__}: {error}")
         finally:
             watcher.cancel()
-            if hold is not None:
-                await self.locks.release(hold)
-            await self._finalize(handle, result, time.perf_counter() - started)
-            self._forget_later(handle)
+            try:
+                if hold is not None:
+                    await self.locks.release(hold)  # on failure its lease simply lapses
+            finally:
+                await self._finalize(handle, result, time.perf_counter() - started)
+                self._forget_later(handle)
         if request.callback_url:
             await send_callback(self._database, self.callback_policy, handle, request.callback_url)
 
@@ -255,11 +257,21 @@ class RunManager:
             return await run_queries.start_run(session, run_id)
 
     async def _finalize(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
+        """Publish how the run ended and record it; readers are released whatever happens
+        (if the database cannot take the record now, the orphan sweep fails the run later)."""
         handle.result = result
         if result.failure is not None:
             handle.publish(result.failure)
         handle.publish(StopReason(stop_reason=result.stop_reason))
         handle.publish(result.statistics())
+        try:
+            await self._record_end(handle, result, seconds)
+        except Exception:
+            logger.exception("Could not record the end of run %s", handle.run_id)
+        finally:
+            handle.finish()
+
+    async def _record_end(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
         ended = {
             "status": _run_status(result),
             "stop_reason": result.stop_reason,
@@ -282,7 +294,6 @@ class RunManager:
                     stop_reason=result.stop_reason,
                     completed_at=ended["completed_at"],
                 )
-        handle.finish()
 
     def _forget_later(self, handle: RunHandle) -> None:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.
