@@ -25,6 +25,11 @@ def _images(message: MessageRow) -> tuple[str, ...]:
     return tuple(url for url in urls if url)
 
 
+def stored_call(call: dict[str, Any]) -> ToolCallRequest:
+    """A tool call as an assistant message stores it, in the provider-neutral form."""
+    return ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])
+
+
 def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
     """How a stored message is shown to the model (reasoning is not sent back). A tool
     result's images are not part of it: `chat_history` shows them after the results."""
@@ -33,10 +38,7 @@ def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
     if attached and not images:
         text = "\n".join(filter(None, [text, *[IMAGE_NOT_SHOWN] * len(attached)]))
     if message.role == "assistant":
-        calls = tuple(
-            ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])
-            for call in message.tool_calls or ()
-        )
+        calls = tuple(stored_call(call) for call in message.tool_calls or ())
         return ChatMessage(role="assistant", content=text or None, tool_calls=calls)
     if message.role == "tool":
         return ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)

@@ -44,7 +44,7 @@ from lettalite.agent.compaction import (
     estimate_tools,
     latest_token_scale,
 )
-from lettalite.agent.context import chat_history
+from lettalite.agent.context import chat_history, stored_call
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.memory import recompile_system_prompt
@@ -70,7 +70,6 @@ from lettalite.llm.types import (
     CompletionDelta,
     LLMClient,
     LLMError,
-    ToolCallRequest,
 )
 from lettalite.schemas.message import ApprovalCreate, MessageCreate, StopReasonType
 
@@ -236,7 +235,7 @@ class TurnRunner:
             toolbox = build_toolbox(conversation.agent, BUILTIN_TOOLS, turn.client_tools)
         answers = match_answers(state.answer, pending)
         plan = [
-            (toolbox.prepare(_request(raw)), answer_for(raw["id"], answers))
+            (toolbox.prepare(stored_call(raw)), answer_for(raw["id"], answers))
             for raw in pending.tool_calls or ()
         ]
         embedder = Embedder(self.llm_for)
@@ -279,7 +278,7 @@ class TurnRunner:
             denials = [
                 steps.tool_row(
                     where.agent_id,
-                    _request(raw),
+                    stored_call(raw),
                     denial(CANCELLED),
                     DEFAULT_RETURN_CHAR_LIMIT,
                     None,
@@ -433,10 +432,6 @@ def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
     if turn.system_addendum:
         text = f"{text}\n\n{turn.system_addendum}"
     return ChatMessage(role="system", content=text)
-
-
-def _request(raw: dict[str, Any]) -> ToolCallRequest:
-    return ToolCallRequest(id=raw["id"], name=raw["name"], arguments=raw["arguments"])
 
 
 def _limit(call: PreparedCall) -> int:

@@ -20,10 +20,9 @@ from lettalite.api.deps import (
 from lettalite.api.errors import TURN_ERROR_RESPONSES, WRITE_ERROR_RESPONSES
 from lettalite.api.messages import (
     RetryCount,
-    server_timing,
+    respond,
     sse_response,
     start_turn,
-    stream_response,
 )
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
@@ -138,11 +137,7 @@ async def send_conversation_message(
     statements = statement_count.set([0])
     where = await conversation_service.locate(database, conversation_id, body.agent_id)
     handle = await start_turn(where, body, database, runs, retry_count)
-    if body.streaming:
-        return stream_response(handle, body)
-    outcome = await turn_service.await_response(handle, body, structured_errors=False)
-    response.headers["Server-Timing"] = server_timing(outcome, statements)
-    return outcome.response
+    return await respond(handle, body, response, statements, structured_errors=False)
 
 
 @router.post("/{conversation_id}/messages/preview-raw-payload", response_model=dict[str, Any])

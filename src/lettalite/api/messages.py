@@ -64,6 +64,22 @@ async def start_turn(
     )
 
 
+async def respond(
+    handle: RunHandle,
+    body: LettaStreamingRequest,
+    response: Response,
+    statements: Token[list[int] | None],
+    *,
+    structured_errors: bool,
+) -> LettaResponse | EventSourceResponse:
+    """A started turn as its send's answer: the stream, or the JSON once the turn ends."""
+    if body.streaming:
+        return stream_response(handle, body)
+    outcome = await turn_service.await_response(handle, body, structured_errors=structured_errors)
+    response.headers["Server-Timing"] = server_timing(outcome, statements)
+    return outcome.response
+
+
 def server_timing(outcome: TurnOutcome, statements: Token[list[int] | None]) -> str:
     """Lets clients (and bench/) tell the model's time from the server's own, and see how many
     SQL statements the request made (the turn's included)."""
@@ -111,11 +127,7 @@ async def send_message(
 ) -> LettaResponse | EventSourceResponse:
     statements = statement_count.set([0])
     handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
-    if body.streaming:
-        return stream_response(handle, body)
-    outcome = await turn_service.await_response(handle, body)
-    response.headers["Server-Timing"] = server_timing(outcome, statements)
-    return outcome.response
+    return await respond(handle, body, response, statements, structured_errors=True)
 
 
 @router.post(
