@@ -67,6 +67,8 @@ class AgentRow(Timestamps, ContextWindow, Base):
     secrets: Mapped[dict[str, Any] | None]
     # Letta tool rules as sent, e.g. {"type": "requires_approval", "tool_name": "..."}.
     tool_rules: Mapped[list[Any] | None]
+    # {"type": "text" | "json_object" | "json_schema", ...}: what the model is asked to answer in.
+    response_format: Mapped[dict[str, Any] | None]
     # Sequences are allocated per agent across all its conversations.
     next_sequence: Mapped[int] = mapped_column(default=0)
     last_stop_reason: Mapped[str | None] = mapped_column(String(64))
@@ -142,6 +144,16 @@ class ToolRow(Timestamps, Base):
     json_schema: Mapped[dict[str, Any]]
     tags: Mapped[list[Any] | None]
     return_char_limit: Mapped[int] = mapped_column(default=50000)
+    # Custom tools: Python source run in the sandbox. Built-in tools have no source.
+    source_type: Mapped[str] = mapped_column(String(32), default="python", server_default="python")
+    source_code: Mapped[str | None] = mapped_column(Text)
+    args_json_schema: Mapped[dict[str, Any] | None]
+    # [{"name": ..., "version": ...}], as sent.
+    pip_requirements: Mapped[list[Any] | None]
+    npm_requirements: Mapped[list[Any] | None]
+    default_requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    enable_parallel_execution: Mapped[bool] = mapped_column(default=False, server_default=false())
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
 
 class AgentToolRow(Base):
