@@ -9,9 +9,12 @@ from datetime import timedelta
 from fastapi import Depends, FastAPI
 
 from lettalite import __version__
+from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.agent.loop import TurnRunner
 from lettalite.agent.runs import RunManager
+from lettalite.agent.sandboxed_tools import SandboxedTool
+from lettalite.agent.toolbox import ToolKinds
 from lettalite.agent.turn_lock import TurnLocks
 from lettalite.api import (
     access_tokens,
@@ -36,6 +39,7 @@ from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
+from lettalite.sandbox import Sandbox, SandboxSettings
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
@@ -75,9 +79,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait_seconds=settings.turn_wait_seconds,
             lease_seconds=settings.turn_lease_seconds,
         )
+        sandbox = Sandbox(SandboxSettings.from_settings(settings))
+        if sandbox.mechanism != "bubblewrap":
+            logger.warning(
+                "Custom tools run as plain processes (bubblewrap is not installed or cannot "
+                "create namespaces here): they cannot read the server's environment, but can "
+                "read files this user can read. See the README, 'Custom tools'."
+            )
+        tool_kinds = ToolKinds(BUILTIN_TOOLS, lambda tool: SandboxedTool(tool, sandbox))
         run_manager = RunManager(
             database,
-            TurnRunner(database, providers.client_for),
+            TurnRunner(database, providers.client_for, tool_kinds),
             locks,
             CallbackPolicy.from_entries(settings.callback_allowed_hosts),
         )

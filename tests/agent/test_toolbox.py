@@ -1,21 +1,49 @@
 """Which tools a turn offers, and how a model's call to each is prepared (pure functions)."""
 
 import json
+from collections.abc import Sequence
 
-from lettalite.agent.builtin_tools import BUILTIN_TOOLS
-from lettalite.agent.toolbox import CLIENT_RETURN_MIN_CHARS, CLIENT_TOOLS, build_toolbox
+import pytest
+
+from lettalite.agent.builtin_tools import BUILTIN_TOOLS, BuiltinTools
+from lettalite.agent.conversation import Conversation
+from lettalite.agent.toolbox import (
+    CLIENT_RETURN_MIN_CHARS,
+    CLIENT_TOOLS,
+    Toolbox,
+    ToolKinds,
+    build_toolbox,
+)
 from lettalite.db.models import AgentRow, AgentToolRow, ToolRow
 from lettalite.llm.types import ToolCallRequest, ToolDefinition
+from lettalite.tools import TOOLS
+from lettalite.tools.custom import CustomTool
 
 SHELL = ToolDefinition("exec_command", "Run a shell command", {"type": "object"})
 
 
 def agent(*tool_names: str, rules: list[dict] | None = None, window: int = 8000) -> AgentRow:
     links = [
-        AgentToolRow(tool=ToolRow(id=f"tool-{name}", name=name, return_char_limit=50000))
+        AgentToolRow(
+            tool=ToolRow(
+                id=f"tool-{name}",
+                name=name,
+                json_schema=TOOLS[name].json_schema,
+                return_char_limit=50000,
+            )
+        )
         for name in tool_names
     ]
     return AgentRow(id="agent-1", tool_links=links, tool_rules=rules, context_window=window)
+
+
+def no_sandbox(tool: CustomTool) -> BuiltinTools:
+    pytest.fail(f"{tool.name} is not a sandboxed tool")
+
+
+def toolbox_of(agent: AgentRow, client_tools: Sequence[ToolDefinition]) -> Toolbox:
+    kinds = ToolKinds(BUILTIN_TOOLS, no_sandbox)
+    return build_toolbox(Conversation(agent, agent), kinds, client_tools)
 
 
 def call(name: str, arguments: object = None) -> ToolCallRequest:
@@ -25,9 +53,7 @@ def call(name: str, arguments: object = None) -> ToolCallRequest:
 
 def test_client_tools_follow_the_agents_and_shadow_one_of_the_same_name() -> None:
     shadow = ToolDefinition("memory_insert", "The client's own", {"type": "object"})
-    toolbox = build_toolbox(
-        agent("memory_replace", "memory_insert"), BUILTIN_TOOLS, [SHELL, shadow]
-    )
+    toolbox = toolbox_of(agent("memory_replace", "memory_insert"), [SHELL, shadow])
     names = [definition.name for definition in toolbox.definitions()]
     assert names == ["memory_replace", "exec_command", "memory_insert"]
     assert toolbox.tools["memory_insert"].executor is CLIENT_TOOLS
@@ -36,9 +62,7 @@ def test_client_tools_follow_the_agents_and_shadow_one_of_the_same_name() -> Non
 
 def test_client_tools_and_ruled_tools_wait_for_approval() -> None:
     rules = [{"type": "requires_approval", "tool_name": "memory_replace"}]
-    toolbox = build_toolbox(
-        agent("memory_replace", "memory_insert", rules=rules), BUILTIN_TOOLS, [SHELL]
-    )
+    toolbox = toolbox_of(agent("memory_replace", "memory_insert", rules=rules), [SHELL])
     assert toolbox.awaits_approval("exec_command")
     assert toolbox.awaits_approval("memory_replace")
     assert not toolbox.awaits_approval("memory_insert")
@@ -46,7 +70,7 @@ def test_client_tools_and_ruled_tools_wait_for_approval() -> None:
 
 
 def test_a_call_is_prepared_or_fails_with_what_the_model_should_fix() -> None:
-    toolbox = build_toolbox(agent("memory_insert"), BUILTIN_TOOLS, [SHELL])
+    toolbox = toolbox_of(agent("memory_insert"), [SHELL])
     shell = toolbox.prepare(call("exec_command", {"cmd": "ls", "anything": 1}))
     assert shell.awaits_approval and shell.arguments == {"cmd": "ls", "anything": 1}
     unknown = toolbox.prepare(call("nope"))
@@ -61,7 +85,7 @@ def test_a_call_is_prepared_or_fails_with_what_the_model_should_fix() -> None:
 
 
 def test_a_client_result_may_fill_most_of_the_window() -> None:
-    small = build_toolbox(agent(window=1000), BUILTIN_TOOLS, [SHELL])
-    large = build_toolbox(agent(window=100_000), BUILTIN_TOOLS, [SHELL])
+    small = toolbox_of(agent(window=1000), [SHELL])
+    large = toolbox_of(agent(window=100_000), [SHELL])
     assert small.tools["exec_command"].return_char_limit == CLIENT_RETURN_MIN_CHARS
     assert large.tools["exec_command"].return_char_limit == 80_000

@@ -13,11 +13,15 @@ ALL_TOOLS = {
     "core_memory_replace",
     "archival_memory_insert",
     "archival_memory_search",
+    "send_message",
+    "run_code",
+    "web_search",
+    "fetch_webpage",
 }
 
 
 def test_tool_catalogue_lists_every_builtin_with_its_schema(client: Letta) -> None:
-    tools = {tool.name: tool for tool in client.tools.list()}
+    tools = {tool.name: tool for tool in client.tools.list(return_only_letta_tools=True)}
     assert set(tools) == ALL_TOOLS
     replace = tools["memory_replace"].json_schema
     assert replace["parameters"]["required"] == ["label", "old_string", "new_string"]

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lettalite.agent.archive import AgentArchive
 from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import block_view
-from lettalite.agent.toolbox import PreparedCall, StepScope, ToolOutcome, failure
+from lettalite.agent.toolbox import PreparedCall, StepScope, ToolOutcome, ToolScope, failure
 from lettalite.db import messages as message_queries
 from lettalite.db.models import AgentBlockRow, BlockRow, MessageRow
 from lettalite.ids import new_id
@@ -40,17 +40,22 @@ EDIT_ATTEMPTS = 5
 
 class BuiltinTools:
     """The tools declared in `lettalite.tools`: pure functions over a context the server
-    supplies (the conversation's blocks, a history searcher, the agent's archive)."""
+    supplies (the conversation's blocks, a history searcher, the agent's archive) or none."""
+
+    in_transaction = True
 
     def check(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | ToolOutcome:
         checked = validate_arguments(TOOLS[name], arguments)
         return failure(checked.message) if isinstance(checked, ToolError) else checked
 
-    async def execute(self, call: PreparedCall, scope: StepScope) -> ToolOutcome:
+    async def execute(self, call: PreparedCall, scope: ToolScope) -> ToolOutcome:
+        assert isinstance(scope, StepScope), "built-in tools run inside the step's transaction"
         spec, arguments = TOOLS[call.request.name], call.arguments
         if spec.context == "blocks":
             return await _edit_memory(scope, spec.function, arguments)
-        if spec.context == "history":
+        if spec.context == "none":
+            result = spec.function(**arguments)
+        elif spec.context == "history":
             result = await spec.function(_history_search(scope), **arguments)
         else:
             archive = AgentArchive(scope.session, scope.conversation.agent, scope.embedder)

@@ -32,7 +32,6 @@ from lettalite.agent.approvals import (
     match_answers,
 )
 from lettalite.agent.archive import Embedder
-from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.compaction import (
     COMPACT_AT,
     KEEP_AT_MOST,
@@ -49,7 +48,16 @@ from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.memory import recompile_system_prompt
 from lettalite.agent.render import letta_messages
-from lettalite.agent.toolbox import PreparedCall, StepScope, Toolbox, build_toolbox, run_call
+from lettalite.agent.toolbox import (
+    PreparedCall,
+    StepScope,
+    Toolbox,
+    ToolKinds,
+    ToolOutcome,
+    build_toolbox,
+    run_ahead,
+    run_call,
+)
 from lettalite.agent.turn import (
     EventSink,
     StepCall,
@@ -134,9 +142,15 @@ async def until_cancelled(work: Awaitable[T], cancelled: asyncio.Event) -> T:
 
 
 class TurnRunner:
-    def __init__(self, database: Database, llm_for: Callable[[ModelHandle], LLMClient]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        llm_for: Callable[[ModelHandle], LLMClient],
+        tool_kinds: ToolKinds,
+    ) -> None:
         self._database = database
         self.llm_for = llm_for
+        self.tool_kinds = tool_kinds
 
     async def run(self, turn: Turn, emit: EventSink, cancelled: asyncio.Event) -> TurnResult:
         result = TurnResult(run_ids=[turn.run_id])
@@ -181,7 +195,10 @@ class TurnRunner:
         result.add(completion.usage)
         prepared = [toolbox.prepare(tool_call) for tool_call in completion.tool_calls]
         paused = any(p.awaits_approval for p in prepared)
-        rows = await self._commit_step(turn, call, state.inputs, completion, prepared, paused)
+        ahead: list[ToolOutcome | None] = [None] * len(prepared)
+        if not paused:
+            ahead = await until_cancelled(run_ahead(prepared, toolbox.agent), cancelled)
+        rows = await self._commit_step(turn, call, state.inputs, completion, prepared, ahead)
         self._emit(turn, rows, emit)
         if paused:
             return Stop("requires_approval")
@@ -195,13 +212,15 @@ class TurnRunner:
         inputs: list[MessageRow],
         completion: Completion,
         prepared: list[PreparedCall],
-        paused: bool,
+        ahead: list[ToolOutcome | None],
     ) -> list[MessageRow]:
         """Store the step's input and the model's message; run its tool calls and store their
-        results, or, when one of them waits for an answer, pause the conversation on it."""
+        results (`ahead`: those that ran before the transaction), or, when one of them waits
+        for an answer, pause the conversation on it."""
+        paused = any(p.awaits_approval for p in prepared)
         embedder = Embedder(self.llm_for)
         if not paused:
-            await steps.embed_ahead(turn, embedder, prepared)
+            await steps.embed_ahead(turn.embedding, embedder, prepared)
         async with self._database.session() as session:
             conversation = await load_conversation(session, turn.where, for_writing=True)
             produced: list[MessageRow] = []
@@ -211,7 +230,10 @@ class TurnRunner:
                 conversation.window.pending_approval_message_id = call.message_id
             else:
                 scope = StepScope(session, conversation, embedder)
-                outcomes = [await run_call(p, scope) for p in prepared]
+                outcomes = [
+                    done or await run_call(p, scope)
+                    for p, done in zip(prepared, ahead, strict=True)
+                ]
                 produced += [
                     steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), call.step_id)
                     for p, outcome in zip(prepared, outcomes, strict=True)
@@ -232,20 +254,26 @@ class TurnRunner:
             if pending_id is None:
                 return await self._answered_before(session, turn, state)
             pending = await message_queries.get_message(session, pending_id)
-            toolbox = build_toolbox(conversation.agent, BUILTIN_TOOLS, turn.client_tools)
+            toolbox = build_toolbox(conversation, self.tool_kinds, turn.client_tools)
         answers = match_answers(state.answer, pending)
         plan = [
             (toolbox.prepare(stored_call(raw)), answer_for(raw["id"], answers))
             for raw in pending.tool_calls or ()
         ]
+        runs_here = [p for p, answer in plan if answer.runs_here]
         embedder = Embedder(self.llm_for)
-        await steps.embed_ahead(turn, embedder, [p for p, answer in plan if answer.runs_here])
+        await steps.embed_ahead(turn.embedding, embedder, runs_here)
+        ran = await run_ahead(runs_here, toolbox.agent)
+        ahead = {p.request.id: outcome for p, outcome in zip(runs_here, ran, strict=True)}
         async with self._database.session() as session:
             conversation = await load_conversation(session, turn.where, for_writing=True)
             if conversation.window.pending_approval_message_id != pending.id:
                 raise TurnRefused("invalid_approval", "The pending approval changed; retry.")
             scope = StepScope(session, conversation, embedder)
-            outcomes = [answer.outcome or await run_call(p, scope) for p, answer in plan]
+            outcomes = [
+                answer.outcome or ahead.get(p.request.id) or await run_call(p, scope)
+                for p, answer in plan
+            ]
             answered = steps.approval_row(turn.agent_id, list(answers.values()), state.answer.otid)
             results = [
                 steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), pending.step_id)
@@ -414,7 +442,7 @@ class TurnRunner:
             history = await message_queries.in_context_messages(session, turn.agent_id, window)
             scale = await latest_token_scale(session, turn.agent_id)
         agent = conversation.agent
-        toolbox = build_toolbox(agent, BUILTIN_TOOLS, turn.client_tools)
+        toolbox = build_toolbox(conversation, self.tool_kinds, turn.client_tools)
         messages = chat_history([*history, *inputs], images=accepts_images(turn.model))
         messages[0] = _system_message(messages[0], turn)
         request = ChatRequest(

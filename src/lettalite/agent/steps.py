@@ -109,11 +109,14 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
     )
 
 
-async def embed_ahead(turn: Turn, embedder: Embedder, calls: Sequence[PreparedCall]) -> None:
-    """Embed what the step's archival calls will store or search, before its transaction
-    opens: no database lock (SQLite's single writer) is held during the provider call."""
-    if turn.embedding is not None:
-        await embedder.embed_in_advance(turn.embedding, texts_to_embed(calls))
+async def embed_ahead(
+    embedding: str | None, embedder: Embedder, calls: Sequence[PreparedCall]
+) -> None:
+    """Embed what the step's archival calls will store or search (with the agent's embedding
+    model), before its transaction opens: no database lock (SQLite's single writer) is held
+    during the provider call."""
+    if embedding is not None:
+        await embedder.embed_in_advance(embedding, texts_to_embed(calls))
 
 
 async def store(

@@ -1,14 +1,17 @@
 """The tools a model is offered in one turn, and how a call to any of them is run.
 
 Tools come from several places: built-in tools attached to the agent (memory, recall,
-archival) and the client's own tools sent with each request (`client_tools`), which only the
-client can run; custom and MCP tools join them the same way. Each kind is a `ToolExecutor`. The
-loop prepares every call of a step, learns which of them must wait for the client or a human
-(`awaits_approval`), and runs the others; it never needs to know what kind a tool is.
+archival), custom tools (Python source run in the sandbox) and the client's own tools sent
+with each request (`client_tools`), which only the client can run; MCP tools join them the same
+way. Each kind is a `ToolExecutor`. The loop prepares every call of a step, learns which of
+them must wait for the client or a human (`awaits_approval`), runs the slow ones before the
+step's transaction opens (`in_transaction = False`) and the others inside it; it never needs to
+know what kind a tool is.
 """
 
+import asyncio
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -18,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.archive import Embedder
 from lettalite.agent.context import without_nul
 from lettalite.agent.conversation import Conversation
-from lettalite.db.models import AgentRow
+from lettalite.db.models import AgentRow, ToolRow
 from lettalite.llm.types import ToolCallRequest, ToolDefinition
 from lettalite.tools import TOOLS, format_model_time
+from lettalite.tools.custom import CustomTool, pip_spec
 
 TRUNCATION_NOTE = "... [NOTE: output truncated: it exceeded the {limit} character limit]"
 APPROVAL_RULE = "requires_approval"
@@ -59,12 +63,25 @@ def truncate(text: str, limit: int) -> str:
 
 
 @dataclass(frozen=True)
+class AgentScope:
+    """What a tool that runs outside any transaction knows of its agent: a snapshot taken
+    when the step's request was built."""
+
+    agent_id: str | None
+    env: dict[str, str]  # the agent's secrets
+    agent_state: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class StepScope:
     """What a tool may touch while its step's transaction is open."""
 
     session: AsyncSession
     conversation: Conversation
     embedder: Embedder
+
+
+ToolScope = AgentScope | StepScope
 
 
 @dataclass(frozen=True)
@@ -84,11 +101,16 @@ class PreparedCall:
 class ToolExecutor(Protocol):
     """One kind of tool."""
 
+    # True: calls read or write stored state and run inside the step's transaction (with a
+    # StepScope). False: calls take long (a sandbox, the network) and run before it opens,
+    # with an AgentScope, so they never hold a database lock.
+    in_transaction: bool
+
     def check(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | ToolOutcome:
         """The arguments the tool will be called with, or the failure the model reads."""
         ...
 
-    async def execute(self, call: PreparedCall, scope: StepScope) -> ToolOutcome: ...
+    async def execute(self, call: PreparedCall, scope: ToolScope) -> ToolOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -102,10 +124,12 @@ class OfferedTool:
 class ClientTools:
     """Tools the client runs: the server only offers them and waits for their results."""
 
+    in_transaction = True
+
     def check(self, name: str, arguments: dict[str, Any]) -> dict[str, Any] | ToolOutcome:
         return arguments  # the client's own schema; the client validates
 
-    async def execute(self, call: PreparedCall, scope: StepScope) -> ToolOutcome:
+    async def execute(self, call: PreparedCall, scope: ToolScope) -> ToolOutcome:
         # Reached only when a client approves its own tool instead of returning its result.
         return failure(
             f"Tool '{call.request.name}' runs in the client, which approved the call without "
@@ -124,11 +148,33 @@ def approval_rule_names(agent: AgentRow) -> set[str]:
     }
 
 
-class Toolbox:
-    """The tools offered in one turn, by name."""
+@dataclass(frozen=True)
+class ToolKinds:
+    """The executor for each kind of tool an agent can have attached."""
 
-    def __init__(self, tools: Iterable[OfferedTool]) -> None:
+    builtin: ToolExecutor
+    sandboxed: Callable[[CustomTool], ToolExecutor]
+
+    def executor_for(self, row: ToolRow) -> ToolExecutor | None:
+        spec = TOOLS.get(row.name)
+        if spec is not None and row.source_code is None:
+            if spec.context == "sandbox":
+                return self.sandboxed(CustomTool(spec.name, spec.source_code, spec.json_schema))
+            return self.builtin
+        if row.source_code is not None and row.source_type == "python":
+            requirements = tuple(pip_spec(r) for r in row.pip_requirements or ())
+            return self.sandboxed(
+                CustomTool(row.name, row.source_code, row.json_schema, requirements)
+            )
+        return None
+
+
+class Toolbox:
+    """The tools offered in one turn, by name, and what their calls may know of the agent."""
+
+    def __init__(self, tools: Iterable[OfferedTool], agent: AgentScope) -> None:
         self.tools = {tool.definition.name: tool for tool in tools}
+        self.agent = agent
 
     def definitions(self) -> list[ToolDefinition]:
         return [tool.definition for tool in self.tools.values()]
@@ -167,7 +213,7 @@ class Toolbox:
         return PreparedCall(call, tool, checked)
 
 
-async def run_call(call: PreparedCall, scope: StepScope) -> ToolOutcome:
+async def run_call(call: PreparedCall, scope: ToolScope) -> ToolOutcome:
     """The call's result: its failure if preparing it failed, else what its executor returns."""
     if call.failed is not None:
         return call.failed
@@ -175,33 +221,80 @@ async def run_call(call: PreparedCall, scope: StepScope) -> ToolOutcome:
     return await call.tool.executor.execute(call, scope)
 
 
+async def run_ahead(calls: Sequence[PreparedCall], scope: AgentScope) -> list[ToolOutcome | None]:
+    """Run, all at once, the calls whose tools must not hold the step's transaction; the
+    others (and calls that already failed) are None, to be run inside it."""
+
+    async def run(call: PreparedCall) -> ToolOutcome | None:
+        ahead = call.failed is None and call.tool is not None
+        if not ahead or call.tool.executor.in_transaction:
+            return None
+        return await call.tool.executor.execute(call, scope)
+
+    return list(await asyncio.gather(*(run(call) for call in calls)))
+
+
+def agent_scope(conversation: Conversation) -> AgentScope:
+    agent = conversation.agent
+    blocks = [
+        {
+            "id": block.id,
+            "label": label,
+            "value": block.value,
+            "limit": block.limit,
+            "description": block.description,
+            "read_only": block.read_only,
+        }
+        for label, block in conversation.blocks().items()
+    ]
+    state = {
+        "id": agent.id,
+        "name": agent.name,
+        "description": agent.description,
+        "metadata": agent.metadata_ or {},
+        "memory": {"blocks": blocks},
+    }
+    env = {key: str(value) for key, value in (agent.secrets or {}).items()}
+    return AgentScope(agent_id=agent.id, env=env, agent_state=state)
+
+
 def build_toolbox(
-    agent: AgentRow, builtin: ToolExecutor, client_tools: Sequence[ToolDefinition]
+    conversation: Conversation, kinds: ToolKinds, client_tools: Sequence[ToolDefinition]
 ) -> Toolbox:
     """The agent's attached tools, then the request's client tools (which shadow an attached
     tool of the same name), with the agent's `requires_approval` rules applied."""
+    agent = conversation.agent
     approval = approval_rule_names(agent)
     client_names = {tool.name for tool in client_tools}
     attached = [
         OfferedTool(
-            definition=ToolDefinition(
-                name=spec.name,
-                description=spec.json_schema["description"],
-                parameters=spec.json_schema["parameters"],
-            ),
-            executor=builtin,
-            requires_approval=spec.name in approval,
-            return_char_limit=link.tool.return_char_limit,
+            definition=tool_definition(row),
+            executor=executor,
+            requires_approval=row.name in approval,
+            return_char_limit=row.return_char_limit,
         )
-        for link in agent.tool_links
-        if (spec := TOOLS.get(link.tool.name)) is not None and spec.name not in client_names
+        for row in (link.tool for link in agent.tool_links)
+        if row.name not in client_names and (executor := kinds.executor_for(row)) is not None
     ]
     window = max(CLIENT_RETURN_MIN_CHARS, int(CLIENT_RETURN_SHARE * agent.context_window))
     offered_by_client = [
         OfferedTool(definition, CLIENT_TOOLS, True, return_char_limit=window)
         for definition in client_tools
     ]
-    return Toolbox([*attached, *offered_by_client])
+    return Toolbox([*attached, *offered_by_client], agent_scope(conversation))
+
+
+EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+
+
+def tool_definition(row: ToolRow) -> ToolDefinition:
+    """A stored tool as a model is offered it."""
+    schema = row.json_schema or {}
+    return ToolDefinition(
+        name=row.name,
+        description=schema.get("description") or row.description or "",
+        parameters=schema.get("parameters") or EMPTY_PARAMETERS,
+    )
 
 
 # A client tool's result may fill this much of the context window (at least the minimum).

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from lettalite.api.deps import AgentId, SessionDep, ToolId, page_params
+from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, ToolId, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.api.scopes import hide_secrets_from_tokens
@@ -20,8 +20,9 @@ from lettalite.schemas.agent import (
     ModifyApproval,
     UpdateAgent,
 )
-from lettalite.schemas.tool import Tool
+from lettalite.schemas.tool import Tool, ToolExecutionResult, ToolRunForAgent
 from lettalite.services import agents as agent_service
+from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -89,6 +90,19 @@ async def list_agent_tools(
     page: Annotated[Page, Depends(page_params("asc", 50))],
 ) -> list[Tool]:
     return await tool_service.list_agent_tools(session, agent_id, page)
+
+
+@router.post("/{agent_id}/tools/{tool_name}/run", response_model=ToolExecutionResult)
+async def run_agent_tool(
+    agent_id: AgentId,
+    tool_name: Annotated[str, Path(max_length=255)],
+    request: ToolRunForAgent,
+    database: DatabaseDep,
+    runs: RunsDep,
+) -> ToolExecutionResult:
+    """Run one of the agent's attached tools now, with its secrets and memory; nothing is
+    added to its conversation."""
+    return await tool_runs.run_for_agent(database, runs, agent_id, tool_name, request.args)
 
 
 @router.patch("/{agent_id}/tools/attach/{tool_id}", response_model=AgentState)

@@ -1,29 +1,97 @@
-"""The tool catalogue."""
+"""The tool catalogue: built-in tools and the custom tools users write in Python."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from lettalite.api.deps import SessionDep, ToolId, page_params
+from lettalite.api.deps import RunsDep, SessionDep, ToolId, page_params
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
-from lettalite.schemas.tool import Tool
+from lettalite.db.tools import ToolFilter
+from lettalite.schemas.message import ToolReturnMessage
+from lettalite.schemas.tool import Tool, ToolCreate, ToolRunFromSource, ToolUpdate
+from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
 router = APIRouter(prefix="/v1/tools", tags=["tools"])
+# Lists may come repeated (?tool_types=a&tool_types=b) or comma-separated (?tool_types=a,b).
+ListQuery = Annotated[list[str] | None, Query()]
+
+
+def _items(values: list[str] | None) -> list[str]:
+    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]
+
+
+def tool_filter(
+    name: str | None = None,
+    names: ListQuery = None,
+    tool_ids: ListQuery = None,
+    tool_types: ListQuery = None,
+    exclude_tool_types: ListQuery = None,
+    search: Annotated[str | None, Query(max_length=255)] = None,
+    return_only_letta_tools: bool = False,
+    exclude_letta_tools: bool = False,
+) -> ToolFilter:
+    letta_tools = True if return_only_letta_tools else (False if exclude_letta_tools else None)
+    return tool_service.tool_filter(
+        names=[*_items(names), *([name] if name else [])],
+        ids=_items(tool_ids),
+        tool_types=_items(tool_types),
+        exclude_tool_types=_items(exclude_tool_types),
+        search=search,
+        letta_tools=letta_tools,
+    )
+
+
+FilterDep = Annotated[ToolFilter, Depends(tool_filter)]
 
 
 @collection_route(router, "GET", response_model=list[Tool])
 async def list_tools(
     session: SessionDep,
     page: Annotated[Page, Depends(page_params("asc", 50))],
-    name: str | None = None,
-    names: Annotated[list[str] | None, Query()] = None,
+    where: FilterDep,
 ) -> list[Tool]:
-    wanted = [*(names or []), *([name] if name else [])]
-    return await tool_service.list_tools(session, page=page, names=wanted)
+    return await tool_service.list_tools(session, page=page, where=where)
+
+
+@router.get("/count", response_model=int)
+async def count_tools(session: SessionDep, where: FilterDep) -> int:
+    return await tool_service.count_tools(session, where)
+
+
+@collection_route(router, "POST", response_model=Tool)
+async def create_tool(request: ToolCreate, session: SessionDep) -> Tool:
+    """Create a custom tool from Python source; one of the same name is updated instead."""
+    return await tool_service.upsert_tool(session, request)
+
+
+@collection_route(router, "PUT", response_model=Tool)
+async def upsert_tool(request: ToolCreate, session: SessionDep) -> Tool:
+    return await tool_service.upsert_tool(session, request)
+
+
+@router.post("/add-base-tools", response_model=list[Tool])
+async def add_base_tools(session: SessionDep) -> list[Tool]:
+    return await tool_service.add_base_tools(session)
+
+
+@router.post("/run", response_model=ToolReturnMessage)
+async def run_tool_from_source(request: ToolRunFromSource, runs: RunsDep) -> ToolReturnMessage:
+    """Run source in the sandbox once; nothing is stored."""
+    return await tool_runs.run_from_source(runs, request)
 
 
 @router.get("/{tool_id}", response_model=Tool)
 async def get_tool(tool_id: ToolId, session: SessionDep) -> Tool:
     return await tool_service.get_tool(session, tool_id)
+
+
+@router.patch("/{tool_id}", response_model=Tool)
+async def modify_tool(tool_id: ToolId, request: ToolUpdate, session: SessionDep) -> Tool:
+    return await tool_service.update_tool(session, tool_id, request)
+
+
+@router.delete("/{tool_id}", response_model=None)
+async def delete_tool(tool_id: ToolId, session: SessionDep) -> None:
+    await tool_service.delete_tool(session, tool_id)

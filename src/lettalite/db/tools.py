@@ -1,9 +1,10 @@
 """Tool queries, and keeping the stored built-in tools in step with their declarations."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.models import AgentToolRow, ToolRow
@@ -29,13 +30,51 @@ async def tools_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, To
     return {row.id: row for row in rows}
 
 
-async def list_tools(
-    session: AsyncSession, *, page: Page, names: Sequence[str] = ()
-) -> list[ToolRow]:
-    query = select(ToolRow)
-    if names:
-        query = query.where(ToolRow.name.in_(names))
-    return await paginate(session, query, TOOL_SORT, page)
+@dataclass(frozen=True)
+class ToolFilter:
+    """Which tools a listing or count holds; empty fields filter nothing."""
+
+    names: Sequence[str] = ()
+    ids: Sequence[str] = ()
+    tool_types: Sequence[str] = ()
+    exclude_tool_types: Sequence[str] = ()
+    search: str | None = None  # a case-insensitive substring of the name
+    letta_tools: bool | None = None  # True: only built-in tools; False: only users' tools
+    builtin_types: Sequence[str] = ()  # the tool types that count as built-in
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        conditions = []
+        if self.names:
+            conditions.append(ToolRow.name.in_(self.names))
+        if self.ids:
+            conditions.append(ToolRow.id.in_(self.ids))
+        if self.tool_types:
+            conditions.append(ToolRow.tool_type.in_(self.tool_types))
+        if self.exclude_tool_types:
+            conditions.append(ToolRow.tool_type.not_in(self.exclude_tool_types))
+        if self.search:
+            name = func.lower(ToolRow.name)
+            conditions.append(name.contains(self.search.lower(), autoescape=True))
+        if self.letta_tools is not None:
+            builtin = ToolRow.tool_type.in_(self.builtin_types)
+            conditions.append(builtin if self.letta_tools else ~builtin)
+        return query.where(*conditions)
+
+
+async def list_tools(session: AsyncSession, *, page: Page, where: ToolFilter) -> list[ToolRow]:
+    return await paginate(session, where.apply(select(ToolRow)), TOOL_SORT, page)
+
+
+async def count_tools(session: AsyncSession, where: ToolFilter) -> int:
+    return await session.scalar(where.apply(select(func.count()).select_from(ToolRow))) or 0
+
+
+async def tool_named(session: AsyncSession, name: str) -> ToolRow | None:
+    return await session.scalar(select(ToolRow).where(ToolRow.name == name))
+
+
+async def delete_tool(session: AsyncSession, tool_id: str) -> None:
+    await session.execute(delete(ToolRow).where(ToolRow.id == tool_id))
 
 
 async def sync_builtin_tools(session: AsyncSession, declared: Iterable[dict[str, Any]]) -> None:

@@ -12,6 +12,7 @@ from lettalite.schemas.common import (
     MAX_TOOLS,
     RequestModel,
     ResourceTime,
+    Tag,
     WireModel,
 )
 from lettalite.schemas.message import ApprovalRequestMessage
@@ -23,7 +24,6 @@ from lettalite.schemas.tool import Tool
 SupportedAgentType = Literal["letta_v1_agent"]
 MAX_CONTEXT_WINDOW = 2_000_000
 # Column widths: longer values would be cut or refused by PostgreSQL.
-Tag = Annotated[str, Field(max_length=255)]
 
 
 class LLMConfigInput(RequestModel):

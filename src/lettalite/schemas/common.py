@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     PlainSerializer,
     field_validator,
     model_validator,
@@ -26,6 +27,7 @@ MAX_TOOLS = 500
 MAX_MESSAGES_PER_SEND = 100
 MAX_PARTS = 100
 MAX_ITEMS = 1000  # any other list: approvals, output lines, rules, ids to cancel
+Tag = Annotated[str, Field(max_length=255)]
 UNIONS = (Union, types.UnionType)
 NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 

@@ -15,7 +15,7 @@ from lettalite.agent.memory import (
 )
 from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PROMPT
 from lettalite.agent.render import letta_messages
-from lettalite.agent.toolbox import APPROVAL_RULE
+from lettalite.agent.toolbox import APPROVAL_RULE, approval_rule_names
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
@@ -213,6 +213,8 @@ async def _set_blocks(session: AsyncSession, agent: AgentRow, blocks: list[Block
 
 async def _set_tools(session: AsyncSession, agent: AgentRow, tools: list[ToolRow]) -> None:
     by_id = {tool.id: tool for tool in tools}
+    attached = {link.tool_id for link in agent.tool_links}
+    _require_approval_by_default(agent, [t for t in tools if t.id not in attached])
     await _sync_links(
         session,
         agent.tool_links,
@@ -220,6 +222,19 @@ async def _set_tools(session: AsyncSession, agent: AgentRow, tools: list[ToolRow
         lambda link: link.tool_id,
         lambda tool_id: AgentToolRow(tool_id=tool_id, tool=by_id[tool_id]),
     )
+
+
+def _require_approval_by_default(agent: AgentRow, newly_attached: list[ToolRow]) -> None:
+    """Tools created with `default_requires_approval` wait for approval on every agent they
+    are attached to (a rule the agent's owner can remove afterwards)."""
+    ruled = approval_rule_names(agent)
+    added = [
+        {"type": APPROVAL_RULE, "tool_name": tool.name, "prompt_template": None}
+        for tool in newly_attached
+        if tool.default_requires_approval and tool.name not in ruled
+    ]
+    if added:
+        agent.tool_rules = [*(agent.tool_rules or ()), *added]
 
 
 async def _set_tags(session: AsyncSession, agent: AgentRow, tags: list[str]) -> None:
@@ -366,6 +381,7 @@ async def attach_tool(session: AsyncSession, agent_id: str, tool_id: str) -> Age
     agent = await agent_queries.get_agent(session, agent_id)
     tool = await tool_queries.get_tool(session, tool_id)
     if all(link.tool_id != tool.id for link in agent.tool_links):
+        _require_approval_by_default(agent, [tool])
         agent.tool_links.append(AgentToolRow(tool_id=tool.id, tool=tool))
         await flush(session)
     return await render(session, agent)

@@ -4,7 +4,6 @@ from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.compaction import (
     KEEP_AT_MOST,
     compact,
@@ -17,7 +16,7 @@ from lettalite.agent.context import chat_message
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.prompt import MEMORY_PLACEHOLDER, METADATA_END, METADATA_TAG
 from lettalite.agent.runs import RunManager
-from lettalite.agent.toolbox import build_toolbox
+from lettalite.agent.toolbox import tool_definition
 from lettalite.db import messages as message_queries
 from lettalite.db.models import MessageRow
 from lettalite.db.passages import count_passages
@@ -38,7 +37,7 @@ async def context_overview(session: AsyncSession, agent_id: str) -> ContextWindo
     memory = system.text[len(agent.system.split(MEMORY_PLACEHOLDER)[0]) :]
     memory, metadata_tag, metadata = memory.partition(METADATA_TAG)
     metadata = metadata_tag + metadata.split(METADATA_END)[0] + METADATA_END if metadata_tag else ""
-    tools = build_toolbox(agent, BUILTIN_TOOLS, ()).definitions()
+    tools = [tool_definition(link.tool) for link in agent.tool_links]
     scale = await latest_token_scale(session, agent.id)
     estimates = {
         "system": estimate_text(agent.system),

@@ -35,8 +35,16 @@ def tool_model(tool: ToolRow) -> Tool:
         tool_type=tool.tool_type,
         description=tool.description,
         json_schema=tool.json_schema,
+        args_json_schema=tool.args_json_schema,
+        source_type=tool.source_type,
+        source_code=tool.source_code,
         tags=tool.tags or [],
         return_char_limit=tool.return_char_limit,
+        default_requires_approval=tool.default_requires_approval,
+        enable_parallel_execution=tool.enable_parallel_execution,
+        pip_requirements=tool.pip_requirements,
+        npm_requirements=tool.npm_requirements,
+        metadata=tool.metadata_ or {},
     )
 
 

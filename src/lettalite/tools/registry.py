@@ -5,8 +5,10 @@ searcher or its archival memory) and is supplied by the server; every keyword-on
 after it is an argument the model fills in, described by the docstring's `Args:` section.
 """
 
+import ast
 import inspect
 import re
+import textwrap
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,8 +16,10 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 
 from lettalite.tools.blocks import ToolError
 
-ToolType = Literal["letta_core", "letta_memory_core", "letta_sleeptime_core"]
-ToolContext = Literal["blocks", "history", "archive"]
+ToolType = Literal["letta_core", "letta_memory_core", "letta_sleeptime_core", "letta_builtin"]
+# What the server hands a tool as its first argument; "none" and "sandbox" tools take none
+# ("sandbox" tools run, as their own source, in the custom-tool sandbox).
+ToolContext = Literal["blocks", "history", "archive", "none", "sandbox"]
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
 Registrar = Callable[[ToolFunction], ToolFunction]
 
@@ -31,6 +35,9 @@ class ToolSpec:
     function: Callable[..., Any]
     attached_by_default: bool
     context: ToolContext
+    source_code: str | None = None  # "sandbox" tools: the function's own source
+
+
 
 
 TOOLS: dict[str, ToolSpec] = {}
@@ -61,6 +68,17 @@ def archive_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[Too
     return _registrar(tool_type, default, "archive")
 
 
+def plain_tool(*, tool_type: ToolType) -> Registrar[ToolFunction]:
+    """Register a tool that needs nothing from the server but its arguments."""
+    return _registrar(tool_type, False, "none")
+
+
+def sandboxed_tool(*, tool_type: ToolType) -> Registrar[ToolFunction]:
+    """Register a tool that runs, as its own source, in the sandbox that runs custom tools:
+    it must import what it needs inside its body."""
+    return _registrar(tool_type, False, "sandbox")
+
+
 def _registrar(tool_type: ToolType, default: bool, context: ToolContext) -> Registrar[ToolFunction]:
     def register(function: ToolFunction) -> ToolFunction:
         spec = build_tool_spec(function, tool_type=tool_type, default=default, context=context)
@@ -82,7 +100,7 @@ def build_tool_spec(
     description, arg_docs = _parse_docstring(function.__doc__)
     if not description:
         raise TypeError(f"Tool {name} needs a description before its Args section")
-    parameters = _parameters_schema(function, arg_docs)
+    parameters = _parameters_schema(function, arg_docs, context)
     return ToolSpec(
         name=name,
         tool_type=tool_type,
@@ -91,7 +109,15 @@ def build_tool_spec(
         function=function,
         attached_by_default=default,
         context=context,
+        source_code=_own_source(function) if context == "sandbox" else None,
     )
+
+
+def _own_source(function: Callable[..., Any]) -> str:
+    """The function's source without its decorators: what the sandbox runs."""
+    source = textwrap.dedent(inspect.getsource(function))
+    definition = ast.parse(source).body[0]
+    return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
 
 
 def _parse_docstring(docstring: str) -> tuple[str, dict[str, str]]:
@@ -147,11 +173,18 @@ def _parse_args_section(lines: list[str]) -> dict[str, str]:
     return {name: " ".join(part for part in parts if part) for name, parts in pieces.items()}
 
 
-def _parameters_schema(function: Callable[..., Any], arg_docs: dict[str, str]) -> dict[str, Any]:
+def _parameters_schema(
+    function: Callable[..., Any], arg_docs: dict[str, str], context_kind: ToolContext
+) -> dict[str, Any]:
     name = function.__name__
     hints = get_type_hints(function)
-    context, *arguments = inspect.signature(function).parameters.values()
-    if context.kind not in (context.POSITIONAL_ONLY, context.POSITIONAL_OR_KEYWORD):
+    parameters = list(inspect.signature(function).parameters.values())
+    takes_context = context_kind not in ("none", "sandbox")
+    context, arguments = (parameters[0], parameters[1:]) if takes_context else (None, parameters)
+    if context is not None and context.kind not in (
+        context.POSITIONAL_ONLY,
+        context.POSITIONAL_OR_KEYWORD,
+    ):
         raise TypeError(f"Tool {name}: the first parameter must be the positional context")
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -170,7 +203,7 @@ def _parameters_schema(function: Callable[..., Any], arg_docs: dict[str, str]) -
         properties[parameter.name] = {**schema, "description": arg_docs[parameter.name]}
         if not has_default:
             required.append(parameter.name)
-    undeclared = set(arg_docs) - set(properties) - {context.name}
+    undeclared = set(arg_docs) - set(properties) - {context.name if context else ""}
     if undeclared:
         raise TypeError(f"Tool {name}: documents unknown parameters {sorted(undeclared)}")
     return {"type": "object", "properties": properties, "required": required}
