@@ -4,10 +4,11 @@ import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATA_DIR = Path.home() / ".lettalite"
 HOST_OR_ADDRESS = re.compile(r"[A-Za-z0-9._:-]+")
@@ -69,6 +70,31 @@ class Settings(BaseSettings):
         (), validation_alias="LETTALITE_CALLBACK_ALLOWED_HOSTS"
     )
 
+    # Custom tools run in a sandbox (see lettalite/sandbox): `auto` uses bubblewrap when it
+    # works on this machine, else a plain subprocess; `bubblewrap` refuses to start without it.
+    tool_sandbox: Literal["auto", "bubblewrap", "process"] = Field(
+        "auto", validation_alias="LETTALITE_TOOL_SANDBOX"
+    )
+    tool_timeout_seconds: float = Field(
+        180.0, gt=0, validation_alias="LETTALITE_TOOL_TIMEOUT_SECONDS"
+    )
+    tool_memory_mb: int = Field(512, ge=64, validation_alias="LETTALITE_TOOL_MEMORY_MB")
+    # Each of stdout, stderr and the return value; a tool that writes more is stopped.
+    tool_max_output_bytes: int = Field(
+        1024 * 1024, ge=1024, validation_alias="LETTALITE_TOOL_MAX_OUTPUT_BYTES"
+    )
+    tool_max_processes: int = Field(64, ge=1, validation_alias="LETTALITE_TOOL_MAX_PROCESSES")
+    tool_network: bool = Field(False, validation_alias="LETTALITE_TOOL_NETWORK")
+    tool_max_concurrent: int = Field(8, ge=1, validation_alias="LETTALITE_TOOL_MAX_CONCURRENT")
+    tool_pip_install: bool = Field(True, validation_alias="LETTALITE_TOOL_PIP_INSTALL")
+    # Extra `pip install` arguments, split like a shell would, e.g. "--index-url URL".
+    tool_pip_args: str = Field("", validation_alias="LETTALITE_TOOL_PIP_ARGS")
+    tool_install_timeout_seconds: float = Field(
+        600.0, gt=0, validation_alias="LETTALITE_TOOL_INSTALL_TIMEOUT_SECONDS"
+    )
+    # Where tools' pip requirements are installed; default `<data dir>/tool-packages`.
+    tool_packages_dir: Path | None = Field(None, validation_alias="LETTALITE_TOOL_PACKAGES_DIR")
+
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -112,6 +138,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir.expanduser() / 'lettalite.db'}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None on PostgreSQL or an in-memory database."""
+        url = make_url(self.resolved_database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).expanduser()
 
 
 @lru_cache

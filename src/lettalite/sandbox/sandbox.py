@@ -1,0 +1,252 @@
+"""`Sandbox`: runs custom tool calls in separate, confined processes (see the package doc)."""
+
+import asyncio
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lettalite.sandbox.bubblewrap import BASE_ENV, PACKAGES, bwrap_command
+from lettalite.sandbox.job import SandboxResult, SandboxSettings, ToolRun
+from lettalite.sandbox.packages import InstallFailed, PackageCache
+from lettalite.sandbox.process import Command, Finished, run_process
+
+logger = logging.getLogger("lettalite.sandbox")
+
+RUNNER = Path(__file__).with_name("runner.py")
+# The uid tools run as when the server is root: the kernel limits root's processes not at all.
+UNPRIVILEGED_UID = 65534
+PROBE_SOURCE = """
+import json, os
+def probe(directory: str = ""):
+    if directory:
+        os.listdir(directory)
+    return "ok"
+"""
+PROBE_TIMEOUT_SECONDS = 30.0
+
+
+class SandboxUnavailable(RuntimeError):
+    """LETTALITE_TOOL_SANDBOX=bubblewrap, but bubblewrap cannot run sandboxes here."""
+
+
+@dataclass(frozen=True)
+class Launch:
+    argv: list[str]
+    env: dict[str, str]  # of the process started
+    runner_env: dict[str, str]  # what the runner starts with, under the tool's own variables
+    cwd: Path
+    sys_path: list[str]
+
+
+class Sandbox:
+    """Construct once at startup: it tries the mechanisms out (a blocking ~0.1 s)."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self._bwrap = shutil.which("bwrap")
+        self._slots = asyncio.Semaphore(settings.max_concurrent)
+        self._packages = PackageCache(settings)
+        self.mechanism, self._uid, self.warning = self._choose_mechanism()
+        if self.warning:
+            logger.warning("Custom tools: %s", self.warning)
+
+    async def run(self, job: ToolRun) -> SandboxResult:
+        """Runs one call to completion; a misbehaving tool ends as an error result."""
+        try:
+            packages = await self._packages.directory_for(job.pip_requirements)
+        except InstallFailed as failure:
+            return SandboxResult.failed(str(failure))
+        async with self._slots:
+            workdir = await asyncio.to_thread(self._make_workdir, self.mechanism, self._uid)
+            try:
+                launch = self._launch(self.mechanism, self._uid, packages, workdir)
+                finished = await run_process(self._command(job, launch, self._uid))
+            finally:
+                if workdir is not None:
+                    await asyncio.to_thread(shutil.rmtree, workdir, True)
+        return self._result(job.function_name, finished)
+
+    def _choose_mechanism(self) -> tuple[str, int | None, str | None]:
+        """(mechanism, uid to drop to or None, what the operator should know or None)."""
+        wanted = self.settings.mechanism
+        problem = "bubblewrap (bwrap) is not installed"
+        if wanted != "process" and self._bwrap:
+            uid, problem = self._working_uid("bubblewrap")
+            if problem is None:
+                return "bubblewrap", uid, self._root_warning(uid)
+        if wanted == "bubblewrap":
+            raise SandboxUnavailable(f"LETTALITE_TOOL_SANDBOX=bubblewrap, but {problem}")
+        uid, failure = self._working_uid("process")
+        if failure is not None:
+            raise SandboxUnavailable(f"Custom tools cannot run: {failure}")
+        why = "" if wanted == "process" else f" ({problem})"
+        user = "the server's user" if uid is None else f"uid {uid}"
+        warning = (
+            f"they run as plain processes{why}: without bubblewrap a tool can read every file "
+            f"that {user} can, and use the network"
+        )
+        root_warning = self._root_warning(uid)
+        return "process", uid, warning + (f"; {root_warning}" if root_warning else "")
+
+    def _working_uid(self, mechanism: str) -> tuple[int | None, str | None]:
+        """(the uid tools run as: None for the server's own, why the mechanism fails or None)."""
+        if os.geteuid() == 0:
+            problem = self._probe(mechanism, UNPRIVILEGED_UID)
+            if problem is None:
+                return UNPRIVILEGED_UID, None
+            logger.warning("Custom tools cannot run as uid %d: %s", UNPRIVILEGED_UID, problem)
+        return None, self._probe(mechanism, None)
+
+    @staticmethod
+    def _root_warning(uid: int | None) -> str | None:
+        if os.geteuid() != 0 or uid is not None:
+            return None
+        return (
+            f"they run as root (uid {UNPRIVILEGED_UID} cannot read the interpreter), so their "
+            "number of processes is not limited: a fork bomb ends only at the timeout"
+        )
+
+    def _probe(self, mechanism: str, uid: int | None) -> str | None:
+        """Runs a trivial tool; None when it worked, else what went wrong."""
+        workdir = None
+        try:
+            workdir = self._make_workdir(mechanism, uid)
+            # Under the process mechanism the tool sees the packages directory at its real
+            # path: it must be readable by the uid tools run as.
+            directory = ""
+            if mechanism == "process":
+                self.settings.packages_dir.mkdir(parents=True, exist_ok=True)
+                directory = str(self.settings.packages_dir)
+            probe = ToolRun(PROBE_SOURCE, "probe", {"directory": directory})
+            command = self._command(probe, self._launch(mechanism, uid, None, workdir), uid)
+            completed = subprocess.run(
+                [*command.argv, "1"],  # the result on stdout
+                input=command.stdin,
+                env=command.env,
+                cwd=command.cwd,
+                capture_output=True,
+                timeout=PROBE_TIMEOUT_SECONDS,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return str(error)
+        finally:
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        if _outcome(completed.stdout) == {"status": "success", "value": "ok"}:
+            return None
+        return completed.stderr.decode("utf-8", "replace").strip()[-500:] or "no result"
+
+    @staticmethod
+    def _make_workdir(mechanism: str, uid: int | None) -> Path | None:
+        """A private working directory for the process mechanism (bubblewrap has a tmpfs)."""
+        if mechanism != "process":
+            return None
+        workdir = Path(tempfile.mkdtemp(prefix="lettalite-tool-"))
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        return workdir
+
+    def _launch(
+        self, mechanism: str, uid: int | None, packages: Path | None, workdir: Path | None
+    ) -> Launch:
+        if mechanism == "bubblewrap":
+            assert self._bwrap is not None
+            argv = bwrap_command(
+                self._bwrap,
+                runner=RUNNER,
+                packages=packages,
+                network=self.settings.network,
+                tmp_bytes=self.settings.memory_mb * 1024 * 1024,
+                hidden=self.settings.hidden_paths,
+                runner_drops_root=uid is not None,
+            )
+            sys_path = [PACKAGES] if packages else []
+            return Launch(argv, env={}, runner_env=BASE_ENV, cwd=Path("/"), sys_path=sys_path)
+        assert workdir is not None
+        env = {**BASE_ENV, "HOME": str(workdir), "TMPDIR": str(workdir)}
+        argv = [sys.executable, "-I", str(RUNNER)]
+        sys_path = [str(packages)] if packages else []
+        return Launch(argv, env=env, runner_env=env, cwd=workdir, sys_path=sys_path)
+
+    def _command(self, job: ToolRun, launch: Launch, uid: int | None) -> Command:
+        settings = self.settings
+        payload = {
+            "source_code": job.source_code,
+            "function_name": job.function_name,
+            "arguments": job.arguments,
+            "agent_state": job.agent_state,
+            "environment": {**launch.runner_env, **job.env},
+            "sys_path": launch.sys_path,
+            "memory_bytes": settings.memory_mb * 1024 * 1024,
+            # CPU time beyond the wall-clock timeout means several busy threads.
+            "cpu_seconds": math.ceil(settings.timeout_seconds),
+            "max_processes": settings.max_processes,
+            "uid": uid,
+        }
+        return Command(
+            argv=launch.argv,
+            env=launch.env,
+            cwd=launch.cwd,
+            stdin=json.dumps(payload, default=str).encode(),
+            timeout_seconds=settings.timeout_seconds,
+            max_output_bytes=settings.max_output_bytes,
+            result_channel=True,
+        )
+
+    def _result(self, name: str, finished: Finished) -> SandboxResult:
+        stdout = finished.stdout.decode("utf-8", "replace")
+        stderr = finished.stderr.decode("utf-8", "replace")
+        outcome = _outcome(finished.result)
+        cap = self.settings.max_output_bytes
+        if finished.timed_out:
+            timeout = self.settings.timeout_seconds
+            error = f"Executing tool {name} timed out after {timeout:g} seconds."
+        elif finished.overflowed == "result":
+            error = f"The tool {name} returned more than {cap} bytes of JSON; it was stopped."
+        elif finished.overflowed:
+            error = (
+                f"The tool {name} printed more than {cap} bytes to {finished.overflowed}; "
+                "it was stopped."
+            )
+        elif outcome is None:
+            error = self._death(name, finished.exit_code)
+        elif outcome["status"] == "success":
+            return SandboxResult("success", outcome.get("value"), stdout, stderr, None)
+        else:
+            error = str(outcome.get("error"))
+        return SandboxResult.failed(error, stdout, stderr)
+
+    def _death(self, name: str, exit_code: int) -> str:
+        """Why a tool ended without a result, from its exit status."""
+        signum = -exit_code if exit_code < 0 else None
+        if self.mechanism == "bubblewrap" and exit_code > 128:
+            signum = exit_code - 128  # bubblewrap exits with 128 + the signal that killed it
+        if signum is None:
+            return f"The tool {name} exited with code {exit_code} before returning."
+        if signum == signal.SIGXCPU:
+            return f"The tool {name} used more than its CPU time limit and was stopped."
+        try:
+            signame = signal.Signals(signum).name
+        except ValueError:
+            signame = f"signal {signum}"
+        return f"The tool {name} was killed by {signame} before returning."
+
+
+def _outcome(raw: bytes) -> dict[str, Any] | None:
+    """The runner's report, if it wrote a well-formed one."""
+    try:
+        outcome = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(outcome, dict) and outcome.get("status") in ("success", "error"):
+        return outcome
+    return None
