@@ -56,14 +56,18 @@ test: lint test-sqlite test-postgres test-postgres-without-pgvector
 
 test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
-	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS)
+	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not serial"
+	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -m serial
 
 # The database-independent unit tests (tools, fake LLM) already ran on SQLite.
 test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/tools --ignore=tests/fake_llm; \
+			$(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/tools --ignore=tests/fake_llm \
+			-m "not serial" && \
+		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
+			$(BIN)/pytest -q -m serial; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required but cannot run the suite (see above)"; exit 1; \
 	else \

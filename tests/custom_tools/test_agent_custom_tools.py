@@ -15,10 +15,6 @@ def tool_returns(response) -> list:
     return [m for m in response.messages if m.message_type == "tool_return_message"]
 
 
-def envelope(message) -> dict:
-    return json.loads(message.tool_return)
-
-
 def test_the_sdk_creates_upserts_updates_lists_and_deletes_tools(client: Letta) -> None:
     name = unique("sdk_add")
     tool = client.tools.create(source_code=adder(name), tags=["math"])
@@ -39,11 +35,11 @@ def test_an_agent_calls_a_custom_tool_and_reads_its_result(client: Letta) -> Non
     agent = create_seed_agent(client, tool_ids=[tool.id])
     response = client.agents.messages.create(agent_id=agent.id, input=call(name, a=40))
     [result] = tool_returns(response)
-    assert result.status == "success" and envelope(result)["message"] == "42"
+    assert result.status == "success" and result.tool_return == "42"
     assert '"message": "42"' in response.messages[-1].content  # the model read the result
     bad = client.agents.messages.create(agent_id=agent.id, input=call(name, a="forty"))
     [failed] = tool_returns(bad)
-    assert failed.status == "error" and "'a'" in envelope(failed)["message"]
+    assert failed.status == "error" and "'a'" in failed.tool_return
 
 
 def test_a_tool_exception_reaches_the_model_as_a_tool_error(client: Letta) -> None:
@@ -54,7 +50,7 @@ def test_a_tool_exception_reaches_the_model_as_a_tool_error(client: Letta) -> No
     response = client.agents.messages.create(agent_id=agent.id, input=call(name))
     [result] = tool_returns(response)
     assert result.status == "error"
-    assert envelope(result)["message"] == (
+    assert result.tool_return == (
         f"Error executing function {name}: KeyError: 'missing thing'"
     )
     assert any("Traceback" in line for line in result.stderr or [])
@@ -77,7 +73,7 @@ def test_a_tool_sees_the_agent_its_secrets_and_nothing_of_the_server(
     agent = create_seed_agent(client, tool_ids=[tool.id], secrets={"WEATHER_KEY": "k-123"})
     response = client.agents.messages.create(agent_id=agent.id, input=call(name))
     [result] = tool_returns(response)
-    seen = json.loads(envelope(result)["message"])
+    seen = json.loads(result.tool_return)
     assert seen["agent"] == agent.id and seen["human"].startswith("Name: User")
     assert seen["env"]["WEATHER_KEY"] == "k-123"
     leaked = [k for k in seen["env"] if k.startswith(("LETTALITE", "OPENAI"))]
@@ -110,7 +106,7 @@ def test_default_requires_approval_pauses_until_approved(client: Letta) -> None:
         ],
     )
     [result] = tool_returns(answered)
-    assert result.status == "success" and envelope(result)["message"] == "2"
+    assert result.status == "success" and result.tool_return == "2"
 
 
 def test_run_an_attached_tool_for_an_agent(client: Letta, http: httpx.Client) -> None:
@@ -140,7 +136,7 @@ def test_run_code_and_the_unconfigured_web_tools(client: Letta) -> None:
         agent_id=agent.id, input=call("run_code", code=code, language="python")
     )
     [result] = tool_returns(response)
-    assert result.status == "success" and envelope(result)["message"] == "45\n"
+    assert result.status == "success" and result.tool_return == "45\n"
     search = client.agents.messages.create(agent_id=agent.id, input=call("web_search", query="x"))
     [failed] = tool_returns(search)
-    assert failed.status == "error" and "not configured" in envelope(failed)["message"]
+    assert failed.status == "error" and "not configured" in failed.tool_return

@@ -16,19 +16,25 @@ from tests.factories import agent_body
 from tests.factories import call_directive as call
 from tests.servers import LettaliteServer
 
+# Latency is measured: `make test` runs these alone, not beside other tests' load.
+pytestmark = pytest.mark.serial
 TIMEOUT_SECONDS = 2
 HEALTH_BUDGET_SECONDS = 0.1
 
 
 @pytest.fixture(scope="module")
 def sandboxed(database_factory, fake_llm, tmp_path_factory) -> Iterator[LettaliteServer]:
-    yield from serving(
+    for server in serving(
         database_factory,
         fake_llm,
         tmp_path_factory,
         LETTALITE_TOOL_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
         LETTALITE_TOOL_MEMORY_MB="256",
-    )
+    ):
+        # A first turn compiles queries and fills caches; what is measured is the steady state.
+        result, shown = call_tool(server, "return 'warm'", check_health=False)
+        assert shown == "warm"
+        yield server
 
 
 class HealthWatch:
@@ -57,9 +63,16 @@ class HealthWatch:
                 time.sleep(0.05)
 
 
-def call_tool(server: LettaliteServer, body: str, params: str = "", args: dict | None = None):
+def call_tool(
+    server: LettaliteServer,
+    body: str,
+    params: str = "",
+    args: dict | None = None,
+    check_health: bool = True,
+):
     """Create a tool with this body, attach it to a new agent, have the model call it; returns
-    the tool's result envelope, its stdout/stderr, and the health latencies meanwhile."""
+    the tool return message and the text the model read, having checked that the health
+    endpoint answered quickly meanwhile."""
     name = unique("tool")
     doc = "\n".join(f"{p.split(':')[0]}: an argument" for p in params.split(",") if p)
     with httpx.Client(base_url=server.url, timeout=60) as http:
@@ -78,14 +91,14 @@ def call_tool(server: LettaliteServer, body: str, params: str = "", args: dict |
         [result] = [m for m in messages if m["message_type"] == "tool_return_message"]
         assert http.get("/v1/health/").status_code == 200
     assert watch.latencies, "the health endpoint was not polled"
-    assert max(watch.latencies) < HEALTH_BUDGET_SECONDS, watch.latencies
-    return result, json.loads(result["tool_return"])
+    assert not check_health or max(watch.latencies) < HEALTH_BUDGET_SECONDS, watch.latencies
+    return result, result["tool_return"]
 
 
 def test_a_tool_reads_no_server_environment(sandboxed: LettaliteServer) -> None:
-    result, envelope = call_tool(sandboxed, "import os\nreturn sorted(os.environ)")
+    result, shown = call_tool(sandboxed, "import os\nreturn sorted(os.environ)")
     assert result["status"] == "success"
-    names = json.loads(envelope["message"])
+    names = json.loads(shown)
     assert not [n for n in names if n.startswith(("LETTALITE", "OPENAI", "PG", "DATABASE"))]
 
 
@@ -93,7 +106,9 @@ def test_a_tool_cannot_open_the_database_or_the_data_directory(
     sandboxed: LettaliteServer,
 ) -> None:
     data_dir = sandboxed.workdir / "data"
-    targets = [str(data_dir)]
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "server-file.txt").write_text("private")
+    targets = [str(data_dir), str(data_dir / "server-file.txt")]
     if sandboxed.database_url.startswith("sqlite"):
         targets.append(sandboxed.database_url.split("///", 1)[1])
     assert all(Path(target).exists() for target in targets)
@@ -107,25 +122,25 @@ def test_a_tool_cannot_open_the_database_or_the_data_directory(
             seen.append(type(error).__name__)
     return [s if isinstance(s, str) else "READ" for s in seen]
     """
-    result, envelope = call_tool(sandboxed, body, params="paths: list", args={"paths": targets})
+    result, shown = call_tool(sandboxed, body, params="paths: list", args={"paths": targets})
     assert result["status"] == "success"
-    assert "READ" not in json.loads(envelope["message"])
+    assert "READ" not in json.loads(shown)
 
 
 def test_a_tool_that_sleeps_past_the_timeout_ends_as_an_error(
     sandboxed: LettaliteServer,
 ) -> None:
     started = time.monotonic()
-    result, envelope = call_tool(sandboxed, "import time\ntime.sleep(60)")
-    assert result["status"] == "error" and "timed out" in envelope["message"]
+    result, shown = call_tool(sandboxed, "import time\ntime.sleep(60)")
+    assert result["status"] == "error" and "timed out" in shown
     assert time.monotonic() - started < TIMEOUT_SECONDS + 10
 
 
 def test_a_tool_that_allocates_past_the_memory_limit_ends_as_an_error(
     sandboxed: LettaliteServer,
 ) -> None:
-    result, envelope = call_tool(sandboxed, "block = bytearray(1024 * 1024 * 1024)\nreturn 1")
-    assert result["status"] == "error" and "MemoryError" in envelope["message"]
+    result, shown = call_tool(sandboxed, "block = bytearray(1024 * 1024 * 1024)\nreturn 1")
+    assert result["status"] == "error" and "MemoryError" in shown
 
 
 def test_a_fork_bomb_ends_as_an_error(sandboxed: LettaliteServer) -> None:
@@ -146,6 +161,6 @@ def test_fifty_megabytes_of_output_end_as_an_error(sandboxed: LettaliteServer) -
         sys.stdout.write(chunk)
     return "finished"
     """
-    result, envelope = call_tool(sandboxed, body)
-    assert result["status"] == "error" and "output" in envelope["message"].lower()
+    result, shown = call_tool(sandboxed, body)
+    assert result["status"] == "error" and "printed more than 1048576 bytes" in shown
     assert sum(len(s) for s in result["stdout"] or []) <= 2 * 1024 * 1024

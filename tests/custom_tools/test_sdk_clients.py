@@ -18,7 +18,7 @@ def test_upsert_from_function_under_the_0x_sdk(server: LettaliteServer) -> None:
     assert order["properties"]["item"]["description"] == "What to order."
     assert sorted(order["required"]) == ["item", "quantity"]
     [returned] = result["returns"]
-    assert json.loads(returned)["message"] == "ordered 2 x tea"
+    assert returned == "ordered 2 x tea"
 
 
 def test_custom_tools_under_the_typescript_sdk(server: LettaliteServer) -> None:
@@ -30,5 +30,5 @@ def test_custom_tools_under_the_typescript_sdk(server: LettaliteServer) -> None:
     assert result["updated"] == {"return_char_limit": 500}
     assert result["listed"] == [created["id"]]
     [returned] = result["returns"]
-    assert returned["status"] == "success" and json.loads(returned["tool_return"])["message"] == "3"
+    assert returned["status"] == "success" and returned["tool_return"] == "3"
     assert result["afterDelete"] == []

@@ -194,6 +194,8 @@ async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) 
             raise InvalidArgument(
                 f"INVALID_ARGUMENT: Tool with name '{schema['name']}' already exists"
             )
+    source = request.source_code if request.source_code is not None else row.source_code
+    _check_function_name(schema["name"], source, request.source_type or row.source_type)
     row.name, row.json_schema = schema["name"], schema
     for name in ("source_code", "source_type", "args_json_schema", "return_char_limit"):
         if name in given:
@@ -215,9 +217,10 @@ async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) 
 
 
 def _updated_schema(row: ToolRow, request: ToolUpdate) -> dict[str, Any]:
-    """The schema after an update: a given json_schema wins; otherwise it is derived again
-    from the (new) source when that works, else the stored one stays (as in Letta, where
-    a source-only change never touches the schema)."""
+    """The schema after an update. A given `json_schema` (which may rename the tool) or
+    `args_json_schema` wins. New source alone never renames the tool: its schema is derived
+    again when that works (Letta keeps the old one; a changed signature would then be
+    offered wrongly), else the stored one stays."""
     source = request.source_code if request.source_code is not None else row.source_code
     inputs = ToolSchemaInputs(
         source_code=source,
@@ -226,18 +229,25 @@ def _updated_schema(row: ToolRow, request: ToolUpdate) -> dict[str, Any]:
         args_json_schema=request.args_json_schema,
     )
     if request.json_schema is not None or request.args_json_schema is not None:
+        return derived_schema(inputs)
+    if request.source_code is None:
+        return row.json_schema
+    try:
         schema = derived_schema(inputs)
-    else:
-        try:
-            schema = derived_schema(inputs)
-        except InvalidArgument:
-            schema = row.json_schema
-    if source and row.source_type == "python" and _function_name(source) != schema["name"]:
+    except InvalidArgument:
+        return row.json_schema
+    return schema if schema["name"] == row.name else row.json_schema
+
+
+def _check_function_name(name: str, source: str | None, source_type: str) -> None:
+    if not source or source_type != "python":
+        return
+    found = _function_name(source)
+    if found != name:
         raise InvalidArgument(
-            f"Tool name '{schema['name']}' does not match the name in the JSON schema "
-            f"'{schema['name']}' or in the source code '{_function_name(source)}'"
+            f"Tool name '{name}' does not match the name in the JSON schema '{name}' or in "
+            f"the source code '{found}'"
         )
-    return schema
 
 
 def _function_name(source: str) -> str | None:

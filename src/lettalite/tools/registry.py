@@ -114,10 +114,12 @@ def build_tool_spec(
 
 
 def _own_source(function: Callable[..., Any]) -> str:
-    """The function's source without its decorators: what the sandbox runs."""
+    """The function's source without its decorators: what the sandbox runs. Annotations stay
+    unevaluated there, so the names they use need not be imported."""
     source = textwrap.dedent(inspect.getsource(function))
     definition = ast.parse(source).body[0]
-    return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
+    body = "\n".join(source.splitlines()[definition.lineno - 1 :])
+    return f"from __future__ import annotations\n\n{body}\n"
 
 
 def _parse_docstring(docstring: str) -> tuple[str, dict[str, str]]:
