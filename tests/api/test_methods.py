@@ -31,7 +31,7 @@ def test_a_405_carries_the_whole_allow_list(http: httpx.Client) -> None:
     assert refused.json()["detail"] == (
         "Method PUT is not allowed on /v1/agents/; allowed: GET, HEAD, OPTIONS, POST"
     )
-    assert allow(http.delete("/v1/tools/")) == {"GET", "HEAD", "OPTIONS"}
+    assert allow(http.delete("/v1/tools/")) == {"GET", "HEAD", "OPTIONS", "POST", "PUT"}
 
 
 def test_head_answers_as_get_without_a_body(http: httpx.Client) -> None:
