@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import logging
 import math
 import os
 import shutil
@@ -18,8 +17,6 @@ from lettalite.sandbox.bubblewrap import BASE_ENV, PACKAGES, bwrap_command
 from lettalite.sandbox.job import SandboxResult, SandboxSettings, ToolRun
 from lettalite.sandbox.packages import InstallFailed, PackageCache
 from lettalite.sandbox.process import Command, Finished, run_process
-
-logger = logging.getLogger("lettalite.sandbox")
 
 RUNNER = Path(__file__).with_name("runner.py")
 # The uid tools run as when the server is root: the kernel limits root's processes not at all.
@@ -55,9 +52,8 @@ class Sandbox:
         self._bwrap = shutil.which("bwrap")
         self._slots = asyncio.Semaphore(settings.max_concurrent)
         self._packages = PackageCache(settings)
+        # `warning`: what the operator should know (for the log and /v1/health), or None.
         self.mechanism, self._uid, self.warning = self._choose_mechanism()
-        if self.warning:
-            logger.warning("Custom tools: %s", self.warning)
 
     async def run(self, job: ToolRun) -> SandboxResult:
         """Runs one call to completion; a misbehaving tool ends as an error result."""
