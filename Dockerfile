@@ -1,6 +1,11 @@
 # lettalite: migrates its database, then serves the Letta API on :8283.
 FROM python:3.11-slim
 
+# bubblewrap sandboxes custom tools where the container may create namespaces (e.g. run with
+# a seccomp profile that allows them); under Docker's default profile lettalite falls back to
+# plain subprocesses and says so in its log and in /v1/health/.
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 lettalite
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./

@@ -5,8 +5,12 @@ its arguments, the environment variables it is given (the agent's secrets) and a
 `agent_state`, and nothing of the server's environment. Under both mechanisms it has a
 wall-clock timeout, rlimits on memory (address space), CPU time, file size and processes, no
 way to gain privileges through exec, output read with a cap, and a process group that is
-killed when it ends. When the server runs as root, the tool runs as uid 65534 (the kernel does
-not limit root's number of processes).
+killed when it ends. When the server runs as root, the runner switches to uid 65534 before
+the tool's code runs: the kernel does not limit root's number of processes. (bubblewrap then
+runs as root, so that it can bind what only root may read; the uid's process count is shared
+by the calls running at once.) If that uid cannot run the interpreter, tools run as root and
+`warning` says that a fork bomb then ends only at the timeout (bubblewrap: when the pid
+namespace is killed).
 
 - `bubblewrap` (Linux with `bwrap` and namespaces): besides, the tool sees only a read-only
   view of the system directories and the interpreter, a size-limited tmpfs as /tmp, no

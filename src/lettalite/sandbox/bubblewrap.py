@@ -22,9 +22,11 @@ NETWORK_PATHS = (
     "/etc/nsswitch.conf",
     "/etc/gai.conf",
     "/etc/host.conf",
-    "/etc/ssl",
+    "/etc/ssl/certs",  # not all of /etc/ssl: its private/ holds keys
+    "/etc/ssl/openssl.cnf",
     "/etc/ca-certificates",
-    "/etc/pki",
+    "/etc/pki/tls/certs",
+    "/etc/pki/ca-trust",
     "/etc/crypto-policies",
 )
 # The environment the runner starts with (the tool's own comes through its job, not argv,

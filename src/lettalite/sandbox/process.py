@@ -101,7 +101,6 @@ async def _feed(process: asyncio.subprocess.Process, data: bytes) -> None:
 
 
 async def run_process(command: Command) -> Finished:
-    loop = asyncio.get_running_loop()
     overflow = asyncio.Event()
     names = ["stdout"] + ([] if command.merge_stderr else ["stderr"])
     names += ["result"] if command.result_channel else []
@@ -109,34 +108,22 @@ async def run_process(command: Command) -> Finished:
         name: CappedPipe(command.max_output_bytes, command.keep_tail, overflow.set)
         for name in names
     }
-    ends = {name: os.pipe() for name in names}
+    loop = asyncio.get_running_loop()
     transports: list[asyncio.BaseTransport] = []
+    write_ends: dict[str, int] = {}  # ours until the child has them
     try:
-        for name, (read_end, _) in ends.items():
+        for name, pipe in pipes.items():
+            read_end, write_ends[name] = os.pipe()
             reader = os.fdopen(read_end, "rb", buffering=0)
-            transport, _ = await loop.connect_read_pipe(lambda p=pipes[name]: p, reader)
-            transports.append(transport)
-        write_end = {name: write for name, (_, write) in ends.items()}
-        argv = command.argv + ([str(write_end["result"])] if command.result_channel else [])
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=subprocess.PIPE,
-                stdout=write_end["stdout"],
-                stderr=write_end.get("stderr", subprocess.STDOUT),
-                pass_fds=[write_end["result"]] if command.result_channel else [],
-                env=command.env,
-                cwd=command.cwd,
-                start_new_session=True,
-            )
-        finally:
-            for fd in write_end.values():
-                os.close(fd)
+            transports.append((await loop.connect_read_pipe(lambda p=pipe: p, reader))[0])
+        process = await _spawn(command, write_ends)
+        _close(write_ends)  # else the pipes would never report the child's end
         timed_out, exit_code = await _watch(process, command, overflow)
         still_open = [pipe.closed for pipe in pipes.values() if not pipe.overflowed]
         if still_open:
             await asyncio.wait(still_open, timeout=DRAIN_SECONDS)
     finally:
+        _close(write_ends)
         for transport in transports:
             transport.close()
     overflowed = next((name for name, pipe in pipes.items() if pipe.overflowed), None)
@@ -146,7 +133,27 @@ async def run_process(command: Command) -> Finished:
         stderr=bytes(pipes["stderr"].data) if "stderr" in pipes else b"",
         result=bytes(pipes["result"].data) if "result" in pipes else b"",
         timed_out=timed_out,
-        overflowed=None if command.keep_tail else overflowed,
+        overflowed=overflowed,
+    )
+
+
+def _close(descriptors: dict[str, int]) -> None:
+    while descriptors:
+        os.close(descriptors.popitem()[1])
+
+
+async def _spawn(command: Command, write_ends: dict[str, int]) -> asyncio.subprocess.Process:
+    result = write_ends.get("result")
+    return await asyncio.create_subprocess_exec(
+        *command.argv,
+        *([str(result)] if result is not None else []),
+        stdin=subprocess.PIPE,
+        stdout=write_ends["stdout"],
+        stderr=write_ends.get("stderr", subprocess.STDOUT),
+        pass_fds=[result] if result is not None else [],
+        env=command.env,
+        cwd=command.cwd,
+        start_new_session=True,
     )
 
 

@@ -10,7 +10,6 @@ Before any tool code runs it lowers its resource limits, forbids gaining privile
 exec, and, when told to, gives up root for an unprivileged uid: the tool cannot undo any of it.
 """
 
-import asyncio
 import ctypes
 import inspect
 import json
@@ -74,16 +73,44 @@ def agent_state_view(state: dict[str, Any]) -> StateView:
     return agent_state
 
 
+def process_limit(job: dict[str, Any]) -> int:
+    """RLIMIT_NPROC counts every process and thread of the uid (in its user namespace). When
+    the tool runs as the server's own user outside a namespace, the tool's share comes on top
+    of what that user already runs (counted in /proc; unlimited where there is none)."""
+    if not job["uid_shared_with_server"]:
+        return job["max_processes"]
+    if not os.path.isdir("/proc/self/task"):
+        return resource.RLIM_INFINITY
+    uid, running = os.getuid(), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid == uid:
+                running += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue  # it ended meanwhile
+    return running + job["max_processes"]
+
+
+def set_limit(limit: int, amount: int) -> None:
+    """Soft and hard limit at `amount`, or at the hard limit already in force if lower."""
+    hard = resource.getrlimit(limit)[1]
+    if hard != resource.RLIM_INFINITY and (amount == resource.RLIM_INFINITY or amount > hard):
+        amount = hard
+    try:
+        resource.setrlimit(limit, (amount, amount))
+    except (ValueError, OSError):
+        if sys.platform == "linux":
+            raise
+        # macOS refuses some (RLIMIT_AS): there the timeout still bounds the tool.
+
+
 def confine(job: dict[str, Any]) -> None:
     """Limits, no new privileges, and the unprivileged uid: all before any tool code runs."""
-    for limit, amount in (
-        (resource.RLIMIT_AS, job["memory_bytes"]),
-        (resource.RLIMIT_FSIZE, job["memory_bytes"]),
-        (resource.RLIMIT_CPU, job["cpu_seconds"]),
-        (resource.RLIMIT_NPROC, job["max_processes"]),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        resource.setrlimit(limit, (amount, amount))
+    set_limit(resource.RLIMIT_AS, job["memory_bytes"])
+    set_limit(resource.RLIMIT_FSIZE, job["memory_bytes"])
+    set_limit(resource.RLIMIT_CPU, job["cpu_seconds"])
+    set_limit(resource.RLIMIT_NPROC, process_limit(job))
+    set_limit(resource.RLIMIT_CORE, 0)
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     uid = job.get("uid")
@@ -171,6 +198,8 @@ def run_tool(job: dict[str, Any]) -> dict[str, Any]:
         function = load_function(job["source_code"], job["function_name"])
         value = function(**call_arguments(function, job))
         if inspect.iscoroutine(value):
+            import asyncio  # here: importing it takes longer than most tools run
+
             value = asyncio.run(value)
         return {"status": "success", "value": value}
     except ToolFailure as failure:

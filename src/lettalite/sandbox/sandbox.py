@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import logging
 import math
 import os
 import shutil
@@ -19,17 +18,14 @@ from lettalite.sandbox.job import SandboxResult, SandboxSettings, ToolRun
 from lettalite.sandbox.packages import InstallFailed, PackageCache
 from lettalite.sandbox.process import Command, Finished, run_process
 
-logger = logging.getLogger("lettalite.sandbox")
-
 RUNNER = Path(__file__).with_name("runner.py")
 # The uid tools run as when the server is root: the kernel limits root's processes not at all.
 UNPRIVILEGED_UID = 65534
 PROBE_SOURCE = """
-import json, os
-def probe(directory: str = ""):
-    if directory:
-        os.listdir(directory)
-    return "ok"
+import os
+
+def probe(directory: str) -> bool:
+    return not directory or os.access(directory, os.R_OK | os.X_OK)
 """
 PROBE_TIMEOUT_SECONDS = 30.0
 
@@ -40,6 +36,7 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Launch:
+    mechanism: str
     argv: list[str]
     env: dict[str, str]  # of the process started
     runner_env: dict[str, str]  # what the runner starts with, under the tool's own variables
@@ -55,9 +52,8 @@ class Sandbox:
         self._bwrap = shutil.which("bwrap")
         self._slots = asyncio.Semaphore(settings.max_concurrent)
         self._packages = PackageCache(settings)
+        # `warning`: what the operator should know (for the log and /v1/health), or None.
         self.mechanism, self._uid, self.warning = self._choose_mechanism()
-        if self.warning:
-            logger.warning("Custom tools: %s", self.warning)
 
     async def run(self, job: ToolRun) -> SandboxResult:
         """Runs one call to completion; a misbehaving tool ends as an error result."""
@@ -76,52 +72,54 @@ class Sandbox:
         return self._result(job.function_name, finished)
 
     def _choose_mechanism(self) -> tuple[str, int | None, str | None]:
-        """(mechanism, uid to drop to or None, what the operator should know or None)."""
+        """(mechanism, uid to switch to or None, what the operator should know or None)."""
         wanted = self.settings.mechanism
         problem = "bubblewrap (bwrap) is not installed"
         if wanted != "process" and self._bwrap:
-            uid, problem = self._working_uid("bubblewrap")
+            uid, problem, notes = self._trial("bubblewrap")
             if problem is None:
-                return "bubblewrap", uid, self._root_warning(uid)
+                return "bubblewrap", uid, "; ".join(notes) or None
         if wanted == "bubblewrap":
             raise SandboxUnavailable(f"LETTALITE_TOOL_SANDBOX=bubblewrap, but {problem}")
-        uid, failure = self._working_uid("process")
+        uid, failure, notes = self._trial("process")
         if failure is not None:
             raise SandboxUnavailable(f"Custom tools cannot run: {failure}")
         why = "" if wanted == "process" else f" ({problem})"
         user = "the server's user" if uid is None else f"uid {uid}"
-        warning = (
+        notes.insert(
+            0,
             f"they run as plain processes{why}: without bubblewrap a tool can read every file "
-            f"that {user} can, and use the network"
+            f"that {user} can, and use the network",
         )
-        root_warning = self._root_warning(uid)
-        return "process", uid, warning + (f"; {root_warning}" if root_warning else "")
+        return "process", uid, "; ".join(notes)
 
-    def _working_uid(self, mechanism: str) -> tuple[int | None, str | None]:
-        """(the uid tools run as: None for the server's own, why the mechanism fails or None)."""
+    def _trial(self, mechanism: str) -> tuple[int | None, str | None, list[str]]:
+        """(the uid tools run as, None for the server's; why the mechanism cannot run, or None;
+        what the operator should know)."""
+        notes = []
         if os.geteuid() == 0:
-            problem = self._probe(mechanism, UNPRIVILEGED_UID)
+            problem, packages_readable = self._probe(mechanism, UNPRIVILEGED_UID)
             if problem is None:
-                return UNPRIVILEGED_UID, None
-            logger.warning("Custom tools cannot run as uid %d: %s", UNPRIVILEGED_UID, problem)
-        return None, self._probe(mechanism, None)
+                if not packages_readable:
+                    notes.append(
+                        f"uid {UNPRIVILEGED_UID} cannot read {self.settings.packages_dir}, so "
+                        "tools cannot import their pip requirements (LETTALITE_TOOL_PACKAGES_DIR "
+                        "can name a directory it can read)"
+                    )
+                return UNPRIVILEGED_UID, None, notes
+            notes.append(
+                f"they run as root (as uid {UNPRIVILEGED_UID} the interpreter fails: {problem}), "
+                "so their number of processes is not limited: a fork bomb ends only at the timeout"
+            )
+        problem, _ = self._probe(mechanism, None)
+        return None, problem, notes
 
-    @staticmethod
-    def _root_warning(uid: int | None) -> str | None:
-        if os.geteuid() != 0 or uid is not None:
-            return None
-        return (
-            f"they run as root (uid {UNPRIVILEGED_UID} cannot read the interpreter), so their "
-            "number of processes is not limited: a fork bomb ends only at the timeout"
-        )
-
-    def _probe(self, mechanism: str, uid: int | None) -> str | None:
-        """Runs a trivial tool; None when it worked, else what went wrong."""
+    def _probe(self, mechanism: str, uid: int | None) -> tuple[str | None, bool]:
+        """Runs a trivial tool: (what went wrong or None, whether it can read the packages)."""
         workdir = None
         try:
             workdir = self._make_workdir(mechanism, uid)
-            # Under the process mechanism the tool sees the packages directory at its real
-            # path: it must be readable by the uid tools run as.
+            # Under the process mechanism tools see the packages directory at its real path.
             directory = ""
             if mechanism == "process":
                 self.settings.packages_dir.mkdir(parents=True, exist_ok=True)
@@ -137,13 +135,14 @@ class Sandbox:
                 timeout=PROBE_TIMEOUT_SECONDS,
             )
         except (OSError, subprocess.TimeoutExpired) as error:
-            return str(error)
+            return str(error), False
         finally:
             if workdir is not None:
                 shutil.rmtree(workdir, ignore_errors=True)
-        if _outcome(completed.stdout) == {"status": "success", "value": "ok"}:
-            return None
-        return completed.stderr.decode("utf-8", "replace").strip()[-500:] or "no result"
+        outcome = _outcome(completed.stdout)
+        if outcome is not None and outcome["status"] == "success":
+            return None, outcome.get("value") is True
+        return completed.stderr.decode("utf-8", "replace").strip()[-500:] or "no result", False
 
     @staticmethod
     def _make_workdir(mechanism: str, uid: int | None) -> Path | None:
@@ -170,12 +169,12 @@ class Sandbox:
                 runner_drops_root=uid is not None,
             )
             sys_path = [PACKAGES] if packages else []
-            return Launch(argv, env={}, runner_env=BASE_ENV, cwd=Path("/"), sys_path=sys_path)
+            return Launch(mechanism, argv, {}, BASE_ENV, cwd=Path("/"), sys_path=sys_path)
         assert workdir is not None
         env = {**BASE_ENV, "HOME": str(workdir), "TMPDIR": str(workdir)}
         argv = [sys.executable, "-I", str(RUNNER)]
         sys_path = [str(packages)] if packages else []
-        return Launch(argv, env=env, runner_env=env, cwd=workdir, sys_path=sys_path)
+        return Launch(mechanism, argv, env, env, cwd=workdir, sys_path=sys_path)
 
     def _command(self, job: ToolRun, launch: Launch, uid: int | None) -> Command:
         settings = self.settings
@@ -190,6 +189,8 @@ class Sandbox:
             # CPU time beyond the wall-clock timeout means several busy threads.
             "cpu_seconds": math.ceil(settings.timeout_seconds),
             "max_processes": settings.max_processes,
+            # Bubblewrap's user namespace counts the tool's processes apart from the server's.
+            "uid_shared_with_server": uid is None and launch.mechanism == "process",
             "uid": uid,
         }
         return Command(
