@@ -2,6 +2,10 @@
 
 Everything here is pure: the reply depends only on the chat completions request body.
 The only state (which `[[error_once]]` texts already failed) lives in the server.
+
+Like a real model, the script obeys the request's constraints over its directives: a forced
+`tool_choice` gets a tool call, a JSON `response_format` gets a JSON object; and a heartbeat
+saying it must call a tool (Letta's `required_before_exit` rule) makes it call that tool.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ _BLOCK_VALUE_RE = re.compile(r"<value>\n?(.*?)\n?</value>", re.DOTALL)
 _NAME_PREFIX = "Name:"
 SUMMARY_PREFIX = "Summary: "
 _DIRECTIVE_RE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_MUST_CALL_RE = re.compile(r"You must call (.+?) at least once to exit the loop")
+JSON_FORMATS = ("json_object", "json_schema")
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def reply_for(request_body: dict[str, Any]) -> Reply:
     if is_summary_request(request_body, turn):
         return Reply(content=SUMMARY_PREFIX + _DIRECTIVE_RE.sub("", turn.user_text)[:200])
     directives = parse_directives(turn.user_text)
-    reply = _decide(turn, directives)
+    reply = _obeying(request_body, directives, _decide(turn, directives))
     return replace(
         reply,
         reasoning=directives.reasoning,
@@ -154,6 +160,8 @@ def _decide(turn: Turn, directives: Directives) -> Reply:
     if directives.loop:
         query = json.dumps({"query": f"loop {turn.rounds}"})
         return _tool_reply(ToolCall(name="conversation_search", arguments=query))
+    if required := tools_a_heartbeat_requires(turn.user_text):
+        directives = replace(directives, calls=[ToolCall(name, "{}") for name in required])
     if directives.calls:
         return _scripted_calls(turn, directives)
     if (match := _MY_NAME_IS_RE.search(directives.plain_text)) is not None:
@@ -161,6 +169,57 @@ def _decide(turn: Turn, directives: Directives) -> Reply:
     if _WHAT_IS_MY_NAME_RE.search(directives.plain_text):
         return _final_reply(directives, _recall_name(turn.system))
     return _final_reply(directives, ECHO_PREFIX + directives.plain_text)
+
+
+def tools_a_heartbeat_requires(user_text: str) -> list[str]:
+    """The tools a heartbeat says the model must call before it may finish, if it is one."""
+    try:
+        message = json.loads(user_text)
+    except ValueError:
+        return []
+    if not isinstance(message, dict) or message.get("type") != "heartbeat":
+        return []
+    match = _MUST_CALL_RE.search(str(message.get("reason", "")))
+    return match.group(1).split(", ") if match else []
+
+
+def _obeying(request_body: dict[str, Any], directives: Directives, reply: Reply) -> Reply:
+    """The reply as a model gives it under the request's `tool_choice` and `response_format`:
+    a forced call is made, and a JSON format wraps a plain answer as `{"answer": text}`."""
+    forced = _forced_call(request_body, directives, reply)
+    if forced is not None:
+        return _tool_reply(forced)
+    response_format = request_body.get("response_format") or {}
+    wants_json = response_format.get("type") in JSON_FORMATS
+    if wants_json and not reply.tool_calls and not _is_json_object(reply.content or ""):
+        return replace(reply, content=json.dumps({"answer": reply.content or ""}))
+    return reply
+
+
+def _forced_call(
+    request_body: dict[str, Any], directives: Directives, reply: Reply
+) -> ToolCall | None:
+    """The call `tool_choice` forces when the script's reply does not make it: a named
+    function (with the arguments a directive gave it, else none), or for "required" the first
+    tool offered."""
+    choice = request_body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = str((choice.get("function") or {}).get("name"))
+        if any(call.name == name for call in reply.tool_calls):
+            return None
+        given = [call for call in directives.calls if call.name == name]
+        return given[0] if given else ToolCall(name, "{}")
+    tools = request_body.get("tools") or []
+    if choice == "required" and tools and not reply.tool_calls:
+        return ToolCall(tools[0]["function"]["name"], "{}")
+    return None
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _tool_reply(*calls: ToolCall) -> Reply:

@@ -284,6 +284,75 @@ def test_usage_counts_characters_over_four() -> None:
     assert usage_for(body, Reply(content="", prompt_tokens=3900))["prompt_tokens"] == 3900
 
 
+# --- request constraints, obeyed like a real model -------------------------------------------
+
+
+def offering(body: dict[str, Any], *tools: str, **constraints: Any) -> dict[str, Any]:
+    """The request body with these tools offered and `tool_choice` / `response_format` set."""
+    definitions = [
+        {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+        for name in tools
+    ]
+    return {**body, "tools": definitions, **constraints}
+
+
+def forced(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name}}
+
+
+def test_a_named_tool_choice_is_called_with_the_directives_arguments_or_none() -> None:
+    text = '[[call a {"x": 1}]] [[call b {"y": 2}]]'
+    body = after_rounds(text)
+    assert reply_for(offering(body, "a", "b", tool_choice=forced("b"))).tool_calls == (
+        ToolCall("b", '{"y": 2}'),
+    )
+    assert reply_for(offering(body, "a", "c", tool_choice=forced("c"))).tool_calls == (
+        ToolCall("c", "{}"),
+    )
+    answering = offering(after_rounds("just talk"), "a", tool_choice=forced("a"))
+    assert reply_for(answering).tool_calls == (ToolCall("a", "{}"),)
+    # A reply that already calls the named tool is left as scripted.
+    assert reply_for(offering(body, "a", tool_choice=forced("a"))).tool_calls == (
+        ToolCall("a", '{"x": 1}'),
+    )
+
+
+def test_a_required_tool_choice_turns_an_answer_into_a_call_of_the_first_tool() -> None:
+    answer = offering(after_rounds("[[say hi]]"), "first", "second", tool_choice="required")
+    reply = reply_for(answer)
+    assert (reply.tool_calls, reply.finish_reason) == ((ToolCall("first", "{}"),), "tool_calls")
+    calling = offering(after_rounds("[[call second]]"), "first", "second", tool_choice="required")
+    assert reply_for(calling).tool_calls == (ToolCall("second", "{}"),)
+    auto = offering(after_rounds("[[say hi]]"), "first", tool_choice="auto")
+    assert reply_for(auto).content == "hi"
+
+
+@pytest.mark.parametrize("kind", ["json_object", "json_schema"])
+def test_a_json_response_format_wraps_a_plain_answer(kind: str) -> None:
+    response_format = {"type": kind, "json_schema": {"name": "a", "schema": {}}}
+    reply = reply_for({**after_rounds("[[say hi]]"), "response_format": response_format})
+    assert json.loads(reply.content) == {"answer": "hi"}
+    already = {**after_rounds('[[say {"k": 1}]]'), "response_format": response_format}
+    assert reply_for(already).content == '{"k": 1}'
+    calling = {**after_rounds("[[call a]]"), "response_format": response_format}
+    assert reply_for(calling).tool_calls == (ToolCall("a", "{}"),)
+    text = {**after_rounds("[[say hi]]"), "response_format": {"type": "text"}}
+    assert reply_for(text).content == "hi"
+
+
+def test_a_heartbeat_requiring_tools_makes_the_model_call_them_then_finish() -> None:
+    reason = (
+        "[This is an automated system message hidden from the user] ToolRuleViolated: "
+        "You must call a, b at least once to exit the loop."
+    )
+    heartbeat = json.dumps({"type": "heartbeat", "reason": reason, "time": "now"}, indent=2)
+    assert reply_for(after_rounds(heartbeat)).tool_calls == (ToolCall("a", "{}"),)
+    assert reply_for(after_rounds(heartbeat, "ra")).tool_calls == (ToolCall("b", "{}"),)
+    assert reply_for(after_rounds(heartbeat, "ra", "rb")).content == ("Done. Last tool result: rb")
+    other = json.dumps({"type": "heartbeat", "reason": "Function called, returning control"})
+    assert reply_for(after_rounds(other)).content == ECHO + other
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 

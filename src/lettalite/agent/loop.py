@@ -2,10 +2,14 @@
 
     CallModel --(every tool call ran)--> CallModel ... --(an answer without tool calls)--> Stop
         `--(a call waits for the client or a human)--> Stop("requires_approval")
+        `--(an `exit_loop` tool ran)--> Stop("tool_rule")
+        `--(an answer before a `required_before_exit` tool ran)--> CallModel(heartbeat)
     AnswerApprovals --(the client's answers, stored)--> CallModel
 
 A turn that stops for approval leaves its conversation paused (its context window names the
 waiting message); the client's next request carries the answers and starts in AnswerApprovals.
+CallModel carries the tool calls made so far in the request, from which the agent's tool rules
+(agent/tool_rules.py) decide what each model call is offered and forced to do.
 
 The loop emits typed events to a sink; a JSON response and an SSE stream are two renderings
 of the same events. Each transition commits once: its input, the model's message, the tool
@@ -15,8 +19,8 @@ leaves no trace in the conversation (never a tool call the model sees without it
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +52,8 @@ from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.memory import recompile_system_prompt
 from lettalite.agent.render import letta_messages
+from lettalite.agent.ruled_calls import history_after, prepare_calls, prepare_parked
+from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import (
     PreparedCall,
     StepScope,
@@ -88,9 +94,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CallModel:
-    """Ask the model for its next message; `inputs` are stored with that step."""
+    """Ask the model for its next message; `inputs` are stored with that step. `calls` are
+    the tool calls that ran so far in this request, which the agent's tool rules read."""
 
     inputs: list[MessageRow]
+    calls: CallHistory = field(default_factory=CallHistory)
 
 
 @dataclass(frozen=True)
@@ -181,8 +189,8 @@ class TurnRunner:
     ) -> TurnState:
         call = StepCall()
         try:
-            completion, toolbox = await until_cancelled(
-                self._fit_and_call(turn, state.inputs, call, emit, result), cancelled
+            completion, toolbox, rules = await until_cancelled(
+                self._fit_and_call(turn, state, call, emit, result), cancelled
             )
         except LLMError as error:
             return Stop("llm_api_error", TurnFailed("llm_error", error.detail))
@@ -193,7 +201,7 @@ class TurnRunner:
             call.llm_seconds = time.perf_counter() - call.started
             result.llm_seconds += call.llm_seconds
         result.add(completion.usage)
-        prepared = [toolbox.prepare(tool_call) for tool_call in completion.tool_calls]
+        prepared = prepare_calls(toolbox, rules, completion.tool_calls)
         paused = any(p.awaits_approval for p in prepared)
         ahead: list[ToolOutcome | None] = [None] * len(prepared)
         if not paused:
@@ -202,8 +210,8 @@ class TurnRunner:
         self._emit(turn, rows, emit)
         if paused:
             return Stop("requires_approval")
-        reason = next_action(completion, result.steps - 1, turn.max_steps)
-        return Stop(reason) if reason is not None else CallModel([])
+        ran = list(zip(prepared, [row for row in rows if row.role == "tool"], strict=True))
+        return _after_step(turn, state.calls, rules, completion, ran, result.steps - 1)
 
     async def _commit_step(
         self,
@@ -255,9 +263,10 @@ class TurnRunner:
                 return await self._answered_before(session, turn, state)
             pending = await message_queries.get_message(session, pending_id)
             toolbox = build_toolbox(conversation, self.tool_kinds, turn.client_tools)
+            terminal = ToolRules.of(conversation.agent.tool_rules).terminal
         answers = match_answers(state.answer, pending)
         plan = [
-            (toolbox.prepare(stored_call(raw)), answer_for(raw["id"], answers))
+            (prepare_parked(toolbox, raw), answer_for(raw["id"], answers))
             for raw in pending.tool_calls or ()
         ]
         runs_here = [p for p, answer in plan if answer.runs_here]
@@ -282,15 +291,18 @@ class TurnRunner:
             conversation.window.pending_approval_message_id = None
             await steps.refresh_after(session, conversation, outcomes)
             await steps.store(session, conversation, turn.run_id, [answered, *results])
-        ran_here = [row for row, (_, answer) in zip(results, plan, strict=True) if answer.runs_here]
-        self._emit(turn, ran_here, emit)
-        return CallModel(state.followups)
+        ran = [(p, row) for (p, answer), row in zip(plan, results, strict=True) if answer.runs_here]
+        self._emit(turn, [row for _, row in ran], emit)
+        calls = history_after(CallHistory(), ran)
+        if not state.followups and terminal.intersection(calls.names):
+            return Stop("tool_rule")
+        return CallModel(state.followups, calls)
 
     async def preview(self, turn: Turn) -> dict[str, Any]:
         """The provider request the turn's first model call would send; nothing is stored."""
         state = first_state(turn)
-        inputs = state.inputs if isinstance(state, CallModel) else []
-        request, *_ = await self._build_request(turn, inputs)
+        first_call = state if isinstance(state, CallModel) else CallModel([])
+        request, *_ = await self._build_request(turn, first_call)
         return self.llm_for(turn.model).request_body(request)
 
     async def deny_pending(self, where: ConversationRef) -> str | None:
@@ -345,11 +357,11 @@ class TurnRunner:
     async def _fit_and_call(
         self,
         turn: Turn,
-        inputs: list[MessageRow],
+        state: CallModel,
         call: StepCall,
         emit: EventSink,
         result: TurnResult,
-    ) -> tuple[Completion, Toolbox]:
+    ) -> tuple[Completion, Toolbox, StepRules]:
         """Call the model, compacting the history first if the request would not fit.
 
         If the provider still reports an overflow (our estimate was low), compact harder
@@ -358,10 +370,11 @@ class TurnRunner:
         llm = self.llm_for(turn.model)
         attempt = 0
         while True:
-            request, toolbox, window, scale = await self._build_request(turn, inputs)
+            request, toolbox, rules, window, scale = await self._build_request(turn, state)
             if attempt > 0 or estimate_request(request) * scale > COMPACT_AT * window:
-                await self._compact(llm, turn, request, window, scale, len(inputs), attempt)
-                request, toolbox, window, scale = await self._build_request(turn, inputs)
+                pending = len(state.inputs)
+                await self._compact(llm, turn, request, window, scale, pending, attempt)
+                request, toolbox, rules, window, scale = await self._build_request(turn, state)
             call.estimated_tokens = estimate_request(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
@@ -370,7 +383,7 @@ class TurnRunner:
                     raise
                 attempt += 1
                 continue
-            return completion, toolbox
+            return completion, toolbox, rules
 
     async def _compact(
         self,
@@ -426,10 +439,11 @@ class TurnRunner:
         raise LLMError("The model provider's stream ended without a completion.")
 
     async def _build_request(
-        self, turn: Turn, inputs: list[MessageRow]
-    ) -> tuple[ChatRequest, Toolbox, int, float]:
-        """The model request for the conversation's current context, its tools, the context
-        window, and how many real tokens one estimated token has turned out to be."""
+        self, turn: Turn, state: CallModel
+    ) -> tuple[ChatRequest, Toolbox, StepRules, int, float]:
+        """The model request for the conversation's current context, its tools, what the tool
+        rules say about this call, the context window, and how many real tokens one estimated
+        token has turned out to be."""
         async with self._database.session() as session:
             conversation = await load_conversation(session, turn.where)
             window = conversation.window
@@ -443,16 +457,19 @@ class TurnRunner:
             scale = await latest_token_scale(session, turn.agent_id)
         agent = conversation.agent
         toolbox = build_toolbox(conversation, self.tool_kinds, turn.client_tools)
-        messages = chat_history([*history, *inputs], images=accepts_images(turn.model))
+        rules = ToolRules.of(agent.tool_rules).step(list(toolbox.tools), state.calls)
+        messages = chat_history([*history, *state.inputs], images=accepts_images(turn.model))
         messages[0] = _system_message(messages[0], turn)
         request = ChatRequest(
             model=turn.model.model,
             messages=messages,
-            tools=toolbox.definitions(),
+            tools=[d for d in toolbox.definitions() if d.name in rules.permitted],
             temperature=agent.temperature,
             max_tokens=agent.max_tokens,
+            tool_choice=rules.tool_choice(),
+            response_format=agent.response_format,
         )
-        return request, toolbox, agent.context_window, scale
+        return request, toolbox, rules, agent.context_window, scale
 
 
 def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
@@ -464,3 +481,24 @@ def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
 
 def _limit(call: PreparedCall) -> int:
     return call.tool.return_char_limit if call.tool is not None else DEFAULT_RETURN_CHAR_LIMIT
+
+
+def _after_step(
+    turn: Turn,
+    before: CallHistory,
+    rules: StepRules,
+    completion: Completion,
+    ran: Sequence[tuple[PreparedCall, MessageRow]],
+    step: int,
+) -> TurnState:
+    """What follows a step whose calls ran: after a terminal tool the turn ends (`tool_rule`);
+    an answer that would end it while a required tool is uncalled gets a heartbeat instead,
+    unless this was the last step allowed."""
+    calls = history_after(before, ran)
+    if rules.terminal.intersection(calls.names[len(before.names) :]):
+        return Stop("tool_rule")
+    reason = next_action(completion, step, turn.max_steps)
+    missing = rules.missing_before_exit(calls)
+    if reason == "end_turn" and missing and step + 1 < turn.max_steps:
+        return CallModel([steps.heartbeat_row(turn, missing)], calls)
+    return Stop(reason) if reason is not None else CallModel([], calls)

@@ -4,6 +4,7 @@ Every function here runs inside the one transaction of its step, so all of a ste
 and memory edits land together or not at all.
 """
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,8 @@ from lettalite.agent.builtin_tools import texts_to_embed
 from lettalite.agent.context import assistant_content, without_nul
 from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import refresh_prompts
+from lettalite.agent.ruled_calls import REFUSED
+from lettalite.agent.tool_rules import REQUIRED_BEFORE_EXIT
 from lettalite.agent.toolbox import PreparedCall, ToolOutcome
 from lettalite.agent.turn import StepCall, Turn
 from lettalite.db import agents as agent_queries
@@ -22,6 +25,7 @@ from lettalite.db.models import ConversationRow, MessageRow, StepRow
 from lettalite.ids import new_id
 from lettalite.llm.types import Completion, ToolCallRequest
 from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
+from lettalite.tools import format_model_time
 
 
 def input_row(turn: Turn, message: MessageCreate) -> MessageRow:
@@ -36,10 +40,28 @@ def input_row(turn: Turn, message: MessageCreate) -> MessageRow:
     )
 
 
+def heartbeat_row(turn: Turn, missing_tools: Sequence[str]) -> MessageRow:
+    """The user-role note that sends the model back to work when it answered before calling
+    tools the agent's rules require: Letta's packed heartbeat, hidden from the user."""
+    body = {
+        "type": "heartbeat",
+        "reason": REQUIRED_BEFORE_EXIT.format(names=", ".join(missing_tools)),
+        "time": format_model_time(utcnow()),
+    }
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return MessageRow(
+        id=new_id("message"),
+        agent_id=turn.agent_id,
+        role="user",
+        content=[{"type": "text", "text": text}],
+    )
+
+
 def assistant_row(
     turn: Turn, call: StepCall, completion: Completion, prepared: Sequence[PreparedCall]
 ) -> MessageRow | None:
-    """The model's message; calls that wait for the client or a human are marked."""
+    """The model's message; calls that wait for the client or a human are marked, and so are
+    calls to tools not offered (with why), which stay refused if the step pauses."""
     content = assistant_content(completion)
     if not content and not completion.tool_calls:
         return None
@@ -49,6 +71,7 @@ def assistant_row(
             "name": without_nul(p.request.name),
             "arguments": without_nul(p.request.arguments),
             **({"requires_approval": True} if p.awaits_approval else {}),
+            **({REFUSED: p.failed.message} if p.tool is None and p.failed else {}),
         }
         for p in prepared
     ]

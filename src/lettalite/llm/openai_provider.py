@@ -14,12 +14,14 @@ import openai
 
 from lettalite.llm.retries import RetryPolicy, call_with_retries
 from lettalite.llm.types import (
+    CallTool,
     ChatMessage,
     ChatRequest,
     Completion,
     CompletionDelta,
     LLMError,
     ToolCallRequest,
+    ToolChoice,
     Usage,
 )
 
@@ -67,12 +69,20 @@ def _request_kwargs(request: ChatRequest) -> dict[str, Any]:
             }
             for tool in request.tools
         ]
-        kwargs["tool_choice"] = "auto"
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+    if request.response_format is not None:
+        kwargs["response_format"] = request.response_format
     if request.temperature is not None:
         kwargs["temperature"] = request.temperature
     if request.max_tokens is not None:
         kwargs["max_completion_tokens"] = request.max_tokens
     return kwargs
+
+
+def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+    if isinstance(choice, CallTool):
+        return {"type": "function", "function": {"name": choice.name}}
+    return choice
 
 
 def _describe(error: openai.APIError) -> LLMError:

@@ -30,12 +30,26 @@ class ToolDefinition:
 
 
 @dataclass(frozen=True)
+class CallTool:
+    """The model must call this tool."""
+
+    name: str
+
+
+# "auto": the model may answer or call tools; "required": it must call one of them.
+ToolChoice = Literal["auto", "required"] | CallTool
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     model: str
     messages: list[ChatMessage]
     tools: list[ToolDefinition]
     temperature: float | None = None
     max_tokens: int | None = None
+    tool_choice: ToolChoice = "auto"
+    # {"type": "text" | "json_object" | "json_schema", ...} as the agent stores it.
+    response_format: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

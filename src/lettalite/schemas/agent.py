@@ -18,6 +18,7 @@ from lettalite.schemas.common import (
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.tool import Tool
+from lettalite.schemas.tool_rule import ResponseFormat, ToolRule
 
 # lettalite runs one loop: Letta's v1 semantics (assistant text ends the turn). The schema
 # declares only that type; Letta's others are refused by name.
@@ -45,16 +46,6 @@ class EmbeddingConfigInput(RequestModel):
     embedding_endpoint_type: str | None = None
 
 
-class ToolRule(RequestModel):
-    """A tool rule. `requires_approval` pauses the turn before the tool runs until the client
-    approves or denies the call; `continue_loop` is what every call does in this loop anyway.
-    Other Letta rule types are refused until lettalite enforces them."""
-
-    type: Literal["requires_approval", "continue_loop"]
-    tool_name: str = Field(min_length=1, max_length=255)
-    prompt_template: str | None = None
-
-
 MAX_SECRETS = 256
 SecretName = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -73,6 +64,8 @@ class AgentFields(RequestModel):
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     timezone: str | None = Field(None, max_length=64)
     tool_rules: list[ToolRule] | None = Field(None, max_length=MAX_ITEMS)
+    # Asked of the model on every call; null on update clears it.
+    response_format: ResponseFormat | None = None
     # Environment variables for the agent's tools.
     secrets: dict[SecretName, str] | None = Field(None, max_length=MAX_SECRETS)
 
@@ -148,7 +141,8 @@ class AgentState(WireModel):
     tags: list[str]
     metadata: dict[str, Any] | None
     message_ids: list[str]
-    tool_rules: list[dict[str, Any]] = []
+    tool_rules: list[ToolRule] = []
+    response_format: ResponseFormat | None = None
     timezone: str
     created_at: ResourceTime
     updated_at: ResourceTime

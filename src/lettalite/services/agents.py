@@ -128,6 +128,9 @@ def _embedding_config_handle(config: EmbeddingConfigInput | None) -> str | None:
 def _apply_rules_and_secrets(agent: AgentRow, fields: AgentFields) -> None:
     if fields.tool_rules is not None:
         agent.tool_rules = [rule.model_dump(mode="json") for rule in fields.tool_rules]
+    if "response_format" in fields.model_fields_set:  # an explicit null clears it
+        chosen = fields.response_format
+        agent.response_format = chosen.model_dump(mode="json") if chosen is not None else None
     if fields.secrets is not None:
         agent.secrets = dict(fields.secrets)
 

@@ -140,6 +140,7 @@ def agent_state(
         last_stop_reason=agent.last_stop_reason,
         last_run_completion=agent.last_run_completion,
         tool_rules=agent.tool_rules or [],
+        response_format=agent.response_format,
         secrets=secrets,
         tool_exec_environment_variables=secrets,
         pending_approval=pending_approval,
