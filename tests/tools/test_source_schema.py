@@ -92,6 +92,34 @@ def test_tool_function_name_fails_like_derivation(source: str, message: str) -> 
         tool_function_name(source)
 
 
+def test_a_cycle_of_model_bases_does_not_hang_the_deriver() -> None:
+    # Such a source would not even run (NameError), but reading it must still end.
+    source = '''
+from pydantic import BaseModel, Field
+
+
+class First(Second, BaseModel):
+    a: int = Field(description="A.")
+
+
+class Second(First):
+    b: int = Field(description="B.")
+
+
+def use(value: Second) -> str:
+    """Use it.
+
+    Args:
+        value: The value.
+    """
+'''
+    value = derive_json_schema(source)["parameters"]["properties"]["value"]
+    assert value["properties"] == {
+        "a": {"type": "integer", "description": "A."},
+        "b": {"type": "integer", "description": "B."},
+    }
+
+
 # --- the args_json_schema path: real pydantic models -------------------------------------
 
 

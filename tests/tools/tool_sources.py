@@ -1313,6 +1313,49 @@ def café(order: str) -> str:
         f'def {"x" * 65}() -> str:\n    """Too long a name."""\n',
         "must be 1 to 64 ASCII letters",
     ),
+    "docstring_the_parser_chokes_on": BadSource(
+        '''
+def f(x: int) -> str:
+    """Summary.
+
+    : :
+    """
+''',
+        "The docstring of function f does not parse (IndexError: list index out of range)",
+    ),
+    "generic_model_subscript": BadSource(
+        '''
+from pydantic import BaseModel, Field
+
+
+class Box(BaseModel):
+    item: str = Field(description="What is in the box.")
+
+
+def ship(box: Box[int]) -> str:
+    """Ship a box.
+
+    Args:
+        box: The box.
+    """
+    return ""
+''',
+        "has type 'Box[int]', which a tool schema cannot express: 'Box' cannot take type arguments",
+    ),
+    "models_that_expand_exponentially": BadSource(
+        "from pydantic import BaseModel, Field\n\n"
+        + "".join(
+            f"class Level{level}(BaseModel):\n"
+            f'    left: Level{level + 1} = Field(description="Left.")\n'
+            f'    right: Level{level + 1} = Field(description="Right.")\n\n'
+            for level in range(12)
+        )
+        + "class Level12(BaseModel):\n"
+        '    leaf: str = Field(description="Leaf.")\n\n'
+        "def walk(tree: Level0) -> str:\n"
+        '    """Walk a tree.\n\n    Args:\n        tree: It.\n    """\n',
+        "The models expand to more than 1000 objects",
+    ),
     "duplicate_parameter": BadSource(
         '''
 def echo(text: str, text: str) -> str:

@@ -9,6 +9,7 @@ Every failure is a `SchemaError` whose text says what to change.
 
 import ast
 import re
+import warnings
 from typing import Any
 
 import docstring_parser
@@ -93,7 +94,9 @@ def check_json_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
 
 def _parsed(source_code: str) -> ast.Module:
     try:
-        return ast.parse(source_code)
+        with warnings.catch_warnings():  # e.g. invalid escape sequences: the user's business
+            warnings.simplefilter("ignore")
+            return ast.parse(source_code)
     except SyntaxError as error:
         line = f"line {error.lineno}: " if error.lineno else ""
         raise SchemaError(f"Source code does not parse: {line}{error.msg}") from None
@@ -121,8 +124,11 @@ def _checked_name(name: str) -> str:
 def _parsed_docstring(function: str, docstring: str) -> docstring_parser.Docstring:
     try:
         return docstring_parser.parse(docstring)
-    except docstring_parser.ParseError as error:
-        raise SchemaError(f"The docstring of function {function} does not parse: {error}") from None
+    # Not only ParseError: on a line such as ": :" docstring-parser 0.18 raises IndexError.
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        message = f"The docstring of function {function} does not parse ({reason})"
+        raise SchemaError(message) from None
 
 
 def _description(docstring: docstring_parser.Docstring) -> str:

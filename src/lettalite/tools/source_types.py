@@ -109,6 +109,8 @@ class SourceTypes:
             return {"type": "object"}
         if kind == "known" and name == "Literal":
             return _literal_schema(arguments)
+        if kind == "class":
+            raise UnexpressibleType(f"'{name}' cannot take type arguments")
         raise UnexpressibleType(_unknown_reason(node.value, name))
 
     def _model(self, name: str) -> dict[str, Any]:
@@ -150,13 +152,14 @@ class SourceTypes:
             ) from None
         return {**schema, "description": description}, optional
 
-    def _fields(self, name: str) -> dict[str, ast.AnnAssign]:
-        """A model's annotated fields, inherited ones first (pydantic's order)."""
+    def _fields(self, name: str, seen: frozenset[str] = frozenset()) -> dict[str, ast.AnnAssign]:
+        """A model's annotated fields, inherited ones first (pydantic's order). `seen` stops
+        a cycle of bases, which only a source that would not run can have."""
         fields: dict[str, ast.AnnAssign] = {}
         for base in self._classes[name].bases:
             kind, base_name = self._meaning(base)
-            if kind == "class" and base_name != name:
-                fields.update(self._fields(base_name))
+            if kind == "class" and base_name not in seen | {name}:
+                fields.update(self._fields(base_name, seen | {name}))
         for statement in self._classes[name].body:
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 field_name = statement.target.id

@@ -13,6 +13,8 @@ from lettalite.tools.source_types import SchemaError
 MAX_REF_EXPANSIONS = 1000
 
 _DROPPED_KEYWORDS = frozenset({"$defs", "definitions", "title", "default"})
+# Keywords whose values are JSON data, not schemas: kept exactly as they are.
+_DATA_KEYWORDS = frozenset({"enum", "const", "examples"})
 _NULL = {"type": "null"}
 
 
@@ -71,7 +73,9 @@ class _Inliner:
         for key, value in node.items():
             if key in _DROPPED_KEYWORDS:
                 continue
-            if key == "properties" and isinstance(value, dict):  # names here are not keywords
+            if key in _DATA_KEYWORDS:
+                inlined[key] = value
+            elif key == "properties" and isinstance(value, dict):  # names here are not keywords
                 inlined[key] = {name: self.inline(item) for name, item in value.items()}
             else:
                 inlined[key] = self.inline(value)
