@@ -24,6 +24,10 @@ def test_every_tool_is_registered_with_its_type() -> None:
         "conversation_search": "letta_core",
         "archival_memory_insert": "letta_core",
         "archival_memory_search": "letta_core",
+        "send_message": "letta_core",
+        "web_search": "letta_builtin",
+        "fetch_webpage": "letta_builtin",
+        "run_code": "letta_builtin",
     }
 
 
@@ -36,7 +40,20 @@ def test_contexts() -> None:
     assert contexts.pop("conversation_search") == "history"
     assert contexts.pop("archival_memory_insert") == "archive"
     assert contexts.pop("archival_memory_search") == "archive"
+    assert contexts.pop("run_code") == "sandbox"
+    assert [contexts.pop(name) for name in ("send_message", "web_search", "fetch_webpage")] == [
+        "none"
+    ] * 3
     assert set(contexts.values()) == {"blocks"}
+
+
+def test_a_sandboxed_tool_carries_its_own_source_without_decorators() -> None:
+    source = TOOLS["run_code"].source_code
+    assert source.startswith("from __future__ import annotations\n\ndef run_code(")
+    assert "@" not in source.splitlines()[2]
+    namespace: dict = {}
+    exec(source, namespace)
+    assert namespace["run_code"](code="print(6 * 7)", language="python") == "42\n"
 
 
 def test_spec_fields_agree_with_the_schema() -> None:

@@ -56,8 +56,8 @@ def test_the_tool_is_the_last_function_and_may_be_async() -> None:
     assert derive_json_schema(TWO_TOP_LEVEL_FUNCTIONS)["description"] == "The second, async."
 
 
-def test_a_nested_def_comes_last_in_walk_order_and_is_taken_as_the_tool() -> None:
-    # Letta's rule, kept on purpose so a tool's name is the same here as there.
+def test_the_tool_is_the_last_top_level_function_not_a_nested_one() -> None:
+    # Letta takes the last def in ast.walk order, which would be `inner` here.
     source = '''
 def outer(x: int) -> int:
     """Outer."""
@@ -72,7 +72,8 @@ def outer(x: int) -> int:
 def later() -> None:
     """A later top-level function."""
 '''
-    assert tool_function_name(source) == "inner"
+    assert tool_function_name(source) == "later"
+    assert tool_function_name(source.split("def later")[0]) == "outer"
 
 
 def test_the_function_name_needs_no_docstring_or_annotations() -> None:

@@ -105,9 +105,10 @@ def _parsed(source_code: str) -> ast.Module:
 
 
 def _tool_function(module: ast.Module) -> FunctionNode:
-    """The last `def` in `ast.walk` order (breadth-first): the last top-level function, unless
-    some function or class contains a `def` (Letta's rule; `async def` counts here)."""
-    functions = [node for node in ast.walk(module) if isinstance(node, FunctionNode)]
+    """The last top-level function (`async def` included). Letta takes the last `def` in
+    `ast.walk` order, so a helper nested in the tool, or a validator method of a model,
+    became the tool there; users mean the top-level function."""
+    functions = [node for node in module.body if isinstance(node, FunctionNode)]
     if not functions:
         raise SchemaError("No functions found in source code")
     return functions[-1]
