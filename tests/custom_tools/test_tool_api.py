@@ -95,7 +95,7 @@ def test_sources_that_cannot_become_a_schema_get_400_naming_the_problem(
         assert expected in detail, (code, detail)
     assert http.post("/v1/tools/", json={"source_code": "x", "bogus": 1}).status_code == 422
     typescript = http.post("/v1/tools/", json={"source_code": "x", "source_type": "typescript"})
-    assert typescript.status_code == 422 and "json_schema" in typescript.json()["detail"]
+    assert typescript.status_code == 400 and "json_schema" in typescript.json()["detail"]
 
 
 def test_a_builtin_name_or_builtin_tool_cannot_be_taken_over(http: httpx.Client) -> None:

@@ -92,7 +92,11 @@ async def list_agent_tools(
     return await tool_service.list_agent_tools(session, agent_id, page)
 
 
-@router.post("/{agent_id}/tools/{tool_name}/run", response_model=ToolExecutionResult)
+@router.post(
+    "/{agent_id}/tools/{tool_name}/run",
+    response_model=ToolExecutionResult,
+    responses=WRITE_ERROR_RESPONSES,
+)
 async def run_agent_tool(
     agent_id: AgentId,
     tool_name: Annotated[str, Path(max_length=255)],

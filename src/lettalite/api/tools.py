@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from lettalite.api.deps import RunsDep, SessionDep, ToolId, page_params
+from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.db.tools import ToolFilter
@@ -13,7 +14,8 @@ from lettalite.schemas.tool import Tool, ToolCreate, ToolRunFromSource, ToolUpda
 from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
-router = APIRouter(prefix="/v1/tools", tags=["tools"])
+# Every operation may refuse a value with 400 (a source without a schema, an unknown type).
+router = APIRouter(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
 # Lists may come repeated (?tool_types=a&tool_types=b) or comma-separated (?tool_types=a,b).
 ListQuery = Annotated[list[str] | None, Query()]
 

@@ -9,7 +9,7 @@ from lettalite.db import tools as tool_queries
 from lettalite.db.models import ToolRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
-from lettalite.errors import InvalidArgument, NotFound, UnprocessableValue
+from lettalite.errors import InvalidArgument, NotFound
 from lettalite.ids import new_id
 from lettalite.schemas.tool import (
     DEFAULT_RETURN_CHAR_LIMIT,
@@ -121,7 +121,7 @@ def derived_schema(inputs: ToolSchemaInputs) -> dict[str, Any]:
         if inputs.json_schema is not None:
             return check_json_schema(inputs.json_schema)
         if inputs.source_type == "typescript":
-            raise UnprocessableValue(
+            raise InvalidArgument(
                 "TypeScript tools require an explicit json_schema parameter: lettalite cannot "
                 "derive one from TypeScript source."
             )
