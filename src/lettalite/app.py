@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Choosing the sandbox runs a probe tool (~0.1 s): in a thread, beside the rest.
+        sandbox_ready = asyncio.create_task(
+            asyncio.to_thread(Sandbox, SandboxSettings.from_settings(settings))
+        )
         database = Database(
             settings.resolved_database_url,
             pool_size=settings.db_pool_size,
@@ -89,13 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait_seconds=settings.turn_wait_seconds,
             lease_seconds=settings.turn_lease_seconds,
         )
-        sandbox = Sandbox(SandboxSettings.from_settings(settings))
-        if sandbox.mechanism != "bubblewrap":
-            logger.warning(
-                "Custom tools run as plain processes (bubblewrap is not installed or cannot "
-                "create namespaces here): they cannot read the server's environment, but can "
-                "read files this user can read. See the README, 'Custom tools'."
-            )
+        sandbox = await sandbox_ready  # logs what operators should know of its isolation
         tool_kinds = ToolKinds(BUILTIN_TOOLS, lambda tool: SandboxedTool(tool, sandbox))
         run_manager = RunManager(
             database,
@@ -104,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CallbackPolicy.from_entries(settings.callback_allowed_hosts),
         )
         app.state.database = database
+        app.state.sandbox = sandbox
         app.state.runs = run_manager
         app.state.providers = providers
         sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))

@@ -171,3 +171,15 @@ def test_base_tools_are_listed_and_added(http: httpx.Client) -> None:
     added = http.post("/v1/tools/add-base-tools").json()
     names = {t["name"] for t in added}
     assert {"send_message", "run_code", "web_search", "fetch_webpage", "memory_insert"} <= names
+
+
+def test_without_bubblewrap_tools_still_run_and_health_says_what_is_weaker(
+    start_server,
+) -> None:
+    server = start_server(LETTALITE_TOOL_SANDBOX="process")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        [warning] = http.get("/v1/health/").json()["warnings"]
+        assert warning.startswith("Custom tools: they run as plain processes")
+        code = source("double", "return n * 2", params="n: int", doc_args="n: a number")
+        body = http.post("/v1/tools/run", json={"source_code": code, "args": {"n": 21}}).json()
+        assert body["status"] == "success" and body["tool_return"] == "42"

@@ -29,7 +29,6 @@ from lettalite.agent import steps
 from lettalite.agent.approvals import (
     CANCELLED,
     NOTHING_PENDING,
-    PENDING_APPROVAL,
     TurnRefused,
     answer_for,
     denial,
@@ -45,13 +44,12 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_request,
     estimate_tools,
-    latest_token_scale,
 )
-from lettalite.agent.context import chat_history, stored_call
+from lettalite.agent.context import stored_call
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
-from lettalite.agent.memory import recompile_system_prompt
 from lettalite.agent.render import letta_messages
+from lettalite.agent.request import build_request
 from lettalite.agent.ruled_calls import history_after, prepare_calls, prepare_parked
 from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import (
@@ -76,9 +74,8 @@ from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import MessageRow
 from lettalite.db.session import Database
-from lettalite.llm.catalog import ModelHandle, accepts_images
+from lettalite.llm.catalog import ModelHandle
 from lettalite.llm.types import (
-    ChatMessage,
     ChatRequest,
     Completion,
     CompletionDelta,
@@ -302,7 +299,9 @@ class TurnRunner:
         """The provider request the turn's first model call would send; nothing is stored."""
         state = first_state(turn)
         first_call = state if isinstance(state, CallModel) else CallModel([])
-        request, *_ = await self._build_request(turn, first_call)
+        request, *_ = await build_request(
+            self._database, self.tool_kinds, turn, first_call.inputs, first_call.calls
+        )
         return self.llm_for(turn.model).request_body(request)
 
     async def deny_pending(self, where: ConversationRef) -> str | None:
@@ -370,11 +369,15 @@ class TurnRunner:
         llm = self.llm_for(turn.model)
         attempt = 0
         while True:
-            request, toolbox, rules, window, scale = await self._build_request(turn, state)
+            request, toolbox, rules, window, scale = await build_request(
+                self._database, self.tool_kinds, turn, state.inputs, state.calls
+            )
             if attempt > 0 or estimate_request(request) * scale > COMPACT_AT * window:
                 pending = len(state.inputs)
                 await self._compact(llm, turn, request, window, scale, pending, attempt)
-                request, toolbox, rules, window, scale = await self._build_request(turn, state)
+                request, toolbox, rules, window, scale = await build_request(
+                self._database, self.tool_kinds, turn, state.inputs, state.calls
+            )
             call.estimated_tokens = estimate_request(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
@@ -437,46 +440,6 @@ class TurnRunner:
             if isinstance(item, CompletionDelta) and (message := renderer.render(item)):
                 emit(message)
         raise LLMError("The model provider's stream ended without a completion.")
-
-    async def _build_request(
-        self, turn: Turn, state: CallModel
-    ) -> tuple[ChatRequest, Toolbox, StepRules, int, float]:
-        """The model request for the conversation's current context, its tools, what the tool
-        rules say about this call, the context window, and how many real tokens one estimated
-        token has turned out to be."""
-        async with self._database.session() as session:
-            conversation = await load_conversation(session, turn.where)
-            window = conversation.window
-            if window.pending_approval_message_id is not None:
-                raise TurnRefused(
-                    "pending_approval", PENDING_APPROVAL, window.pending_approval_message_id
-                )
-            if getattr(window, "prompt_stale", False):
-                await recompile_system_prompt(session, conversation)
-            history = await message_queries.in_context_messages(session, turn.agent_id, window)
-            scale = await latest_token_scale(session, turn.agent_id)
-        agent = conversation.agent
-        toolbox = build_toolbox(conversation, self.tool_kinds, turn.client_tools)
-        rules = ToolRules.of(agent.tool_rules).step(list(toolbox.tools), state.calls)
-        messages = chat_history([*history, *state.inputs], images=accepts_images(turn.model))
-        messages[0] = _system_message(messages[0], turn)
-        request = ChatRequest(
-            model=turn.model.model,
-            messages=messages,
-            tools=[d for d in toolbox.definitions() if d.name in rules.permitted],
-            temperature=agent.temperature,
-            max_tokens=agent.max_tokens,
-            tool_choice=rules.tool_choice(),
-            response_format=agent.response_format,
-        )
-        return request, toolbox, rules, agent.context_window, scale
-
-
-def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
-    text = turn.system_override if turn.system_override is not None else compiled.content
-    if turn.system_addendum:
-        text = f"{text}\n\n{turn.system_addendum}"
-    return ChatMessage(role="system", content=text)
 
 
 def _limit(call: PreparedCall) -> int:

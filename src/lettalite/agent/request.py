@@ -1,0 +1,61 @@
+"""The model request for a step: the conversation's context as the provider reads it, the
+tools the rules allow now, and how close the context is to its window."""
+
+from lettalite.agent.approvals import PENDING_APPROVAL, TurnRefused
+from lettalite.agent.compaction import latest_token_scale
+from lettalite.agent.context import chat_history
+from lettalite.agent.conversation import load_conversation
+from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
+from lettalite.agent.toolbox import Toolbox, ToolKinds, build_toolbox
+from lettalite.agent.turn import Turn
+from lettalite.db import messages as message_queries
+from lettalite.db.models import MessageRow
+from lettalite.db.session import Database
+from lettalite.llm.catalog import accepts_images
+from lettalite.llm.types import ChatMessage, ChatRequest
+
+
+async def build_request(
+    database: Database,
+    tool_kinds: ToolKinds,
+    turn: Turn,
+    inputs: list[MessageRow],
+    calls: CallHistory,
+) -> tuple[ChatRequest, Toolbox, StepRules, int, float]:
+    """The model request for the conversation's current context, its tools, what the tool
+    rules say about this call, the context window, and how many real tokens one estimated
+    token has turned out to be."""
+    async with database.session() as session:
+        conversation = await load_conversation(session, turn.where)
+        window = conversation.window
+        if window.pending_approval_message_id is not None:
+            raise TurnRefused(
+                "pending_approval", PENDING_APPROVAL, window.pending_approval_message_id
+            )
+        if getattr(window, "prompt_stale", False):
+            await recompile_system_prompt(session, conversation)
+        history = await message_queries.in_context_messages(session, turn.agent_id, window)
+        scale = await latest_token_scale(session, turn.agent_id)
+    agent = conversation.agent
+    toolbox = build_toolbox(conversation, tool_kinds, turn.client_tools)
+    rules = ToolRules.of(agent.tool_rules).step(list(toolbox.tools), calls)
+    messages = chat_history([*history, *inputs], images=accepts_images(turn.model))
+    messages[0] = _system_message(messages[0], turn)
+    request = ChatRequest(
+        model=turn.model.model,
+        messages=messages,
+        tools=[d for d in toolbox.definitions() if d.name in rules.permitted],
+        temperature=agent.temperature,
+        max_tokens=agent.max_tokens,
+        tool_choice=rules.tool_choice(),
+        response_format=agent.response_format,
+    )
+    return request, toolbox, rules, agent.context_window, scale
+
+
+def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:
+    text = turn.system_override if turn.system_override is not None else compiled.content
+    if turn.system_addendum:
+        text = f"{text}\n\n{turn.system_addendum}"
+    return ChatMessage(role="system", content=text)
