@@ -140,3 +140,16 @@ def test_run_code_and_the_unconfigured_web_tools(client: Letta) -> None:
     search = client.agents.messages.create(agent_id=agent.id, input=call("web_search", query="x"))
     [failed] = tool_returns(search)
     assert failed.status == "error" and "not configured" in failed.tool_return
+
+
+def test_send_message_ends_the_turn_under_letta_base_rules(client: Letta) -> None:
+    agent = create_seed_agent(client, include_base_tools=False, tools=["send_message"])
+    assert [(r.type, r.tool_name) for r in agent.tool_rules] == [("exit_loop", "send_message")]
+    response = client.agents.messages.create(
+        agent_id=agent.id, input=call("send_message", message="Hi there")
+    )
+    assert response.stop_reason.stop_reason == "tool_rule"
+    [result] = tool_returns(response)
+    assert result.status == "success"
+    plain = create_seed_agent(client, tools=["send_message"])  # base tools on: no base rules
+    assert plain.tool_rules == []

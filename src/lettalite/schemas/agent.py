@@ -77,6 +77,9 @@ class CreateAgent(AgentFields):
     tools: list[str] | None = Field(None, max_length=MAX_TOOLS)
     tool_ids: list[str] | None = Field(None, max_length=MAX_TOOLS)
     include_base_tools: bool = True
+    # Letta's base rules for listed base tools (send_message ends the turn); by default only
+    # when include_base_tools is off, as Letta does for letta_v1_agent.
+    include_base_tool_rules: bool | None = None
 
     @field_validator("agent_type", mode="before")
     @classmethod

@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -227,6 +227,23 @@ async def _set_tools(session: AsyncSession, agent: AgentRow, tools: list[ToolRow
     )
 
 
+# Letta's base tool rules: send_message ends the turn, the memory tools let it go on.
+BASE_RULE_TYPES = {"send_message": "exit_loop"}
+CONTINUING_TOOL_TYPES = ("letta_core", "letta_memory_core", "letta_sleeptime_core")
+
+
+def _base_tool_rules(agent: AgentRow, tools: list[ToolRow]) -> list[dict[str, Any]]:
+    ruled = {rule.get("tool_name") for rule in agent.tool_rules or ()}
+    rules = []
+    for tool in tools:
+        kind = BASE_RULE_TYPES.get(tool.name)
+        if kind is None and tool.tool_type in CONTINUING_TOOL_TYPES:
+            kind = "continue_loop"
+        if kind is not None and tool.name not in ruled:
+            rules.append({"type": kind, "tool_name": tool.name, "prompt_template": None})
+    return rules
+
+
 def _require_approval_by_default(agent: AgentRow, newly_attached: list[ToolRow]) -> None:
     """Tools created with `default_requires_approval` wait for approval on every agent they
     are attached to (a rule the agent's owner can remove afterwards)."""
@@ -280,6 +297,9 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         *(request.tools or []),
     ]
     tools = await _resolve_tools(session, tool_names, request.tool_ids or [])
+    base_rules = request.include_base_tool_rules
+    if base_rules if base_rules is not None else not request.include_base_tools:
+        agent.tool_rules = [*(agent.tool_rules or ()), *_base_tool_rules(agent, tools)]
     session.add(agent)
     await _set_blocks(session, agent, blocks)
     await _set_tools(session, agent, tools)
