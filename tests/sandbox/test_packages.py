@@ -71,6 +71,9 @@ def test_requirements_are_installed_once_and_reused(
     installs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Installing")]
     assert len(installs) == 1 and SPEC in installs[0]
     assert reuse_seconds < 1.0
+    # The calls that waited for the install say so; the one after it does not.
+    notes = [r.stderr.startswith(f"lettalite: installed {SPEC} for this tool in ") for r in results]
+    assert notes == [True, True] and "lettalite:" not in again.stderr
     installed = [path.name for path in sandbox.settings.packages_dir.iterdir()]
     assert len(installed) == 1 and not installed[0].startswith(".")  # no staging left
 

@@ -53,16 +53,28 @@ class PackageCache:
         self.settings = settings
         self._installs: dict[str, asyncio.Task[Path]] = {}
 
+    def installed(self, requirements: tuple[str, ...]) -> bool:
+        """Whether these requirements are ready (no install would be needed)."""
+        return not requirements or self._directory(self._specs(requirements)).is_dir()
+
+    @staticmethod
+    def _specs(requirements: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({spec.strip() for spec in requirements}))
+
+    def _directory(self, specs: tuple[str, ...]) -> Path:
+        key = hashlib.sha256("\n".join(specs).encode()).hexdigest()[:16]
+        return self.settings.packages_dir / key
+
     async def directory_for(self, requirements: tuple[str, ...]) -> Path | None:
         """The directory holding these requirements, installed first if need be."""
         if not requirements:
             return None
-        specs = tuple(sorted({spec.strip() for spec in requirements}))
+        specs = self._specs(requirements)
         invalid = [spec for spec in specs if not REQUIREMENT.fullmatch(spec)]
         if invalid:
             raise InstallFailed(f"Invalid pip requirement(s): {', '.join(invalid)}")
-        key = hashlib.sha256("\n".join(specs).encode()).hexdigest()[:16]
-        directory = self.settings.packages_dir / key
+        directory = self._directory(specs)
+        key = directory.name
         if directory.is_dir():
             return directory
         if not self.settings.pip_install:

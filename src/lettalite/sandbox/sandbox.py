@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,19 @@ class Sandbox:
 
     async def run(self, job: ToolRun) -> SandboxResult:
         """Runs one call to completion; a misbehaving tool ends as an error result."""
+        installing = not self._packages.installed(job.pip_requirements)
+        started = time.monotonic()
         try:
             packages = await self._packages.directory_for(job.pip_requirements)
         except InstallFailed as failure:
             return SandboxResult.failed(str(failure))
+        # The call that waited for an install says so, on the stderr its caller sees.
+        note = (
+            f"lettalite: installed {', '.join(job.pip_requirements)} for this tool in "
+            f"{time.monotonic() - started:.1f} s before running it\n"
+            if installing
+            else ""
+        )
         async with self._slots:
             workdir = await asyncio.to_thread(self._make_workdir, self.mechanism, self._uid)
             try:
@@ -69,7 +79,8 @@ class Sandbox:
             finally:
                 if workdir is not None:
                     await asyncio.to_thread(shutil.rmtree, workdir, True)
-        return self._result(job.function_name, finished)
+        result = self._result(job.function_name, finished)
+        return replace(result, stderr=note + result.stderr) if note else result
 
     def _choose_mechanism(self) -> tuple[str, int | None, str | None]:
         """(mechanism, uid to switch to or None, what the operator should know or None)."""
