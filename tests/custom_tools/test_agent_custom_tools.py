@@ -125,6 +125,16 @@ def test_run_an_attached_tool_for_an_agent(client: Letta, http: httpx.Client) ->
     )
     assert memory.json()["status"] == "success"
     assert "Likes tea" in client.agents.blocks.retrieve("human", agent_id=agent.id).value
+    older = http.post(
+        "/v1/agents/",
+        json={
+            "model": "openai/gpt-4o-mini",
+            "tool_ids": [tool.id],
+            "tool_exec_environment_variables": {"FACTOR": "4"},
+        },
+    ).json()
+    by_older_name = http.post(f"/v1/agents/{older['id']}/tools/{name}/run", json={"args": {"x": 5}})
+    assert by_older_name.json()["func_return"] == "20"
     missing = http.post(f"/v1/agents/{agent.id}/tools/nope/run", json={"args": {}})
     assert missing.status_code == 404 and "not attached" in missing.json()["detail"]
 

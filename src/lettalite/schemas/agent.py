@@ -66,8 +66,13 @@ class AgentFields(RequestModel):
     tool_rules: list[ToolRule] | None = Field(None, max_length=MAX_ITEMS)
     # Asked of the model on every call; null on update clears it.
     response_format: ResponseFormat | None = None
-    # Environment variables for the agent's tools.
-    secrets: dict[SecretName, str] | None = Field(None, max_length=MAX_SECRETS)
+    # Environment variables for the agent's tools (older clients call them
+    # tool_exec_environment_variables).
+    secrets: dict[SecretName, str] | None = Field(
+        None,
+        max_length=MAX_SECRETS,
+        validation_alias=AliasChoices("secrets", "tool_exec_environment_variables"),
+    )
 
 
 class CreateAgent(AgentFields):
