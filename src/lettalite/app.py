@@ -1,7 +1,6 @@
 """Assembles the FastAPI application."""
 
 import asyncio
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,15 +43,6 @@ from lettalite.sandbox import Sandbox, SandboxSettings
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
-# Imported on first use rather than at startup (they take ~0.5 s together).
-FIRST_TURN_MODULES = ("lettalite.llm.openai_provider", "jsonschema", "httpx")
-
-
-def import_first_turn_modules() -> None:
-    """Import what the first turn needs, in a thread once the server is up: startup stays
-    short, and the first turn does not stall every other request while it imports."""
-    for name in FIRST_TURN_MODULES:
-        importlib.import_module(name)
 
 
 async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
@@ -106,9 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runs = run_manager
         app.state.providers = providers
         sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
-        warmup = asyncio.create_task(asyncio.to_thread(import_first_turn_modules))
         yield
-        await warmup
         sweeper.cancel()
         await run_manager.close()
         await providers.close()
