@@ -27,10 +27,15 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p95); p95 is the sample at that rank."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
 def summary(samples_ms: list[float]) -> str:
-    ordered = sorted(samples_ms)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms (n={len(ordered)})"
+    p50, p95 = percentiles(samples_ms)
+    return f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (n={len(samples_ms)})"
 
 
 def timed(call) -> tuple[float, object]:  # noqa: ANN001
