@@ -4,7 +4,9 @@ FROM python:3.11-slim
 # bubblewrap sandboxes custom tools where the container may create namespaces (e.g. run with
 # a seccomp profile that allows them); under Docker's default profile lettalite falls back to
 # plain subprocesses and says so in its log and in /v1/health/.
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
+# tini runs as PID 1 and reaps the processes bubblewrap leaves to it (lettalite would be PID 1
+# otherwise, and every tool call would leave a zombie behind).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap tini \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 lettalite
 WORKDIR /app
@@ -21,4 +23,5 @@ ENV LETTALITE_HOST=0.0.0.0 \
 EXPOSE 8283
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8283/v1/health/')"
+ENTRYPOINT ["tini", "--"]
 CMD ["lettalite", "serve"]

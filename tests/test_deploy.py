@@ -63,6 +63,8 @@ def test_dockerfile_runs_unprivileged_and_serves() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE)
     assert 'CMD ["lettalite", "serve"]' in dockerfile
+    # An init reaps what the tool sandbox leaves to PID 1.
+    assert 'ENTRYPOINT ["tini", "--"]' in dockerfile and " tini" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "EXPOSE 8283" in dockerfile
 
 
