@@ -153,3 +153,19 @@ def test_send_message_ends_the_turn_under_letta_base_rules(client: Letta) -> Non
     assert result.status == "success"
     plain = create_seed_agent(client, tools=["send_message"])  # base tools on: no base rules
     assert plain.tool_rules == []
+
+
+
+def test_a_value_nested_deeper_than_the_server_reads_is_a_tool_error(
+    client: Letta, http: httpx.Client
+) -> None:
+    name = unique("deep")
+    code = source(name, "value = []\nfor _ in range(980):\n    value = [value]\nreturn value")
+    tool = client.tools.create(source_code=code)
+    agent = create_seed_agent(client, tool_ids=[tool.id])
+    response = client.agents.messages.create(agent_id=agent.id, input=call(name))
+    [result] = tool_returns(response)
+    assert result.status == "error" and "cannot read" in result.tool_return
+    assert response.stop_reason.stop_reason == "end_turn"  # the model read the error
+    run = http.post("/v1/tools/run", json={"source_code": code, "args": {}})
+    assert run.status_code == 200 and run.json()["status"] == "error"

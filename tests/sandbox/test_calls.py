@@ -161,3 +161,21 @@ def test_a_tool_that_exits_without_returning_is_an_error(make_sandbox: MakeSandb
         "error",
         "The tool leave exited with code 3 before returning.",
     )
+
+
+def test_a_result_nested_too_deeply_to_read_is_an_error(make_sandbox: MakeSandbox) -> None:
+    # The tool can write to the result channel itself; the server must not fail reading it.
+    source = """
+        import os
+        import sys
+
+        def nest() -> list:
+            os.write(int(sys.argv[1]), b'{"status": "success", "value": ' + b"[" * 30000)
+            os.write(int(sys.argv[1]), b"]" * 30000 + b"}")
+            os._exit(0)
+    """
+    result = run(make_sandbox(), source, "nest")
+    assert (result.status, result.error) == (
+        "error",
+        "The tool nest returned a value the server cannot read (not JSON, or nested too deeply).",
+    )

@@ -218,6 +218,11 @@ class Sandbox:
                 f"The tool {name} printed more than {cap} bytes to {finished.overflowed}; "
                 "it was stopped."
             )
+        elif outcome is None and finished.result and finished.exit_code == 0:
+            error = (
+                f"The tool {name} returned a value the server cannot read (not JSON, or nested "
+                "too deeply)."
+            )
         elif outcome is None:
             error = self._death(name, finished.exit_code)
         elif outcome["status"] == "success":
@@ -246,7 +251,7 @@ def _outcome(raw: bytes) -> dict[str, Any] | None:
     """The runner's report, if it wrote a well-formed one."""
     try:
         outcome = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
         return None
     if isinstance(outcome, dict) and outcome.get("status") in ("success", "error"):
         return outcome
