@@ -169,3 +169,20 @@ def test_a_value_nested_deeper_than_the_server_reads_is_a_tool_error(
     assert response.stop_reason.stop_reason == "end_turn"  # the model read the error
     run = http.post("/v1/tools/run", json={"source_code": code, "args": {}})
     assert run.status_code == 200 and run.json()["status"] == "error"
+
+
+def test_a_lone_surrogate_in_a_result_is_replaced_not_a_failed_turn(
+    client: Letta, http: httpx.Client
+) -> None:
+    """JSON can carry a lone surrogate, which no response or database can hold."""
+    name = unique("odd")
+    code = source(name, "return 'bad \\udcff byte'")
+    tool = client.tools.create(source_code=code)
+    agent = create_seed_agent(client, tool_ids=[tool.id])
+    response = client.agents.messages.create(agent_id=agent.id, input=call(name))
+    [result] = tool_returns(response)
+    assert (result.status, result.tool_return) == ("success", "bad ? byte")
+    stored = [m.message_type for m in client.agents.messages.list(agent.id, order="asc")]
+    assert stored.count("tool_return_message") == 1
+    run = http.post("/v1/tools/run", json={"source_code": code, "args": {}})
+    assert run.status_code == 200 and run.json()["tool_return"] == "bad ? byte"

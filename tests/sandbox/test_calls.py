@@ -179,3 +179,17 @@ def test_a_result_nested_too_deeply_to_read_is_an_error(make_sandbox: MakeSandbo
         "error",
         "The tool nest returned a value the server cannot read (not JSON, or nested too deeply).",
     )
+
+
+def test_lone_surrogates_in_the_result_become_question_marks(make_sandbox: MakeSandbox) -> None:
+    # JSON can escape a lone surrogate, which no UTF-8 text (a response, a database) can hold.
+    source = """
+        def odd(flag: bool) -> str:
+            if flag:
+                raise ValueError("bad \\udcff byte")
+            return {"\\ud800key": ["\\udcff", "pair \\ud83d\\ude00"]}
+    """
+    value = run(make_sandbox(), source, "odd", arguments={"flag": False})
+    assert value.func_return == {"?key": ["?", "pair \U0001f600"]}
+    error = run(make_sandbox(), source, "odd", arguments={"flag": True})
+    assert error.error == "ValueError: bad ? byte"

@@ -4,6 +4,7 @@ import asyncio
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,8 @@ def probe(directory: str) -> bool:
     return not directory or os.access(directory, os.R_OK | os.X_OK)
 """
 PROBE_TIMEOUT_SECONDS = 30.0
+# A JSON escape of a surrogate (paired ones, which are fine, too: a cheap test before a fix-up).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -248,9 +251,13 @@ class Sandbox:
 
 
 def _outcome(raw: bytes) -> dict[str, Any] | None:
-    """The runner's report, if it wrote a well-formed one."""
+    """The runner's report, if it wrote a well-formed one. JSON can escape a lone surrogate,
+    which no UTF-8 text (a response, the database) can hold: each becomes "?"."""
     try:
         outcome = json.loads(raw)
+        if SURROGATE_ESCAPE.search(raw):
+            text = json.dumps(outcome, ensure_ascii=False).encode("utf-8", "replace")
+            outcome = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
         return None
     if isinstance(outcome, dict) and outcome.get("status") in ("success", "error"):
