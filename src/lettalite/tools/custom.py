@@ -42,11 +42,15 @@ def check_arguments(tool: CustomTool, arguments: Mapping[str, Any]) -> dict[str,
     adds a stray key still gets its call run.
     """
     from jsonschema import Draft202012Validator  # imported on first use: ~60 ms at startup
+    from referencing.exceptions import Unresolvable
 
     parameters = tool.json_schema.get("parameters") or {"type": "object", "properties": {}}
     declared = parameters.get("properties") or {}
     kept = {name: value for name, value in arguments.items() if name in declared}
-    error = next(iter(Draft202012Validator(parameters).iter_errors(kept)), None)
+    try:
+        error = next(iter(Draft202012Validator(parameters).iter_errors(kept)), None)
+    except Unresolvable as unresolvable:  # a `$ref` the client's json_schema does not define
+        return ToolError(f"The json_schema of {tool.name} cannot check arguments: {unresolvable}")
     if error is None:
         return kept
     where = "/".join(str(part) for part in error.absolute_path)
