@@ -228,3 +228,19 @@ def test_a_ref_the_json_schema_does_not_define_is_a_tool_error(http: httpx.Clien
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "error"
     assert "#/$defs/Missing" in response.json()["tool_return"]
+
+
+def test_patch_with_nulls_leaves_those_fields_as_they_are(http: httpx.Client) -> None:
+    """As Letta applies an update (`exclude_none`). A null source used to be stored, and the
+    tool, without source, silently stopped being offered to its agents."""
+    name = unique("kept")
+    tool = create(http, adder(name), return_char_limit=100, default_requires_approval=True)
+    nulls = ("return_char_limit", "source_type", "source_code", "default_requires_approval")
+    response = http.patch(f"/v1/tools/{tool['id']}", json=dict.fromkeys(nulls))
+    assert response.status_code == 200, response.text
+    assert {field: response.json()[field] for field in nulls} == {
+        field: tool[field] for field in nulls
+    }
+    agent = http.post("/v1/agents/", json=agent_body(tool_ids=[tool["id"]])).json()
+    ran = http.post(f"/v1/agents/{agent['id']}/tools/{name}/run", json={"args": {"a": 1}})
+    assert ran.status_code == 200 and ran.json()["func_return"] == "3"
