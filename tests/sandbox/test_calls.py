@@ -193,3 +193,17 @@ def test_lone_surrogates_in_the_result_become_question_marks(make_sandbox: MakeS
     assert value.func_return == {"?key": ["?", "pair \U0001f600"]}
     error = run(make_sandbox(), source, "odd", arguments={"flag": True})
     assert error.error == "ValueError: bad ? byte"
+
+
+def test_a_return_value_json_cannot_encode_is_named_in_the_error(
+    make_sandbox: MakeSandbox,
+) -> None:
+    source = """
+        def pairs() -> dict:
+            return {(1, 2): "a tuple key"}
+    """
+    result = run(make_sandbox(), source, "pairs")
+    assert (result.status, result.error) == (
+        "error",
+        "The return value is not JSON: keys must be str, int, float, bool or None, not tuple",
+    )
