@@ -132,6 +132,25 @@ def test_under_a_server_that_is_not_root_the_tool_cannot_write_outside_its_tmp()
     assert result["func_return"] == ONLY_TMP_WRITTEN
 
 
+def test_a_plain_process_tool_cannot_read_the_environment_of_its_server_user() -> None:
+    """Without bubblewrap (Docker's default), a tool of a server that is not root runs as the
+    server's own user, which may read /proc/<pid>/environ: the provider keys."""
+    source = """
+        import os
+
+        def peek() -> str:
+            try:
+                with open(f"/proc/{os.getppid()}/environ", "rb") as file:
+                    return "read" if b"PROVIDER_KEY" in file.read() else "not there"
+            except OSError as error:
+                return type(error).__name__
+    """
+    result = run_unprivileged(
+        source, "peek", mechanism="process", server_env={"PROVIDER_KEY": "sk-secret"}
+    )
+    assert result["func_return"] == "PermissionError"
+
+
 CONNECT = """
     import socket
 

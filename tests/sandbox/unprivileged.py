@@ -1,7 +1,7 @@
-"""One tool call in a bubblewrap sandbox made by a server that is not root (as uid 65534 when
-the tests run as root): bubblewrap then isolates through a user namespace, which a root
-server never uses. Run as `python -m tests.sandbox.unprivileged`: a JSON job on stdin, the
-result as JSON on stdout."""
+"""One tool call in a sandbox made by a server that is not root (as uid 65534 when the tests
+run as root): bubblewrap then isolates through a user namespace, which a root server never
+uses, and plain processes run as the server's own user. Run as
+`python -m tests.sandbox.unprivileged`: a JSON job on stdin, the result as JSON on stdout."""
 
 import asyncio
 import json
@@ -19,19 +19,25 @@ from tests.servers import ROOT
 UNPRIVILEGED_UID = 65534
 
 
-def run_unprivileged(source: str, function: str, **arguments: Any) -> dict[str, Any]:
-    """The call's SandboxResult, as a dict."""
+def run_unprivileged(
+    source: str,
+    function: str,
+    *,
+    mechanism: str = "bubblewrap",
+    server_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The call's SandboxResult, as a dict; `server_env` is added to the server's environment."""
     command = [sys.executable, "-m", "tests.sandbox.unprivileged"]
     if os.geteuid() == 0:
         uid = str(UNPRIVILEGED_UID)
         command = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *command]
-    job = {"source": textwrap.dedent(source), "function": function, "arguments": arguments}
+    job = {"source": textwrap.dedent(source), "function": function, "mechanism": mechanism}
     done = subprocess.run(
         command,
         input=json.dumps(job).encode(),
         capture_output=True,
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src")},
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src"), **(server_env or {})},
         timeout=60,
         check=True,
     )
@@ -45,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch) / "data"
         settings = SandboxSettings(
-            mechanism="bubblewrap",
+            mechanism=job["mechanism"],
             timeout_seconds=10.0,
             memory_mb=256,
             max_output_bytes=64 * 1024,
@@ -58,7 +64,7 @@ def main() -> None:
             packages_dir=data / "tool-packages",
             hidden_paths=(data,),
         )
-        call = ToolRun(job["source"], job["function"], job["arguments"])
+        call = ToolRun(job["source"], job["function"], {})
         result = asyncio.run(Sandbox(settings).run(call))
     print(json.dumps(asdict(result)))
 

@@ -1,6 +1,7 @@
 """`Sandbox`: runs custom tool calls in separate, confined processes (see the package doc)."""
 
 import asyncio
+import ctypes
 import json
 import math
 import os
@@ -29,6 +30,7 @@ def probe(directory: str) -> bool:
     return not directory or os.access(directory, os.R_OK | os.X_OK)
 """
 PROBE_TIMEOUT_SECONDS = 30.0
+PR_SET_DUMPABLE = 4
 # A JSON escape of a surrogate (paired ones, which are fine, too: a cheap test before a fix-up).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -57,6 +59,8 @@ class Sandbox:
         self._packages = PackageCache(settings)
         # `warning`: what the operator should know (for the log and /v1/health), or None.
         self.mechanism, self._uid, self.warning = self._choose_mechanism()
+        if self.mechanism == "process" and self._uid is None:
+            _keep_proc_entries_private()
 
     async def run(self, job: ToolRun) -> SandboxResult:
         """Runs one call to completion; a misbehaving tool ends as an error result."""
@@ -248,6 +252,14 @@ class Sandbox:
         except ValueError:
             signame = f"signal {signum}"
         return f"The tool {name} was killed by {signame} before returning."
+
+
+def _keep_proc_entries_private() -> None:
+    """Tools running as the server's own user could read its environment (provider keys,
+    LETTALITE_API_KEY) and memory in /proc/<pid>/. A process that is not dumpable keeps those
+    entries to root (and makes no core dump); tools, started by exec, are dumpable again."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _outcome(raw: bytes) -> dict[str, Any] | None:
