@@ -377,8 +377,8 @@ class TurnRunner:
                 pending = len(state.inputs)
                 await self._compact(llm, turn, request, window, scale, pending, attempt)
                 request, toolbox, rules, window, scale = await build_request(
-                self._database, self.tool_kinds, turn, state.inputs, state.calls
-            )
+                    self._database, self.tool_kinds, turn, state.inputs, state.calls
+                )
             call.estimated_tokens = estimate_request(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
