@@ -39,8 +39,8 @@ def run_unprivileged(
         cwd=ROOT,
         env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src"), **(server_env or {})},
         timeout=60,
-        check=True,
     )
+    assert done.returncode == 0, done.stderr.decode()
     return json.loads(done.stdout)
 
 
