@@ -2,13 +2,16 @@
 official Python SDK."""
 
 import json
+import os
+import time
 
 import httpx
+import pytest
 from letta_client import Letta
 
 from tests.custom_tools.sources import adder, source, unique
 from tests.factories import call_directive as call
-from tests.factories import create_seed_agent
+from tests.factories import create_seed_agent, wait_for
 
 
 def tool_returns(response) -> list:
@@ -163,3 +166,84 @@ def test_send_message_ends_the_turn_under_letta_base_rules(client: Letta) -> Non
     assert result.status == "success"
     plain = create_seed_agent(client, tools=["send_message"])  # base tools on: no base rules
     assert plain.tool_rules == []
+
+
+
+def test_a_value_nested_deeper_than_the_server_reads_is_a_tool_error(
+    client: Letta, http: httpx.Client
+) -> None:
+    name = unique("deep")
+    code = source(name, "value = []\nfor _ in range(980):\n    value = [value]\nreturn value")
+    tool = client.tools.create(source_code=code)
+    agent = create_seed_agent(client, tool_ids=[tool.id])
+    response = client.agents.messages.create(agent_id=agent.id, input=call(name))
+    [result] = tool_returns(response)
+    assert result.status == "error" and "cannot read" in result.tool_return
+    assert response.stop_reason.stop_reason == "end_turn"  # the model read the error
+    run = http.post("/v1/tools/run", json={"source_code": code, "args": {}})
+    assert run.status_code == 200 and run.json()["status"] == "error"
+
+
+def test_a_lone_surrogate_in_a_result_is_replaced_not_a_failed_turn(
+    client: Letta, http: httpx.Client
+) -> None:
+    """JSON can carry a lone surrogate, which no response or database can hold."""
+    name = unique("odd")
+    code = source(name, "return 'bad \\udcff byte'")
+    tool = client.tools.create(source_code=code)
+    agent = create_seed_agent(client, tool_ids=[tool.id])
+    response = client.agents.messages.create(agent_id=agent.id, input=call(name))
+    [result] = tool_returns(response)
+    assert (result.status, result.tool_return) == ("success", "bad ? byte")
+    stored = [m.message_type for m in client.agents.messages.list(agent.id, order="asc")]
+    assert stored.count("tool_return_message") == 1
+    run = http.post("/v1/tools/run", json={"source_code": code, "args": {}})
+    assert run.status_code == 200 and run.json()["tool_return"] == "bad ? byte"
+
+
+def processes_named(name: str) -> list[str]:
+    """Host processes whose command name (`/proc/<pid>/comm`, at most 15 bytes) is `name`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() == name:
+                    found.append(pid)
+        except OSError:
+            continue  # it ended meanwhile
+    return found
+
+
+@pytest.mark.parametrize("approved", [False, True])
+def test_cancelling_a_turn_stops_the_sandboxed_tool_it_runs(
+    client: Letta, http: httpx.Client, approved: bool
+) -> None:
+    name = unique("nap")
+    marker = name[-15:]
+    code = source(
+        name,
+        f"""
+        import ctypes, time
+        ctypes.CDLL(None).prctl(15, b"{marker}", 0, 0, 0)  # PR_SET_NAME: visible on the host
+        time.sleep(60)
+        return "rested"
+        """,
+    )
+    tool = client.tools.create(source_code=code, default_requires_approval=approved)
+    agent = create_seed_agent(client, tool_ids=[tool.id])
+    message: dict = {"role": "user", "content": call(name)}
+    if approved:
+        paused = client.agents.messages.create(agent_id=agent.id, input=call(name))
+        request = next(m for m in paused.messages if m.message_type == "approval_request_message")
+        answer = {"type": "approval", "tool_call_id": request.tool_call.tool_call_id}
+        message = {"type": "approval", "approvals": [{**answer, "approve": True}]}
+    run = http.post(f"/v1/agents/{agent.id}/messages/async", json={"messages": [message]}).json()
+    wait_for(lambda: processes_named(marker))
+    started = time.monotonic()
+    assert client.agents.messages.cancel(agent.id) == {run["id"]: "cancelled"}
+    finished = wait_for(lambda: (r := client.runs.retrieve(run["id"])).status != "running" and r)
+    assert time.monotonic() - started < 3
+    assert (finished.status, finished.stop_reason) == ("cancelled", "cancelled")
+    wait_for(lambda: not processes_named(marker), timeout=3)
+    stored = [m.message_type for m in client.agents.messages.list(agent.id, order="asc")]
+    assert "tool_return_message" not in stored  # the cancelled step left no trace

@@ -183,3 +183,64 @@ def test_without_bubblewrap_tools_still_run_and_health_says_what_is_weaker(
         code = source("double", "return n * 2", params="n: int", doc_args="n: a number")
         body = http.post("/v1/tools/run", json={"source_code": code, "args": {"n": 21}}).json()
         assert body["status"] == "success" and body["tool_return"] == "42"
+
+
+def test_a_json_schema_that_json_schema_does_not_define_is_400_not_a_broken_tool(
+    http: httpx.Client,
+) -> None:
+    """Such a schema made every call of the tool fail in the server (a 500, a failed turn)."""
+    code = source(unique("typo"), "return a", params="a", doc_args="a: thing")
+    name = code.split("(")[0].removeprefix("def ")
+    typo = {"type": "object", "properties": {"a": {"type": "integr"}}}
+    for field, schema in (
+        ("json_schema", {"name": name, "parameters": typo}),
+        ("args_json_schema", typo),
+    ):
+        response = http.post("/v1/tools/", json={"source_code": code, field: schema})
+        assert response.status_code == 400, (field, response.text)
+        assert "'integr' is not valid" in response.json()["detail"]
+        assert "properties/a/type" in response.json()["detail"]
+    assert http.get("/v1/tools/", params={"name": name}).json() == []
+    bad_pattern = {"a": {"type": "string", "pattern": "("}}
+    run = http.post(
+        "/v1/tools/run",
+        json={
+            "source_code": code,
+            "args": {"a": "x"},
+            "json_schema": {"name": name, "parameters": {"properties": bad_pattern}},
+        },
+    )
+    assert run.status_code == 400 and "is not a 'regex'" in run.json()["detail"]
+
+
+def test_a_ref_the_json_schema_does_not_define_is_a_tool_error(http: httpx.Client) -> None:
+    code = source(unique("dangling"), "return a", params="a", doc_args="a: thing")
+    name = code.split("(")[0].removeprefix("def ")
+    dangling = {"properties": {"a": {"$ref": "#/$defs/Missing"}}}
+    response = http.post(
+        "/v1/tools/run",
+        json={
+            "source_code": code,
+            "args": {"a": 1},
+            "json_schema": {"name": name, "parameters": dangling},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "error"
+    assert "#/$defs/Missing" in response.json()["tool_return"]
+
+
+def test_patch_with_nulls_leaves_those_fields_as_they_are(http: httpx.Client) -> None:
+    """As Letta applies an update (`exclude_none`). A null source used to be stored, and the
+    tool, without source, silently stopped being offered to its agents."""
+    name = unique("kept")
+    tool = create(http, adder(name), return_char_limit=100, default_requires_approval=True)
+    nulls = ("return_char_limit", "source_type", "source_code", "default_requires_approval")
+    response = http.patch(f"/v1/tools/{tool['id']}", json=dict.fromkeys(nulls))
+    assert response.status_code == 200, response.text
+    assert {field: response.json()[field] for field in nulls} == {
+        field: tool[field] for field in nulls
+    }
+    agent = http.post("/v1/agents/", json=agent_body(tool_ids=[tool["id"]])).json()
+    ran = http.post(f"/v1/agents/{agent['id']}/tools/{name}/run", json={"args": {"a": 1}})
+    assert ran.status_code == 200 and ran.json()["func_return"] == "3"

@@ -161,3 +161,49 @@ def test_a_tool_that_exits_without_returning_is_an_error(make_sandbox: MakeSandb
         "error",
         "The tool leave exited with code 3 before returning.",
     )
+
+
+def test_a_result_nested_too_deeply_to_read_is_an_error(make_sandbox: MakeSandbox) -> None:
+    # The tool can write to the result channel itself; the server must not fail reading it.
+    source = """
+        import os
+        import sys
+
+        def nest() -> list:
+            os.write(int(sys.argv[1]), b'{"status": "success", "value": ' + b"[" * 30000)
+            os.write(int(sys.argv[1]), b"]" * 30000 + b"}")
+            os._exit(0)
+    """
+    result = run(make_sandbox(), source, "nest")
+    assert (result.status, result.error) == (
+        "error",
+        "The tool nest returned a value the server cannot read (not JSON, or nested too deeply).",
+    )
+
+
+def test_lone_surrogates_in_the_result_become_question_marks(make_sandbox: MakeSandbox) -> None:
+    # JSON can escape a lone surrogate, which no UTF-8 text (a response, a database) can hold.
+    source = """
+        def odd(flag: bool) -> str:
+            if flag:
+                raise ValueError("bad \\udcff byte")
+            return {"\\ud800key": ["\\udcff", "pair \\ud83d\\ude00"]}
+    """
+    value = run(make_sandbox(), source, "odd", arguments={"flag": False})
+    assert value.func_return == {"?key": ["?", "pair \U0001f600"]}
+    error = run(make_sandbox(), source, "odd", arguments={"flag": True})
+    assert error.error == "ValueError: bad ? byte"
+
+
+def test_a_return_value_json_cannot_encode_is_named_in_the_error(
+    make_sandbox: MakeSandbox,
+) -> None:
+    source = """
+        def pairs() -> dict:
+            return {(1, 2): "a tuple key"}
+    """
+    result = run(make_sandbox(), source, "pairs")
+    assert (result.status, result.error) == (
+        "error",
+        "The return value is not JSON: keys must be str, int, float, bool or None, not tuple",
+    )

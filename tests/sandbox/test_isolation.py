@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.conftest import MakeSandbox, run
+from tests.sandbox.unprivileged import run_unprivileged
 
 MECHANISMS = ["bubblewrap", "process"]
 READ_ENVIRONMENT = """
@@ -100,24 +101,54 @@ def test_a_hidden_path_inside_a_bound_directory_is_empty(make_sandbox: MakeSandb
     assert sorted(visible.func_return) == sorted(os.listdir(hidden))
 
 
+SCRIBBLE = """
+    import os
+
+    def scribble() -> list:
+        with open("notes.txt", "w") as file:
+            file.write("scratch")
+        outcomes = [os.getcwd(), open("/tmp/notes.txt").read()]
+        for path in ("/usr/evil", "/evil", "/dev/evil", "/dev/shm/evil"):
+            try:
+                open(path, "w")
+                outcomes.append("wrote " + path)
+            except OSError:  # read-only, or not the tool's to write
+                outcomes.append("refused")
+        return outcomes
+"""
+# Only /tmp has a size limit: anything else writable would be host memory without one.
+ONLY_TMP_WRITTEN = ["/tmp", "scratch", "refused", "refused", "refused", "refused"]
+
+
 def test_the_tool_cannot_write_outside_its_tmp(make_sandbox: MakeSandbox) -> None:
+    result = run(make_sandbox(), SCRIBBLE, "scribble")
+    assert result.func_return == ONLY_TMP_WRITTEN
+
+
+def test_under_a_server_that_is_not_root_the_tool_cannot_write_outside_its_tmp() -> None:
+    """Bubblewrap then isolates through a user namespace, where the tool owns the /dev that
+    bubblewrap makes."""
+    result = run_unprivileged(SCRIBBLE, "scribble")
+    assert result["func_return"] == ONLY_TMP_WRITTEN
+
+
+def test_a_plain_process_tool_cannot_read_the_environment_of_its_server_user() -> None:
+    """Without bubblewrap (Docker's default), a tool of a server that is not root runs as the
+    server's own user, which may read /proc/<pid>/environ: the provider keys."""
     source = """
         import os
 
-        def scribble() -> list:
-            with open("notes.txt", "w") as file:
-                file.write("scratch")
-            outcomes = [os.getcwd(), open("/tmp/notes.txt").read()]
-            for path in ("/usr/evil", "/evil"):
-                try:
-                    open(path, "w")
-                    outcomes.append("wrote " + path)
-                except OSError as error:
-                    outcomes.append(type(error).__name__)
-            return outcomes
+        def peek() -> str:
+            try:
+                with open(f"/proc/{os.getppid()}/environ", "rb") as file:
+                    return "read" if b"PROVIDER_KEY" in file.read() else "not there"
+            except OSError as error:
+                return type(error).__name__
     """
-    result = run(make_sandbox(), source, "scribble")
-    assert result.func_return == ["/tmp", "scratch", "OSError", "OSError"]
+    result = run_unprivileged(
+        source, "peek", mechanism="process", server_env={"PROVIDER_KEY": "sk-secret"}
+    )
+    assert result["func_return"] == "PermissionError"
 
 
 CONNECT = """

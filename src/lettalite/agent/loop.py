@@ -165,7 +165,7 @@ class TurnRunner:
                 if cancelled.is_set():
                     raise TurnCancelled
                 if isinstance(state, AnswerApprovals):
-                    state = await self._answer_approvals(turn, state, emit)
+                    state = await self._answer_approvals(turn, state, emit, cancelled)
                 else:
                     state = await self._model_step(turn, state, emit, cancelled, result)
         except TurnCancelled:
@@ -249,7 +249,7 @@ class TurnRunner:
         return produced
 
     async def _answer_approvals(
-        self, turn: Turn, state: AnswerApprovals, emit: EventSink
+        self, turn: Turn, state: AnswerApprovals, emit: EventSink, cancelled: asyncio.Event
     ) -> TurnState:
         """Answer every call of the paused step: the client's results and denials as given,
         approved and never-waiting calls run here. Then the model sees them all."""
@@ -269,7 +269,8 @@ class TurnRunner:
         runs_here = [p for p, answer in plan if answer.runs_here]
         embedder = Embedder(self.llm_for)
         await steps.embed_ahead(turn.embedding, embedder, runs_here)
-        ran = await run_ahead(runs_here, toolbox.agent)
+        # Cancelled meanwhile: the answers are not stored and the conversation stays paused.
+        ran = await until_cancelled(run_ahead(runs_here, toolbox.agent), cancelled)
         ahead = {p.request.id: outcome for p, outcome in zip(runs_here, ran, strict=True)}
         async with self._database.session() as session:
             conversation = await load_conversation(session, turn.where, for_writing=True)
@@ -376,8 +377,8 @@ class TurnRunner:
                 pending = len(state.inputs)
                 await self._compact(llm, turn, request, window, scale, pending, attempt)
                 request, toolbox, rules, window, scale = await build_request(
-                self._database, self.tool_kinds, turn, state.inputs, state.calls
-            )
+                    self._database, self.tool_kinds, turn, state.inputs, state.calls
+                )
             call.estimated_tokens = estimate_request(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)

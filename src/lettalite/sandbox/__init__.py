@@ -19,7 +19,9 @@ namespace is killed).
 - `process` (no bubblewrap, e.g. macOS, or a container: Docker's default profile forbids the
   namespaces bubblewrap needs, so bwrap is installed but cannot run there): a plain subprocess
   with a cleared environment in a temporary working directory. It can read every file the
-  uid it runs as can, and use the network; children that leave its process group survive it.
+  uid it runs as can (when that is the server's: not the server's environment, which the
+  server keeps from /proc), and use the network; children that leave its process group
+  survive it.
 
 `Sandbox.mechanism` says which one is in use and `Sandbox.warning` what that means.
 """

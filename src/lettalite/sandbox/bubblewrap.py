@@ -3,9 +3,10 @@
 The sandbox's root is an empty read-only tmpfs holding read-only binds of what the interpreter
 needs (the system directories and the interpreter's prefixes), the runner at RUNNER, a tool's
 packages at PACKAGES, a size-limited tmpfs as /tmp (also the working directory), a fresh /proc
-and /dev, and nothing else: no /home, no /root, no /etc (but certificates and name resolution
-when the network is on). A path the server must keep to itself that lies under one of those
-binds (its data directory inside the interpreter's prefix, say) is covered by an empty tmpfs.
+and a read-only /dev, and nothing else: no /home, no /root, no /etc (but certificates and name
+resolution when the network is on). A path the server must keep to itself that lies under one
+of those binds (its data directory inside the interpreter's prefix, say) is covered by an
+empty tmpfs.
 """
 
 import os
@@ -138,5 +139,7 @@ def bwrap_command(
     if packages is not None:
         args += ["--ro-bind", str(packages), PACKAGES]
     args += ["--perms", "01777", "--size", str(tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/"]
+    # Read-only /dev: in a user namespace its tmpfs (and /dev/shm) would be the tool's to
+    # fill, host memory without a size limit. Its device nodes are mounts of their own.
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/"]
     return args + [sys.executable, "-I", RUNNER]

@@ -216,7 +216,7 @@ def run_tool(job: dict[str, Any]) -> dict[str, Any]:
 def encode(outcome: dict[str, Any]) -> str:
     try:
         return json.dumps(outcome, default=str)
-    except (ValueError, RecursionError) as error:  # e.g. a return value that contains itself
+    except (TypeError, ValueError, RecursionError) as error:  # a tuple key, a value in itself
         return json.dumps({"status": "error", "error": f"The return value is not JSON: {error}"})
 
 

@@ -1,9 +1,11 @@
 """`Sandbox`: runs custom tool calls in separate, confined processes (see the package doc)."""
 
 import asyncio
+import ctypes
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +31,9 @@ def probe(directory: str) -> bool:
     return not directory or os.access(directory, os.R_OK | os.X_OK)
 """
 PROBE_TIMEOUT_SECONDS = 30.0
+PR_SET_DUMPABLE = 4
+# A JSON escape of a surrogate (paired ones, which are fine, too: a cheap test before a fix-up).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -55,6 +60,8 @@ class Sandbox:
         self._packages = PackageCache(settings)
         # `warning`: what the operator should know (for the log and /v1/health), or None.
         self.mechanism, self._uid, self.warning = self._choose_mechanism()
+        if self.mechanism == "process" and self._uid is None:
+            _keep_proc_entries_private()
 
     async def run(self, job: ToolRun) -> SandboxResult:
         """Runs one call to completion; a misbehaving tool ends as an error result."""
@@ -229,6 +236,11 @@ class Sandbox:
                 f"The tool {name} printed more than {cap} bytes to {finished.overflowed}; "
                 "it was stopped."
             )
+        elif outcome is None and finished.result and finished.exit_code == 0:
+            error = (
+                f"The tool {name} returned a value the server cannot read (not JSON, or nested "
+                "too deeply)."
+            )
         elif outcome is None:
             error = self._death(name, finished.exit_code)
         elif outcome["status"] == "success":
@@ -253,11 +265,23 @@ class Sandbox:
         return f"The tool {name} was killed by {signame} before returning."
 
 
+def _keep_proc_entries_private() -> None:
+    """Tools running as the server's own user could read its environment (provider keys,
+    LETTALITE_API_KEY) and memory in /proc/<pid>/. A process that is not dumpable keeps those
+    entries to root (and makes no core dump); tools, started by exec, are dumpable again."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def _outcome(raw: bytes) -> dict[str, Any] | None:
-    """The runner's report, if it wrote a well-formed one."""
+    """The runner's report, if it wrote a well-formed one. JSON can escape a lone surrogate,
+    which no UTF-8 text (a response, the database) can hold: each becomes "?"."""
     try:
         outcome = json.loads(raw)
-    except ValueError:
+        if SURROGATE_ESCAPE.search(raw):
+            text = json.dumps(outcome, ensure_ascii=False).encode("utf-8", "replace")
+            outcome = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
         return None
     if isinstance(outcome, dict) and outcome.get("status") in ("success", "error"):
         return outcome

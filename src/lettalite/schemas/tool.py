@@ -68,7 +68,7 @@ class ToolCreate(ToolSchemaInputs):
 
 
 class ToolUpdate(ToolSchemaInputs):
-    """`PATCH /v1/tools/{id}`: every field optional; unknown keys ignored."""
+    """`PATCH /v1/tools/{id}`: every field optional (null: unchanged); unknown keys ignored."""
 
     description: str | None = None
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)

@@ -186,7 +186,8 @@ async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) 
     row = await tool_queries.get_tool(session, tool_id)
     if row.tool_type != CUSTOM:
         raise InvalidArgument(f"Tool '{row.name}' is built in; only custom tools can be changed.")
-    given = request.model_fields_set
+    # As Letta applies an update (`exclude_none`): a null leaves the field as it is.
+    given = {name for name in request.model_fields_set if getattr(request, name) is not None}
     schema = _updated_schema(row, request)
     if schema["name"] != row.name:
         _refuse_builtin_name(schema["name"])

@@ -14,6 +14,8 @@ from lettalite.tools.blocks import ToolError
 ERROR_TEXT_LIMIT = 1000
 # Parameters the sandbox fills in itself; the model never sees them.
 INJECTED_PARAMETERS = frozenset({"agent_state", "agent_id"})
+# The first characters of pip's version operators (==, !=, ~=, >=, <=, >, <, ===).
+VERSION_OPERATOR_STARTS = frozenset("=!~<>")
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,14 @@ class CustomTool:
 
 
 def pip_spec(requirement: Mapping[str, Any]) -> str:
-    """A stored requirement (`{"name", "version"}`) as pip reads it: a bare version pins it,
-    one with an operator (`>=2`) is kept as written."""
+    """A stored requirement (`{"name", "version"}`) as pip reads it: a version that starts
+    with an operator (`>=2`) is kept as written, any other pins it (so "latest" fails to
+    install rather than naming another package, `requestslatest`)."""
     version = requirement.get("version")
     if not version:
         return requirement["name"]
-    return f"{requirement['name']}{'==' if version[0].isdigit() else ''}{version}"
+    operator = "" if version[0] in VERSION_OPERATOR_STARTS else "=="
+    return f"{requirement['name']}{operator}{version}"
 
 
 def check_arguments(tool: CustomTool, arguments: Mapping[str, Any]) -> dict[str, Any] | ToolError:
@@ -42,11 +46,15 @@ def check_arguments(tool: CustomTool, arguments: Mapping[str, Any]) -> dict[str,
     adds a stray key still gets its call run.
     """
     from jsonschema import Draft202012Validator  # imported on first use: ~60 ms at startup
+    from referencing.exceptions import Unresolvable
 
     parameters = tool.json_schema.get("parameters") or {"type": "object", "properties": {}}
     declared = parameters.get("properties") or {}
     kept = {name: value for name, value in arguments.items() if name in declared}
-    error = next(iter(Draft202012Validator(parameters).iter_errors(kept)), None)
+    try:
+        error = next(iter(Draft202012Validator(parameters).iter_errors(kept)), None)
+    except Unresolvable as unresolvable:  # a `$ref` the client's json_schema does not define
+        return ToolError(f"The json_schema of {tool.name} cannot check arguments: {unresolvable}")
     if error is None:
         return kept
     where = "/".join(str(part) for part in error.absolute_path)

@@ -39,7 +39,23 @@ def object_schema(schema: Any, where: str) -> dict[str, Any]:
     unknown = [name for name in required if name not in properties]
     if unknown:
         raise SchemaError(f"{where}.required names {unknown[0]!r}, which is not a property")
-    return {**schema, "type": "object", "properties": properties, "required": required}
+    checked = {**schema, "type": "object", "properties": properties, "required": required}
+    _check_keywords(checked, where)
+    return checked
+
+
+def _check_keywords(schema: dict[str, Any], where: str) -> None:
+    """JSON Schema's keywords used as it defines them: the tool's arguments are checked
+    against this schema on every call, which a `"type": "integr"` would make fail."""
+    from jsonschema import Draft202012Validator  # imported on first use: ~60 ms at startup
+    from jsonschema.exceptions import SchemaError as InvalidSchema
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except InvalidSchema as error:
+        at = "/".join(str(part) for part in error.absolute_path)
+        message = f"{where} is not a valid JSON schema at '{at}': {error.message}"
+        raise SchemaError(message) from None
 
 
 def inline_object_schema(schema: Any, where: str) -> dict[str, Any]:
