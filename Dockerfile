@@ -3,10 +3,11 @@ FROM python:3.11-slim
 
 # bubblewrap sandboxes custom tools where the container may create namespaces (e.g. run with
 # a seccomp profile that allows them); under Docker's default profile lettalite falls back to
-# plain subprocesses and says so in its log and in /v1/health/.
-# tini runs as PID 1 and reaps the processes bubblewrap leaves to it (lettalite would be PID 1
-# otherwise, and every tool call would leave a zombie behind).
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap tini \
+# plain subprocesses and says so in its log and in /v1/health/. Where bubblewrap works, also
+# run the container with an init (`docker run --init`, compose `init: true`): each call leaves
+# a process to PID 1 to reap. Without bubblewrap no init is wanted: lettalite as PID 1 hides
+# its environment from the tools (which then run as its user), an init would not.
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 lettalite
 WORKDIR /app
@@ -23,5 +24,4 @@ ENV LETTALITE_HOST=0.0.0.0 \
 EXPOSE 8283
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8283/v1/health/')"
-ENTRYPOINT ["tini", "--"]
 CMD ["lettalite", "serve"]
