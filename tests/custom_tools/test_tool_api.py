@@ -244,3 +244,21 @@ def test_patch_with_nulls_leaves_those_fields_as_they_are(http: httpx.Client) ->
     agent = http.post("/v1/agents/", json=agent_body(tool_ids=[tool["id"]])).json()
     ran = http.post(f"/v1/agents/{agent['id']}/tools/{name}/run", json={"args": {"a": 1}})
     assert ran.status_code == 200 and ran.json()["func_return"] == "3"
+
+
+def test_a_schema_naming_another_function_or_an_unusable_env_name_is_refused(
+    http: httpx.Client,
+) -> None:
+    name = unique("named")
+    schema = {"name": unique("other"), "parameters": {"type": "object", "properties": {}}}
+    response = http.post(
+        "/v1/tools/", json={"source_code": source(name, "return 1"), "json_schema": schema}
+    )
+    assert response.status_code == 400 and "does not match" in response.json()["detail"]
+    run = http.post(
+        "/v1/tools/run",
+        json={"source_code": source(name, "return 1"), "args": {}, "env_vars": {"A=B": "x"}},
+    )
+    assert run.status_code == 422 and "env_vars" in run.text
+    agent = http.post("/v1/agents/", json=agent_body(secrets={"BAD=NAME": "x"}))
+    assert agent.status_code == 422

@@ -1,6 +1,6 @@
 """Agents on the wire: create/update requests and `AgentState`."""
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
@@ -10,6 +10,7 @@ from lettalite.schemas.common import (
     MAX_ITEMS,
     MAX_TAGS,
     MAX_TOOLS,
+    EnvName,
     RequestModel,
     ResourceTime,
     Tag,
@@ -47,7 +48,6 @@ class EmbeddingConfigInput(RequestModel):
 
 
 MAX_SECRETS = 256
-SecretName = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 class AgentFields(RequestModel):
@@ -68,7 +68,7 @@ class AgentFields(RequestModel):
     response_format: ResponseFormat | None = None
     # Environment variables for the agent's tools (older clients call them
     # tool_exec_environment_variables).
-    secrets: dict[SecretName, str] | None = Field(
+    secrets: dict[EnvName, str] | None = Field(
         None,
         max_length=MAX_SECRETS,
         validation_alias=AliasChoices("secrets", "tool_exec_environment_variables"),

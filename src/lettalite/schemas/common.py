@@ -28,6 +28,9 @@ MAX_MESSAGES_PER_SEND = 100
 MAX_PARTS = 100
 MAX_ITEMS = 1000  # any other list: approvals, output lines, rules, ids to cancel
 Tag = Annotated[str, Field(max_length=255)]
+# The name of an environment variable a tool is given: a process environment cannot hold one
+# with "=" in it.
+EnvName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^=]+$")]
 UNIONS = (Union, types.UnionType)
 NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from lettalite.schemas.common import MAX_ITEMS, MAX_TAGS, RequestModel, Tag, WireModel
+from lettalite.schemas.common import MAX_ITEMS, MAX_TAGS, EnvName, RequestModel, Tag, WireModel
 
 DEFAULT_RETURN_CHAR_LIMIT = 50000
 
@@ -85,7 +85,7 @@ class ToolRunFromSource(ToolSchemaInputs):
 
     source_code: str = Field(max_length=MAX_SOURCE_CHARS)
     args: dict[str, Any]
-    env_vars: dict[str, str] | None = None
+    env_vars: dict[EnvName, str] | None = None
     name: str | None = Field(None, max_length=255)
 
 

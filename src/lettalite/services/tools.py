@@ -168,6 +168,7 @@ async def upsert_tool(session: AsyncSession, request: ToolCreate) -> Tool:
     PUT both do. Tags are kept when the new list is empty."""
     fields = _custom_fields(request, derived_schema(request))
     _refuse_builtin_name(fields["name"])
+    _check_function_name(fields["name"], request.source_code, fields["source_type"])
     row = await tool_queries.tool_named(session, fields["name"])
     tags = request.tags or []
     if row is None:
