@@ -148,14 +148,29 @@ def approval_rule_names(agent: AgentRow) -> set[str]:
     }
 
 
+MCP_TOOL_TYPE = "external_mcp"
+
+
+@dataclass(frozen=True)
+class McpToolRef:
+    """A tool of an MCP server, as its stored row names it."""
+
+    server_id: str
+    tool_name: str
+
+
 @dataclass(frozen=True)
 class ToolKinds:
     """The executor for each kind of tool an agent can have attached."""
 
     builtin: ToolExecutor
     sandboxed: Callable[[CustomTool], ToolExecutor]
+    mcp: Callable[[McpToolRef], ToolExecutor]
 
     def executor_for(self, row: ToolRow) -> ToolExecutor | None:
+        if row.tool_type == MCP_TOOL_TYPE:
+            server_id = ((row.metadata_ or {}).get("mcp") or {}).get("server_id")
+            return self.mcp(McpToolRef(server_id, row.name)) if server_id else None
         spec = TOOLS.get(row.name)
         if spec is not None and row.source_code is None:
             if spec.context == "sandbox":

@@ -19,6 +19,7 @@ from lettalite.errors import (
     InvalidArgument,
     LettaliteError,
     LLMProviderError,
+    McpConnectionError,
     NotFound,
     PreconditionFailed,
     Unauthorized,
@@ -85,6 +86,7 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     PreconditionFailed: 412,
     UnprocessableValue: 422,
     LLMProviderError: 502,
+    McpConnectionError: 502,
 }
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
@@ -94,6 +96,7 @@ NO_RETRY_ERRORS = (
     InvalidArgument,
     NotFound,
     LLMProviderError,
+    McpConnectionError,
     PreconditionFailed,
     UnprocessableValue,
 )
