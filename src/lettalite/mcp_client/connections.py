@@ -12,11 +12,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 logger = logging.getLogger("lettalite")
 
 ServerType = Literal["stdio", "sse", "streamable_http"]
+Result = TypeVar("Result")
 
 
 class McpUnavailable(Exception):
@@ -156,9 +157,6 @@ def _connection_lost(error: Exception) -> bool:
     return True
 
 
-SpecLoader = Callable[[str], Awaitable[McpServerSpec]]
-
-
 class McpConnections:
     """The app's MCP sessions, by server id."""
 
@@ -168,7 +166,8 @@ class McpConnections:
         self.connections: dict[str, _Connection] = {}
         self.connecting: dict[str, asyncio.Lock] = {}
 
-    async def _session(self, spec: McpServerSpec) -> Any:
+    async def _connected(self, spec: McpServerSpec) -> _Connection:
+        """The server's connection, opened (or opened again after a change) when needed."""
         lock = self.connecting.setdefault(spec.server_id, asyncio.Lock())
         async with lock:
             current = self.connections.get(spec.server_id)
@@ -180,7 +179,8 @@ class McpConnections:
             if current is None:
                 current = self.connections[spec.server_id] = _Connection(spec)
         try:
-            return await asyncio.wait_for(asyncio.shield(current.ready), self.connect_timeout)
+            await asyncio.wait_for(asyncio.shield(current.ready), self.connect_timeout)
+            return current
         except (TimeoutError, McpUnavailable) as error:
             await self._drop(spec.server_id, current)
             if isinstance(error, McpUnavailable):
@@ -193,11 +193,13 @@ class McpConnections:
             del self.connections[server_id]
             await current.close()
 
-    async def _with_session(self, spec: McpServerSpec, request: Callable[[Any], Awaitable[Any]]):
+    async def _with_session(
+        self, spec: McpServerSpec, request: Callable[[Any], Awaitable[Result]]
+    ) -> Result:
         """`request` on the server's session; after a lost connection, once more on a new one."""
-        session = await self._session(spec)
+        connection = await self._connected(spec)
         try:
-            return await request(session)
+            return await request(connection.ready.result())
         except Exception as error:
             if not _connection_lost(error):
                 raise
@@ -206,8 +208,8 @@ class McpConnections:
                 spec.server_name,
                 _describe(error),
             )
-            await self._drop(spec.server_id)
-        return await request(await self._session(spec))
+            await self._drop(spec.server_id, connection)  # not one another call opened since
+        return await request((await self._connected(spec)).ready.result())
 
     async def list_tools(self, spec: McpServerSpec) -> list[McpTool]:
         async def request(session: Any) -> list[McpTool]:

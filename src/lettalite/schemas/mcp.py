@@ -108,3 +108,24 @@ class McpRefreshResult(WireModel):
     deleted: list[str]
     updated: list[str]
     added: list[str]
+
+
+class LegacyServerConfig(RequestModel):
+    """A server as the older `/v1/tools/mcp/servers` API sends it: flat, with `type`."""
+
+    server_name: ServerName
+    type: Literal["stdio", "sse", "streamable_http"] = "streamable_http"
+    server_url: str | None = None
+    auth_header: str | None = None
+    auth_token: str | None = None
+    custom_headers: Headers | None = None
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] | None = None
+
+    def as_create(self) -> CreateMcpServer:
+        given = self.model_dump(exclude_unset=True, exclude={"server_name", "type"})
+        config = {"mcp_server_type": self.type, **given}
+        if self.type == "stdio":
+            config.setdefault("args", [])
+        return CreateMcpServer.model_validate({"server_name": self.server_name, "config": config})

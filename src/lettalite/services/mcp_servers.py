@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.mcp_tools import call_mcp_tool
+from lettalite.agent.mcp_tools import SpecLoader, call_mcp_tool
 from lettalite.agent.toolbox import McpToolRef
 from lettalite.db import agents as agent_queries
 from lettalite.db import mcp_servers as queries
@@ -53,7 +53,9 @@ class McpRuntime:
     box: SecretBox
     allow_stdio: bool
 
-    def loader(self, database: Database):  # noqa: ANN201 - a SpecLoader
+    def loader(self, database: Database) -> SpecLoader:
+        """Reads a server's settings when one of its tools is called, in a short session."""
+
         async def load(server_id: str) -> McpServerSpec:
             async with database.session() as session:
                 row = await session.get(McpServerRow, server_id)
@@ -337,4 +339,39 @@ async def agent_servers(
         server_model(row, runtime.box)
         for row in await queries.list_servers(session)
         if row.id in ids
+    ]
+
+
+# The older API (`/v1/tools/mcp/servers`), which names servers instead of ids.
+
+
+def legacy_config(server: McpServer) -> dict[str, Any]:
+    body = server.model_dump(exclude_none=True, exclude={"id", "mcp_server_type"})
+    return {"type": server.mcp_server_type, **body}
+
+
+async def legacy_configs(session: AsyncSession, runtime: McpRuntime) -> list[dict[str, Any]]:
+    return [legacy_config(server) for server in await list_servers(session, runtime)]
+
+
+async def server_id_named(session: AsyncSession, name: str) -> str:
+    row = await queries.server_named(session, name)
+    if row is None:
+        raise NotFound(f"MCP server '{name}' not found")
+    return row.id
+
+
+async def live_tools(session: AsyncSession, runtime: McpRuntime, name: str) -> list[dict[str, Any]]:
+    """The tools the server offers now (a call to it), in MCP's own shape."""
+    row = await queries.get_server(session, await server_id_named(session, name))
+    offered = await _offered_tools(runtime, server_spec(row, runtime.box))
+    healthy = {"status": "STRICT_COMPLIANT", "reasons": []}
+    return [
+        {
+            "name": tool.name,
+            "description": tool.description,
+            "inputSchema": tool.input_schema,
+            "health": healthy,
+        }
+        for tool in offered
     ]
