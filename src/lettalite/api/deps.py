@@ -58,6 +58,8 @@ ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 
 
+# MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.
+ServerKey = Annotated[str, Path(min_length=1, max_length=255)]
 ConversationId = Annotated[str, _path_id("conv")]
 # "default" (the agent's default conversation) or a conversation id; omitted: all of them.
 ConversationFilter = Annotated[

@@ -63,6 +63,13 @@ WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
     409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
 }
 
+# Declared on the MCP server operations: a server that cannot be reached is a 502 whose body
+# also carries Letta's `{"error": {"type": "mcp_connection_error", ...}}`.
+MCP_ERROR_RESPONSES: dict[int | str, dict] = {
+    **WRITE_ERROR_RESPONSES,
+    502: _error_response("An MCP server could not be reached; the detail says why"),
+}
+
 # Declared on the operations that write a block's value.
 BLOCK_WRITE_RESPONSES: dict[int | str, dict] = {
     **WRITE_ERROR_RESPONSES,

@@ -45,13 +45,16 @@ class HttpUpdate(_Strict):
     custom_headers: Headers | None = None
 
 
+STDIO_FIELDS = {"command", "args", "env"}
+
+
 def _kind(value: Any) -> str:
     """`stdio` or `http`: from `mcp_server_type`, or guessed from the fields when it is
     missing (the SDK's types leave it optional)."""
     if isinstance(value, dict):
         declared = value.get("mcp_server_type")
         if declared is None:
-            return "stdio" if "command" in value else "http"
+            return "stdio" if STDIO_FIELDS & value.keys() else "http"
         return "stdio" if declared == "stdio" else "http"
     return "stdio" if getattr(value, "mcp_server_type", None) == "stdio" else "http"
 
@@ -122,10 +125,3 @@ class LegacyServerConfig(RequestModel):
     command: str | None = None
     args: list[str] = Field(default_factory=list)
     env: dict[str, str] | None = None
-
-    def as_create(self) -> CreateMcpServer:
-        given = self.model_dump(exclude_unset=True, exclude={"server_name", "type"})
-        config = {"mcp_server_type": self.type, **given}
-        if self.type == "stdio":
-            config.setdefault("args", [])
-        return CreateMcpServer.model_validate({"server_name": self.server_name, "config": config})

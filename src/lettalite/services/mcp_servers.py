@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.mcp_tools import SpecLoader, call_mcp_tool
@@ -26,6 +27,7 @@ from lettalite.schemas.mcp import (
     CreateMcpServer,
     HttpConfig,
     HttpUpdate,
+    LegacyServerConfig,
     McpRefreshResult,
     McpServer,
     McpToolRunResult,
@@ -343,6 +345,18 @@ async def agent_servers(
 
 
 # The older API (`/v1/tools/mcp/servers`), which names servers instead of ids.
+
+
+def legacy_create(config: LegacyServerConfig) -> CreateMcpServer:
+    """The older flat body as the new one; fields that do not fit its type are a 400."""
+    given = config.model_dump(exclude_unset=True, exclude={"server_name", "type"})
+    if config.type == "stdio":
+        given.setdefault("args", [])
+    body = {"server_name": config.server_name, "config": {"mcp_server_type": config.type, **given}}
+    try:
+        return CreateMcpServer.model_validate(body)
+    except ValidationError as error:
+        raise InvalidArgument(str(error)) from error
 
 
 def legacy_config(server: McpServer) -> dict[str, Any]:
