@@ -54,8 +54,14 @@ def _key_file(path: Path) -> bytes:
     return key
 
 
+SHOWN_CHARS = 4
+# A shorter secret shows nothing: four of its characters would be most of it.
+SHOWN_FROM_LENGTH = 12
+
+
 def mask(secret: str | None) -> str | None:
     """A secret as responses show it: enough to recognise, not to use."""
     if not secret:
         return secret
-    return secret[:4] + "…"
+    shown = secret[:SHOWN_CHARS] if len(secret) >= SHOWN_FROM_LENGTH else ""
+    return shown + "…"

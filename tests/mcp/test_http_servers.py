@@ -162,6 +162,12 @@ def test_update_list_agent_view_and_delete(
     ids = tool_ids(client, server.id)
     add = client.tools.retrieve(ids[http_mcp.tool("add")])
     assert add.tags == [f"mcp:renamed-{http_mcp.prefix}"]
+    # A config sent back as a response showed it (token masked) keeps the stored token.
+    echoed = {"mcp_server_type": "streamable_http", "auth_token": renamed.auth_token}
+    client.mcp_servers.update(server.id, config={"server_url": http_mcp.url, **echoed})
+    secret = ids[http_mcp.tool("secret")]
+    seen = client.mcp_servers.tools.run(secret, mcp_server_id=server.id).func_return
+    assert f"'authorization': 'Bearer {TOKEN}'" in seen
 
     agent = create_seed_agent(client, tool_ids=[add.id])
     other = create_seed_agent(client)

@@ -153,7 +153,7 @@ def _apply_config(
         row.command = config.command if config.command is not None else row.command
         row.args = config.args if config.args is not None else row.args
         if "env" in given:
-            secrets["env"] = config.env
+            secrets["env"] = _unmasked(config.env, secrets.get("env"))
     else:
         row.server_type = config.mcp_server_type
         if config.server_url is not None:
@@ -162,8 +162,18 @@ def _apply_config(
             row.auth_header = config.auth_header
         for name in ("auth_token", "custom_headers"):
             if name in given:
-                secrets[name] = getattr(config, name)
+                secrets[name] = _unmasked(getattr(config, name), secrets.get(name))
     row.sealed_secrets = box.seal(secrets) if any(secrets.values()) else None
+
+
+def _unmasked(given: Any, stored: Any) -> Any:
+    """A secret (or a dict of them) as sent back from a response (masked) means "unchanged"."""
+    if isinstance(given, dict):
+        old = stored if isinstance(stored, dict) else {}
+        return {key: _unmasked(value, old.get(key)) for key, value in given.items()}
+    if isinstance(given, str) and isinstance(stored, str) and given == mask(stored):
+        return stored
+    return given
 
 
 def _tool_schema(tool: McpTool) -> dict[str, Any]:
