@@ -24,19 +24,20 @@ def unique_prefix() -> str:
 @dataclass
 class HttpMcpServer:
     log: Path
+    transport: str = "http"  # or "sse"
     prefix: str = field(default_factory=unique_prefix)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
+        return f"http://127.0.0.1:{self.port}/{'sse' if self.transport == 'sse' else 'mcp'}"
 
     def tool(self, name: str) -> str:
         return f"{self.prefix}_{name}"
 
     def start(self) -> None:
-        command = [sys.executable, str(DEMO_SERVER), "http", self.prefix, str(self.port)]
+        command = [sys.executable, str(DEMO_SERVER), self.transport, self.prefix, str(self.port)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20

@@ -1,7 +1,8 @@
 """An MCP server for the tests, written with the official `mcp` package.
 
     python demo_server.py stdio PREFIX
-    python demo_server.py http PREFIX PORT
+    python demo_server.py http PREFIX PORT      (streamable HTTP, at /mcp)
+    python demo_server.py sse PREFIX PORT       (SSE, at /sse)
 
 Its tools are named `<PREFIX>_<tool>` so tests sharing one lettalite server never collide
 (tool names are unique per server, as in Letta).
@@ -65,5 +66,7 @@ if __name__ == "__main__":
     transport, prefix = sys.argv[1], sys.argv[2]
     if transport == "stdio":
         build(prefix).run()
+    elif transport == "sse":
+        build(prefix).run("sse", host="127.0.0.1", port=int(sys.argv[3]))
     else:
         build(prefix).run("streamable-http", host="127.0.0.1", port=int(sys.argv[3]))

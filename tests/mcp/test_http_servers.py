@@ -2,6 +2,7 @@
 the scripted model, through restarts and outages."""
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -193,3 +194,22 @@ def test_stdio_is_refused_unless_allowed_and_bad_urls_are_refused(http: httpx.Cl
     answer = http.post("/v1/mcp-servers/", json={"server_name": "bad", "config": unknown})
     assert answer.status_code == 422
     assert all(s["server_name"] != "bad" for s in http.get("/v1/mcp-servers/").json())
+
+
+def test_an_sse_server_works_too(client: Letta, tmp_path: Path) -> None:
+    sse = HttpMcpServer(log=tmp_path / "sse.log", transport="sse")
+    sse.start()
+    try:
+        server = client.mcp_servers.create(
+            server_name=f"sse-{sse.prefix}",
+            config={"mcp_server_type": "sse", "server_url": sse.url},
+        )
+        assert server.mcp_server_type == "sse"
+        ids = tool_ids(client, server.id)
+        agent = create_seed_agent(client, tool_ids=[ids[sse.tool("add")]])
+        response = client.agents.messages.create(
+            agent_id=agent.id, input=call(sse.tool("add"), a=5, b=6)
+        )
+        assert tool_returns(response)[0].tool_return == "11"
+    finally:
+        sse.stop()

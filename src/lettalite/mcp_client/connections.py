@@ -9,8 +9,8 @@ once and is sent again.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -97,12 +97,15 @@ class _Connection:
         self.closing.set()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), timeout=5)
-        except (TimeoutError, asyncio.CancelledError):
+        except TimeoutError:
             self.task.cancel()
+        except asyncio.CancelledError:
+            self.task.cancel()
+            raise
 
 
-def _transport(spec: McpServerSpec) -> Any:
-    """The `mcp` transport context manager for this server."""
+def _transport(spec: McpServerSpec) -> AbstractAsyncContextManager[Any]:
+    """The `mcp` transport for this server: a context manager giving its (read, write)."""
     if spec.server_type == "stdio":
         from mcp import StdioServerParameters, stdio_client
 
@@ -114,28 +117,19 @@ def _transport(spec: McpServerSpec) -> Any:
         from mcp.client.sse import sse_client
 
         return sse_client(spec.server_url, headers=spec.headers)
+    return _streamable_http(spec.server_url, spec.headers)
+
+
+@asynccontextmanager
+async def _streamable_http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
     from mcp.client.streamable_http import streamable_http_client
-    from mcp.shared._httpx_utils import create_mcp_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client  # the SDK's own timeouts
 
-    client = create_mcp_http_client(headers=spec.headers)
-    return _owning(client, streamable_http_client(spec.server_url, http_client=client))
-
-
-class _owning:
-    """A transport that also closes the HTTP client it was given."""
-
-    def __init__(self, client: Any, transport: Any) -> None:
-        self.client, self.transport = client, transport
-
-    async def __aenter__(self) -> Any:
-        await self.client.__aenter__()
-        return await self.transport.__aenter__()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        try:
-            await self.transport.__aexit__(*exc)
-        finally:
-            await self.client.__aexit__(None, None, None)
+    async with (
+        create_mcp_http_client(headers=headers) as client,
+        streamable_http_client(url, http_client=client) as streams,
+    ):
+        yield streams
 
 
 def _describe(error: BaseException) -> str:
