@@ -176,6 +176,12 @@ def test_update_list_agent_view_and_delete(
     assert [s["id"] for s in attached] == [server.id]
     assert http.get(f"/v1/agents/{other.id}/mcp-servers").json() == []
 
+    changed = http.patch(f"/v1/tools/{add.id}", json={"description": "mine now"})
+    assert changed.status_code == 400 and "refresh the server" in changed.json()["detail"]
+    pid = ids[http_mcp.tool("pid")]
+    assert http.delete(f"/v1/tools/{pid}").status_code == 200  # a refresh brings it back
+    assert client.mcp_servers.refresh(server.id)["added"] == [http_mcp.tool("pid")]
+
     assert http.delete(f"/v1/mcp-servers/{server.id}").status_code == 204
     assert http.get(f"/v1/mcp-servers/{server.id}").status_code == 404
     assert http.get(f"/v1/tools/{add.id}").status_code == 404
