@@ -6,7 +6,9 @@ FROM python:3.11-slim
 # plain subprocesses and says so in its log and in /v1/health/.
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
     && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --uid 10001 lettalite
+# The data dir exists, owned by lettalite, so a volume mounted there starts writable.
+RUN useradd --create-home --uid 10001 lettalite \
+    && install -d -o lettalite -g lettalite /home/lettalite/data
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src
