@@ -1,6 +1,8 @@
 """A stdio MCP server started by lettalite itself, per-call timeouts, and a hanging server
 that does not hold up turns that use another one."""
 
+import os
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +42,7 @@ def register_stdio(client: Letta, prefix: str) -> tuple[str, dict[str, str]]:
     return server.id, {tool.name: tool.id for tool in client.mcp_servers.tools.list(server.id)}
 
 
-def test_a_stdio_server_is_started_once_and_reused_across_turns(start_server) -> None:
+def test_a_stdio_server_is_reused_across_turns_and_restarted_when_it_dies(start_server) -> None:
     client = sdk(start_server(LETTALITE_MCP_ALLOW_STDIO="true"))
     prefix = unique_prefix()
     _, ids = register_stdio(client, prefix)
@@ -57,6 +59,9 @@ def test_a_stdio_server_is_started_once_and_reused_across_turns(start_server) ->
     assert first.tool_return == second.tool_return  # one process, one session, two turns
     assert f"env={SECRET}" in result(f"{prefix}_secret").tool_return
     assert result(f"{prefix}_add", a=20, b=22).tool_return == "42"
+    os.kill(int(first.tool_return), signal.SIGKILL)  # the server dies between turns
+    third = result(f"{prefix}_pid")
+    assert third.status == "success" and third.tool_return != first.tool_return
 
 
 def test_a_hanging_tool_times_out_without_holding_up_another_server(
