@@ -9,7 +9,9 @@ FROM python:3.11-slim
 # its environment from the tools (which then run as its user), an init would not.
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
     && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --uid 10001 lettalite
+# The data dir exists, owned by lettalite, so a volume mounted there starts writable.
+RUN useradd --create-home --uid 10001 lettalite \
+    && install -d -o lettalite -g lettalite /home/lettalite/data
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src

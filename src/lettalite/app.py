@@ -12,6 +12,7 @@ from lettalite import __version__
 from lettalite.agent.builtin_tools import BUILTIN_TOOLS
 from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.agent.loop import TurnRunner
+from lettalite.agent.mcp_tools import McpToolExecutor
 from lettalite.agent.runs import RunManager
 from lettalite.agent.sandboxed_tools import SandboxedTool
 from lettalite.agent.toolbox import ToolKinds
@@ -26,6 +27,8 @@ from lettalite.api import (
     core_memory,
     global_messages,
     health,
+    mcp_servers,
+    mcp_servers_legacy,
     messages,
     models,
     runs,
@@ -39,7 +42,10 @@ from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
+from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import Sandbox, SandboxSettings
+from lettalite.secret_box import SecretBox
+from lettalite.services.mcp_servers import McpRuntime
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
@@ -57,6 +63,14 @@ async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
             else:
                 logger.exception("Sweeping orphaned runs failed")
         await asyncio.sleep(settings.turn_lease_seconds)
+
+
+def mcp_runtime(settings: Settings) -> McpRuntime:
+    connections = McpConnections(
+        call_timeout=settings.mcp_timeout_seconds,
+        connect_timeout=settings.mcp_connect_timeout_seconds,
+    )
+    return McpRuntime(connections, SecretBox.from_settings(settings), settings.mcp_allow_stdio)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,7 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lease_seconds=settings.turn_lease_seconds,
         )
         sandbox = await sandbox_ready  # logs what operators should know of its isolation
-        tool_kinds = ToolKinds(BUILTIN_TOOLS, lambda tool: SandboxedTool(tool, sandbox))
+        mcp = mcp_runtime(settings)
+        load_mcp_server = mcp.loader(database)
+        tool_kinds = ToolKinds(
+            BUILTIN_TOOLS,
+            lambda tool: SandboxedTool(tool, sandbox),
+            lambda ref: McpToolExecutor(ref, mcp.connections, load_mcp_server),
+        )
         run_manager = RunManager(
             database,
             TurnRunner(database, providers.client_for, tool_kinds),
@@ -95,10 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sandbox = sandbox
         app.state.runs = run_manager
         app.state.providers = providers
+        app.state.mcp = mcp
         sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
         yield
         sweeper.cancel()
         await run_manager.close()
+        await mcp.connections.close()
         await providers.close()
         await database.dispose()
 
@@ -113,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         archival,
         blocks,
         tools,
+        mcp_servers,
+        mcp_servers_legacy,
         models,
         messages,
         conversations,

@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     # Where tools' pip requirements are installed; default `<data dir>/tool-packages`.
     tool_packages_dir: Path | None = Field(None, validation_alias="LETTALITE_TOOL_PACKAGES_DIR")
 
+    # MCP servers. Stdio ones run a program on this machine, so they are off unless allowed.
+    mcp_allow_stdio: bool = Field(False, validation_alias="LETTALITE_MCP_ALLOW_STDIO")
+    mcp_timeout_seconds: float = Field(60.0, gt=0, validation_alias="LETTALITE_MCP_TIMEOUT_SECONDS")
+    mcp_connect_timeout_seconds: float = Field(
+        30.0, gt=0, validation_alias="LETTALITE_MCP_CONNECT_TIMEOUT_SECONDS"
+    )
+    # Encrypts secrets at rest (MCP tokens, headers, env): a Fernet key; unset, one is generated
+    # once in `<data dir>/encryption.key`.
+    encryption_key: SecretStr | None = Field(None, validation_alias="LETTALITE_ENCRYPTION_KEY")
+
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

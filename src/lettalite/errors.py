@@ -51,3 +51,17 @@ class InvalidArgument(LettaliteError):
 
 class LLMProviderError(LettaliteError):
     """502: the model provider failed; the turn ended with `llm_api_error`."""
+
+
+class McpConnectionError(LettaliteError):
+    """502: an MCP server could not be reached (Letta's `mcp_connection_error` body)."""
+
+    def body(self) -> dict[str, object]:
+        return {
+            "error": {
+                "type": "mcp_connection_error",
+                "message": "Failed to connect to MCP server.",
+                "detail": self.detail,
+            },
+            "detail": self.detail,
+        }

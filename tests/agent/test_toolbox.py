@@ -10,6 +10,7 @@ from lettalite.agent.conversation import Conversation
 from lettalite.agent.toolbox import (
     CLIENT_RETURN_MIN_CHARS,
     CLIENT_TOOLS,
+    McpToolRef,
     Toolbox,
     ToolKinds,
     build_toolbox,
@@ -41,8 +42,12 @@ def no_sandbox(tool: CustomTool) -> BuiltinTools:
     pytest.fail(f"{tool.name} is not a sandboxed tool")
 
 
+def no_mcp(tool: McpToolRef) -> BuiltinTools:
+    pytest.fail(f"{tool.tool_name} is not an MCP tool")
+
+
 def toolbox_of(agent: AgentRow, client_tools: Sequence[ToolDefinition]) -> Toolbox:
-    kinds = ToolKinds(BUILTIN_TOOLS, no_sandbox)
+    kinds = ToolKinds(BUILTIN_TOOLS, no_sandbox, no_mcp)
     return build_toolbox(Conversation(agent, agent), kinds, client_tools)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.archive import Embedder
 from lettalite.agent.context import without_nul
 from lettalite.agent.conversation import Conversation
+from lettalite.db.mcp_servers import MCP_TOOL_TYPE, tool_server_id
 from lettalite.db.models import AgentRow, ToolRow
 from lettalite.llm.types import ToolCallRequest, ToolDefinition
 from lettalite.tools import TOOLS, format_model_time
@@ -149,13 +150,25 @@ def approval_rule_names(agent: AgentRow) -> set[str]:
 
 
 @dataclass(frozen=True)
+class McpToolRef:
+    """A tool of an MCP server, as its stored row names it."""
+
+    server_id: str
+    tool_name: str
+
+
+@dataclass(frozen=True)
 class ToolKinds:
     """The executor for each kind of tool an agent can have attached."""
 
     builtin: ToolExecutor
     sandboxed: Callable[[CustomTool], ToolExecutor]
+    mcp: Callable[[McpToolRef], ToolExecutor]
 
     def executor_for(self, row: ToolRow) -> ToolExecutor | None:
+        if row.tool_type == MCP_TOOL_TYPE:
+            server_id = tool_server_id(row)
+            return self.mcp(McpToolRef(server_id, row.name)) if server_id else None
         spec = TOOLS.get(row.name)
         if spec is not None and row.source_code is None:
             if spec.context == "sandbox":

@@ -1,11 +1,19 @@
 """Agents and the tools attached to them."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep, ToolId, page_params
+from lettalite.api.deps import (
+    AgentId,
+    DatabaseDep,
+    McpDep,
+    RunsDep,
+    SessionDep,
+    ToolId,
+    page_params,
+)
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.api.scopes import hide_secrets_from_tokens
@@ -20,8 +28,10 @@ from lettalite.schemas.agent import (
     ModifyApproval,
     UpdateAgent,
 )
+from lettalite.schemas.mcp import McpServer
 from lettalite.schemas.tool import Tool, ToolExecutionResult, ToolRunForAgent
 from lettalite.services import agents as agent_service
+from lettalite.services import mcp_servers as mcp_service
 from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
@@ -146,14 +156,18 @@ async def list_secrets(agent_id: AgentId, session: SessionDep) -> list[AgentSecr
     return await agent_service.list_secrets(session, agent_id)
 
 
-# Reads Letta Code makes when it starts, for features lettalite does not have yet (MCP
-# servers) or that only Letta Cloud has (git repositories): honest empty answers, not 404s.
-@router.get("/{agent_id}/mcp-servers", response_model=list[dict[str, Any]])
-async def list_agent_mcp_servers(agent_id: AgentId, session: SessionDep) -> list[dict[str, Any]]:
-    await agent_service.get_agent(session, agent_id)
-    return []
+@router.get(
+    "/{agent_id}/mcp-servers", response_model=list[McpServer], response_model_exclude_none=True
+)
+async def list_agent_mcp_servers(
+    agent_id: AgentId, session: SessionDep, mcp: McpDep
+) -> list[McpServer]:
+    """The MCP servers whose tools the agent has attached (Letta Code reads it at startup)."""
+    return await mcp_service.agent_servers(session, mcp, agent_id)
 
 
+# A read Letta Code makes when it starts, for what only Letta Cloud has (git repositories):
+# an honest empty answer, not a 404.
 @router.get("/{agent_id}/repositories", response_model=AgentRepositories)
 async def list_agent_repositories(agent_id: AgentId, session: SessionDep) -> AgentRepositories:
     await agent_service.get_agent(session, agent_id)

@@ -12,6 +12,7 @@ from lettalite.agent.runs import RunManager
 from lettalite.db.pagination import Order, Page
 from lettalite.db.session import Database
 from lettalite.ids import id_pattern
+from lettalite.services.mcp_servers import McpRuntime
 
 MAX_PAGE_SIZE = 1000
 
@@ -22,6 +23,10 @@ def get_database(request: Request) -> Database:
 
 def get_runs(request: Request) -> RunManager:
     return request.app.state.runs
+
+
+def get_mcp(request: Request) -> McpRuntime:
+    return request.app.state.mcp
 
 
 def get_model_clients(request: Request) -> ModelClients:
@@ -40,6 +45,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 RunsDep = Annotated[RunManager, Depends(get_runs)]
 ModelClientsDep = Annotated[ModelClients, Depends(get_model_clients)]
+McpDep = Annotated[McpRuntime, Depends(get_mcp)]
 
 
 def _path_id(prefix: str) -> object:
@@ -52,6 +58,8 @@ ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 
 
+# MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.
+ServerKey = Annotated[str, Path(min_length=1, max_length=255)]
 ConversationId = Annotated[str, _path_id("conv")]
 # "default" (the agent's default conversation) or a conversation id; omitted: all of them.
 ConversationFilter = Annotated[

@@ -19,6 +19,7 @@ from lettalite.errors import (
     InvalidArgument,
     LettaliteError,
     LLMProviderError,
+    McpConnectionError,
     NotFound,
     PreconditionFailed,
     Unauthorized,
@@ -62,6 +63,13 @@ WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
     409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
 }
 
+# Declared on the MCP server operations: a server that cannot be reached is a 502 whose body
+# also carries Letta's `{"error": {"type": "mcp_connection_error", ...}}`.
+MCP_ERROR_RESPONSES: dict[int | str, dict] = {
+    **WRITE_ERROR_RESPONSES,
+    502: _error_response("An MCP server could not be reached; the detail says why"),
+}
+
 # Declared on the operations that write a block's value.
 BLOCK_WRITE_RESPONSES: dict[int | str, dict] = {
     **WRITE_ERROR_RESPONSES,
@@ -85,6 +93,7 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     PreconditionFailed: 412,
     UnprocessableValue: 422,
     LLMProviderError: 502,
+    McpConnectionError: 502,
 }
 # The SDKs re-send a request on 409 and 5xx unless told not to. A conflict may resolve itself
 # (a concurrent edit), a provider failure that survived our own retries will not.
@@ -94,6 +103,7 @@ NO_RETRY_ERRORS = (
     InvalidArgument,
     NotFound,
     LLMProviderError,
+    McpConnectionError,
     PreconditionFailed,
     UnprocessableValue,
 )

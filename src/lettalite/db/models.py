@@ -381,3 +381,20 @@ class AccessTokenRow(Base):
     hostname: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class McpServerRow(Timestamps, Base):
+    """A registered MCP server. Its secrets (token, header values, stdio env) are one
+    encrypted JSON object, never stored in clear."""
+
+    __tablename__ = "mcp_server"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    server_name: Mapped[str] = mapped_column(String(255), unique=True)
+    server_type: Mapped[str] = mapped_column(String(32))  # stdio | sse | streamable_http
+    server_url: Mapped[str | None] = mapped_column(Text)
+    auth_header: Mapped[str | None] = mapped_column(String(255))
+    command: Mapped[str | None] = mapped_column(Text)
+    args: Mapped[list[Any] | None]
+    # {"auth_token", "custom_headers", "env"}, encrypted (lettalite.secret_box).
+    sealed_secrets: Mapped[str | None] = mapped_column(Text)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db import agents as agent_queries
 from lettalite.db import tools as tool_queries
+from lettalite.db.mcp_servers import MCP_TOOL_TYPE as MCP
 from lettalite.db.models import ToolRow
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
@@ -38,7 +39,7 @@ TOOL_TYPES = (
     "letta_voice_sleeptime_core",
     "letta_builtin",
     "letta_files_core",
-    "external_mcp",
+    MCP,
     "external_langchain",
     "external_composio",
 )
@@ -185,6 +186,10 @@ async def upsert_tool(session: AsyncSession, request: ToolCreate) -> Tool:
 
 async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) -> Tool:
     row = await tool_queries.get_tool(session, tool_id)
+    if row.tool_type == MCP:
+        raise InvalidArgument(
+            f"Tool '{row.name}' comes from an MCP server; refresh the server to update it."
+        )
     if row.tool_type != CUSTOM:
         raise InvalidArgument(f"Tool '{row.name}' is built in; only custom tools can be changed.")
     # As Letta applies an update (`exclude_none`): a null leaves the field as it is.
@@ -261,7 +266,7 @@ def _function_name(source: str) -> str | None:
 
 async def delete_tool(session: AsyncSession, tool_id: str) -> None:
     row = await tool_queries.get_tool(session, tool_id)
-    if row.tool_type != CUSTOM:
+    if row.tool_type not in (CUSTOM, MCP):  # an MCP tool comes back with a refresh
         raise InvalidArgument(
             f"Tool '{row.name}' is built in and cannot be deleted; detach it from agents instead."
         )

@@ -1,0 +1,67 @@
+"""Encryption at rest for secrets users give the server (MCP tokens, headers, environments).
+
+The key is `LETTALITE_ENCRYPTION_KEY` (a Fernet key) or, without it, a key generated once in the
+data directory, readable by its owner only. A database copied without the key reveals nothing.
+"""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from lettalite.config import Settings
+
+KEY_FILE = "encryption.key"
+
+
+class SecretBox:
+    def __init__(self, key: bytes) -> None:
+        self.fernet = Fernet(key)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SecretBox":
+        if settings.encryption_key is not None and settings.encryption_key.get_secret_value():
+            return cls(settings.encryption_key.get_secret_value().encode())
+        return cls(_key_file(settings.data_dir.expanduser() / KEY_FILE))
+
+    def seal(self, value: dict[str, Any]) -> str:
+        return self.fernet.encrypt(json.dumps(value).encode()).decode()
+
+    def open(self, sealed: str | None) -> dict[str, Any]:
+        if not sealed:
+            return {}
+        try:
+            return json.loads(self.fernet.decrypt(sealed.encode()))
+        except InvalidToken as error:
+            raise RuntimeError(
+                "Stored secrets cannot be decrypted: LETTALITE_ENCRYPTION_KEY (or the data "
+                "directory's encryption.key) is not the key they were stored with"
+            ) from error
+
+
+def _key_file(path: Path) -> bytes:
+    """The key stored at `path`, created (mode 0600, never overwritten) when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    key = Fernet.generate_key()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key)
+    return key
+
+
+SHOWN_CHARS = 4
+# A shorter secret shows nothing: four of its characters would be most of it.
+SHOWN_FROM_LENGTH = 12
+
+
+def mask(secret: str | None) -> str | None:
+    """A secret as responses show it: enough to recognise, not to use."""
+    if not secret:
+        return secret
+    shown = secret[:SHOWN_CHARS] if len(secret) >= SHOWN_FROM_LENGTH else ""
+    return shown + "…"
