@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
@@ -73,56 +73,69 @@ def mcp_runtime(settings: Settings) -> McpRuntime:
     return McpRuntime(connections, SecretBox.from_settings(settings), settings.mcp_allow_stdio)
 
 
+async def open_database(settings: Settings) -> Database:
+    database = Database(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if warning := await database.prepare_vector_search():
+        logger.warning(warning)
+    async with database.session() as session:
+        await sync_builtin_tools(session)
+    return database
+
+
+def tool_kinds(database: Database, sandbox: Sandbox, mcp: McpRuntime) -> ToolKinds:
+    load_mcp_server = mcp.loader(database)
+    return ToolKinds(
+        BUILTIN_TOOLS,
+        lambda tool: SandboxedTool(tool, sandbox),
+        lambda ref: McpToolExecutor(ref, mcp.connections, load_mcp_server),
+    )
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """What the server holds while it serves, kept on `app.state` for the routes."""
+    # Choosing the sandbox runs a probe tool (~0.1 s): in a thread, beside the rest.
+    sandbox_ready = asyncio.create_task(
+        asyncio.to_thread(Sandbox, SandboxSettings.from_settings(settings))
+    )
+    database = await open_database(settings)
+    providers = Providers(settings)
+    locks = TurnLocks(
+        database,
+        wait_seconds=settings.turn_wait_seconds,
+        lease_seconds=settings.turn_lease_seconds,
+    )
+    sandbox = await sandbox_ready  # logs what operators should know of its isolation
+    mcp = mcp_runtime(settings)
+    run_manager = RunManager(
+        database,
+        TurnRunner(database, providers.client_for, tool_kinds(database, sandbox, mcp)),
+        locks,
+        CallbackPolicy.from_entries(settings.callback_allowed_hosts),
+    )
+    app.state.database = database
+    app.state.sandbox = sandbox
+    app.state.runs = run_manager
+    app.state.providers = providers
+    app.state.mcp = mcp
+    sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
+    yield
+    sweeper.cancel()
+    await run_manager.close()
+    await mcp.connections.close()
+    await providers.close()
+    await database.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Choosing the sandbox runs a probe tool (~0.1 s): in a thread, beside the rest.
-        sandbox_ready = asyncio.create_task(
-            asyncio.to_thread(Sandbox, SandboxSettings.from_settings(settings))
-        )
-        database = Database(
-            settings.resolved_database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-        )
-        if warning := await database.prepare_vector_search():
-            logger.warning(warning)
-        async with database.session() as session:
-            await sync_builtin_tools(session)
-        providers = Providers(settings)
-        locks = TurnLocks(
-            database,
-            wait_seconds=settings.turn_wait_seconds,
-            lease_seconds=settings.turn_lease_seconds,
-        )
-        sandbox = await sandbox_ready  # logs what operators should know of its isolation
-        mcp = mcp_runtime(settings)
-        load_mcp_server = mcp.loader(database)
-        tool_kinds = ToolKinds(
-            BUILTIN_TOOLS,
-            lambda tool: SandboxedTool(tool, sandbox),
-            lambda ref: McpToolExecutor(ref, mcp.connections, load_mcp_server),
-        )
-        run_manager = RunManager(
-            database,
-            TurnRunner(database, providers.client_for, tool_kinds),
-            locks,
-            CallbackPolicy.from_entries(settings.callback_allowed_hosts),
-        )
-        app.state.database = database
-        app.state.sandbox = sandbox
-        app.state.runs = run_manager
-        app.state.providers = providers
-        app.state.mcp = mcp
-        sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
-        yield
-        sweeper.cancel()
-        await run_manager.close()
-        await mcp.connections.close()
-        await providers.close()
-        await database.dispose()
+    def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+        return serving(app, settings)
 
     app = FastAPI(
         title="lettalite", version=__version__, lifespan=lifespan, responses=ERROR_RESPONSES
