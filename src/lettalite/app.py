@@ -43,7 +43,7 @@ from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.llm.providers import Providers
 from lettalite.mcp_client import McpConnections
-from lettalite.sandbox import Sandbox, SandboxSettings
+from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
 from lettalite.services.mcp_servers import McpRuntime
 from lettalite.services.tools import sync_builtin_tools
@@ -86,7 +86,7 @@ async def open_database(settings: Settings) -> Database:
     return database
 
 
-def tool_kinds(database: Database, sandbox: Sandbox, mcp: McpRuntime) -> ToolKinds:
+def tool_kinds(database: Database, sandbox: StartingSandbox, mcp: McpRuntime) -> ToolKinds:
     load_mcp_server = mcp.loader(database)
     return ToolKinds(
         BUILTIN_TOOLS,
@@ -98,10 +98,6 @@ def tool_kinds(database: Database, sandbox: Sandbox, mcp: McpRuntime) -> ToolKin
 @asynccontextmanager
 async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     """What the server holds while it serves, kept on `app.state` for the routes."""
-    # Choosing the sandbox runs a probe tool (~0.1 s): in a thread, beside the rest.
-    sandbox_ready = asyncio.create_task(
-        asyncio.to_thread(Sandbox, SandboxSettings.from_settings(settings))
-    )
     database = await open_database(settings)
     providers = Providers(settings)
     locks = TurnLocks(
@@ -109,7 +105,9 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         wait_seconds=settings.turn_wait_seconds,
         lease_seconds=settings.turn_lease_seconds,
     )
-    sandbox = await sandbox_ready  # logs what operators should know of its isolation
+    sandbox = StartingSandbox(SandboxSettings.from_settings(settings))
+    if settings.tool_sandbox == "bubblewrap":
+        await sandbox.ready()  # required: without it the server does not start
     mcp = mcp_runtime(settings)
     run_manager = RunManager(
         database,

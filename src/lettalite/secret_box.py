@@ -4,21 +4,30 @@ The key is `LETTALITE_ENCRYPTION_KEY` (a Fernet key) or, without it, a key gener
 data directory, readable by its owner only. A database copied without the key reveals nothing.
 """
 
+import base64
+import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING, Any
 
 from lettalite.config import Settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 KEY_FILE = "encryption.key"
 
 
 class SecretBox:
     def __init__(self, key: bytes) -> None:
-        self.fernet = Fernet(key)
+        self.key = key
+
+    @functools.cached_property
+    def fernet(self) -> "Fernet":
+        from cryptography.fernet import Fernet  # ~80 ms to import: not on the startup path
+
+        return Fernet(self.key)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SecretBox":
@@ -30,6 +39,8 @@ class SecretBox:
         return self.fernet.encrypt(json.dumps(value).encode()).decode()
 
     def open(self, sealed: str | None) -> dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
         if not sealed:
             return {}
         try:
@@ -48,7 +59,7 @@ def _key_file(path: Path) -> bytes:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_bytes().strip()
-    key = Fernet.generate_key()
+    key = base64.urlsafe_b64encode(os.urandom(32))  # a Fernet key
     with os.fdopen(descriptor, "wb") as file:
         file.write(key)
     return key

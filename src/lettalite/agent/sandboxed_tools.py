@@ -5,7 +5,7 @@ runs before the step's transaction opens so a slow tool holds no lock."""
 from typing import Any
 
 from lettalite.agent.toolbox import AgentScope, PreparedCall, ToolOutcome, ToolScope, failure
-from lettalite.sandbox import Sandbox, SandboxResult, ToolRun
+from lettalite.sandbox import SandboxResult, StartingSandbox, ToolRun
 from lettalite.tools.blocks import ToolError
 from lettalite.tools.custom import CustomTool, check_arguments, error_text, return_text
 
@@ -17,7 +17,7 @@ class SandboxedTool:
 
     in_transaction = False
 
-    def __init__(self, tool: CustomTool, sandbox: Sandbox) -> None:
+    def __init__(self, tool: CustomTool, sandbox: StartingSandbox) -> None:
         self.tool = tool
         self.sandbox = sandbox
 

@@ -19,7 +19,7 @@ class Health(WireModel):
 
 @collection_route(router, "GET", response_model=Health)
 async def health(database: DatabaseDep, request: Request) -> Health:
-    sandbox = request.app.state.sandbox
+    sandbox = await request.app.state.sandbox.ready()
     custom_tools = f"Custom tools: {sandbox.warning}" if sandbox.warning else None
     warnings = [w for w in (database.vector_search_warning, custom_tools) if w]
     return Health(status="ok", version=__version__, warnings=warnings)

@@ -27,6 +27,13 @@ namespace is killed).
 """
 
 from lettalite.sandbox.job import SandboxResult, SandboxSettings, ToolRun
-from lettalite.sandbox.sandbox import Sandbox, SandboxUnavailable
+from lettalite.sandbox.sandbox import Sandbox, SandboxUnavailable, StartingSandbox
 
-__all__ = ["Sandbox", "SandboxResult", "SandboxSettings", "SandboxUnavailable", "ToolRun"]
+__all__ = [
+    "Sandbox",
+    "SandboxResult",
+    "SandboxSettings",
+    "SandboxUnavailable",
+    "StartingSandbox",
+    "ToolRun",
+]

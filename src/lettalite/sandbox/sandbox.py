@@ -286,3 +286,17 @@ def _outcome(raw: bytes) -> dict[str, Any] | None:
     if isinstance(outcome, dict) and outcome.get("status") in ("success", "error"):
         return outcome
     return None
+
+
+class StartingSandbox:
+    """The sandbox, chosen in a thread after the server has started (its probe costs ~0.1 s
+    of a core, which startup need not wait for); calls wait for the choice."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self._choice = asyncio.create_task(asyncio.to_thread(Sandbox, settings))
+
+    async def ready(self) -> Sandbox:
+        return await self._choice
+
+    async def run(self, job: ToolRun) -> SandboxResult:
+        return await (await self.ready()).run(job)
