@@ -1,8 +1,11 @@
 """The Messages API body lettalite builds from a provider-neutral request (pure mapping)."""
 
+import pytest
+
 from lettalite.llm.anthropic_provider import DEFAULT_MAX_TOKENS, messages_body
 from lettalite.llm.types import CallTool, ChatMessage, ChatRequest, ToolCallRequest, ToolDefinition
 from tests.fake_anthropic.wire import check_messages
+from tests.fake_llm.directives import BadRequest
 
 SEARCH = ToolDefinition("search", "Search", {"type": "object", "properties": {}})
 CALLS = (
@@ -110,3 +113,22 @@ def test_malformed_stored_arguments_replay_as_an_empty_input() -> None:
         )
     )
     assert body["messages"][1]["content"][0]["input"] == {}
+
+
+@pytest.mark.parametrize(
+    ("messages", "refusal"),
+    [
+        ([{"role": "user", "content": "a"}, {"role": "user", "content": "b"}], "alternate"),
+        (
+            [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "x"}]},
+                {"role": "user", "content": "no result"},
+            ],
+            "must be answered by tool_result",
+        ),
+    ],
+)
+def test_the_fake_refuses_what_anthropic_refuses(messages: list, refusal: str) -> None:
+    with pytest.raises(BadRequest, match=refusal):
+        check_messages({"max_tokens": 10, "messages": messages})
