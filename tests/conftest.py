@@ -16,6 +16,7 @@ from letta_client import Letta
 
 from tests.postgres_cluster import ThrowawayPostgres
 from tests.servers import (
+    FakeAnthropic,
     FakeLLM,
     LettaliteServer,
     create_postgres_database,
@@ -37,6 +38,14 @@ collect_ignore = [] if _backend() == WITHOUT_PGVECTOR else ["without_pgvector"]
 @pytest.fixture(scope="session")
 def fake_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLLM]:
     llm = FakeLLM(log=tmp_path_factory.mktemp("fake_llm") / "fake_llm.log")
+    llm.start()
+    yield llm
+    llm.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAnthropic]:
+    llm = FakeAnthropic(log=tmp_path_factory.mktemp("fake_anthropic") / "fake_anthropic.log")
     llm.start()
     yield llm
     llm.stop()

@@ -55,6 +55,7 @@ class FakeLLM:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    module = "tests.fake_llm"
 
     @property
     def base_url(self) -> str:
@@ -63,12 +64,12 @@ class FakeLLM:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.fake_llm", "--port", str(self.port)],
+                [sys.executable, "-m", self.module, "--port", str(self.port)],
                 cwd=ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_until_ready(f"{self.base_url}/models", self.process, self.log)
+        wait_until_ready(f"http://127.0.0.1:{self.port}/_requests", self.process, self.log)
 
     def requests(self) -> list[dict[str, Any]]:
         return httpx.get(f"http://127.0.0.1:{self.port}/_requests").json()
@@ -82,6 +83,19 @@ class FakeLLM:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
+
+
+class FakeAnthropic(FakeLLM):
+    """The scripted Anthropic Messages API of tests/fake_anthropic, in its own process."""
+
+    module = "tests.fake_anthropic"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"  # the SDK adds /v1/messages
+
+    def messages_requests(self) -> list[dict[str, Any]]:
+        return [r["body"] for r in self.requests() if r["path"] == "/v1/messages"]
 
 
 @dataclass
@@ -104,7 +118,8 @@ class LettaliteServer:
         return self.workdir / "server.log"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTA", "OPENAI_"))}
+        providers = ("LETTA", "OPENAI_", "ANTHROPIC_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(providers)}
         env.update(
             {
                 "LETTALITE_DATABASE_URL": self.database_url,

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         "https://api.openai.com/v1",
         validation_alias=AliasChoices("OPENAI_BASE_URL", "OPENAI_API_BASE"),
     )
+    # Serves `anthropic/<model>` handles when set.
+    anthropic_api_key: str | None = Field(None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str = Field(
+        "https://api.anthropic.com", validation_alias="ANTHROPIC_BASE_URL"
+    )
     llm_timeout_seconds: float = Field(120.0, validation_alias="LETTALITE_LLM_TIMEOUT_SECONDS")
     # A provider call that failed transiently is tried again at most this many times, and
     # never when the next try would start more than the budget after the first.

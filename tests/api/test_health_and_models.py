@@ -21,6 +21,14 @@ def test_models_list_validates_strictly_and_includes_the_seed_model(client: Lett
     assert "openai/gpt-4o-mini" in handles
 
 
+def test_a_provider_without_its_key_is_not_served(client: Letta, http: httpx.Client) -> None:
+    assert not [m.handle for m in client.models.list() if m.handle.startswith("anthropic/")]
+    response = http.post("/v1/agents/", json={"model": "anthropic/claude-sonnet-4-5"})
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert "provider 'anthropic' is not configured (configured: openai)" in detail
+
+
 def test_embedding_models_list(client: Letta) -> None:
     models = client.models.embeddings.list()
     by_handle = {model.handle: model for model in models}

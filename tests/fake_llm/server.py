@@ -130,7 +130,7 @@ async def _answer_chat(request: Request, body: dict[str, Any], state: FakeLLMSta
         reply = reply_for(body)
     except BadRequest as exc:
         return error_response(400, f"fake_llm: {exc}")
-    if not await _sleep_while_connected(request, reply.sleep_seconds):
+    if not await sleep_while_connected(request, reply.sleep_seconds):
         return Response(status_code=499)  # Nobody is listening any more.
     if reply.error is not None and state.should_fail(reply.error, reply.user_text):
         response = error_response(reply.error.status, reply.error.message)
@@ -148,7 +148,7 @@ async def _answer_chat(request: Request, body: dict[str, Any], state: FakeLLMSta
     return JSONResponse(completion_body(reply, envelope, usage))
 
 
-async def _sleep_while_connected(request: Request, seconds: float) -> bool:
+async def sleep_while_connected(request: Request, seconds: float) -> bool:
     """Sleep, but stop early (returning False) once the client hangs up, like a real LLM."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from lettalite.config import get_settings
 from lettalite.errors import InvalidArgument, NotFound
 
-PROVIDERS = ("openai",)
 MAX_DEFAULT_CONTEXT_WINDOW = 128_000
 UNKNOWN_MODEL_CONTEXT_WINDOW = 32_000
 
@@ -23,6 +23,19 @@ OPENAI_CONTEXT_WINDOWS = {
     "gpt-5": 400_000,
     "gpt-5-mini": 400_000,
 }
+# Anthropic's current Claude models (their aliases, which Anthropic resolves to the latest
+# snapshot). Any other name is still accepted under `anthropic/`, with Claude's usual window.
+ANTHROPIC_CONTEXT_WINDOWS = {
+    "claude-sonnet-4-5": 200_000,
+    "claude-haiku-4-5": 200_000,
+    "claude-opus-4-5": 200_000,
+    "claude-opus-4-1": 200_000,
+    "claude-sonnet-4-0": 200_000,
+    "claude-opus-4-0": 200_000,
+    "claude-3-7-sonnet-latest": 200_000,
+    "claude-3-5-haiku-latest": 200_000,
+}
+ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW = 200_000
 # Chat models known not to accept image input; any other model is sent the user's images.
 TEXT_ONLY_MODELS = frozenset({"gpt-3.5-turbo", "o1-mini", "o3-mini"})
 DEFAULT_EMBEDDING = "openai/text-embedding-3-small"
@@ -52,27 +65,48 @@ def _split(handle: str, kind: str) -> ModelHandle:
     return ModelHandle(provider, model)
 
 
+def configured_providers() -> dict[str, str]:
+    """The providers served, by handle prefix, with their base URLs. OpenAI always is (its
+    base URL may be a local server that needs no key); the others when their key is set."""
+    settings = get_settings()
+    providers = {"openai": settings.openai_base_url}
+    if settings.anthropic_api_key:
+        providers["anthropic"] = settings.anthropic_base_url
+    return providers
+
+
+def parse_model(handle: str) -> ModelHandle:
+    """The handle's parts, whether or not its provider is configured now (a stored agent's
+    model stays readable after its provider's key is removed)."""
+    return _split(handle, "model")
+
+
 def resolve_model(handle: str) -> ModelHandle:
-    parsed = _split(handle, "model")
-    if parsed.provider not in PROVIDERS:
-        raise NotFound(f"Handle {handle} not found, must be one of {list_model_handles()}")
+    parsed = parse_model(handle)
+    providers = configured_providers()
+    if parsed.provider not in providers:
+        raise NotFound(
+            f"Handle {handle} not found: provider {parsed.provider!r} is not configured "
+            f"(configured: {', '.join(providers)}), must be one of {list_model_handles()}"
+        )
     return parsed
 
 
 def resolve_embedding(handle: str) -> ModelHandle:
     parsed = _split(handle, "embedding")
-    if parsed.provider not in PROVIDERS or parsed.model not in OPENAI_EMBEDDING_DIMS:
+    if parsed.provider != "openai" or parsed.model not in OPENAI_EMBEDDING_DIMS:
         known = [f"openai/{name}" for name in OPENAI_EMBEDDING_DIMS]
         raise InvalidArgument(f"Embedding model {handle} not found, must be one of {known}")
     return parsed
 
 
 def default_context_window(model: ModelHandle) -> int:
-    window = OPENAI_CONTEXT_WINDOWS.get(model.model, UNKNOWN_MODEL_CONTEXT_WINDOW)
-    return min(window, MAX_DEFAULT_CONTEXT_WINDOW)
+    return min(max_context_window(model), MAX_DEFAULT_CONTEXT_WINDOW)
 
 
 def max_context_window(model: ModelHandle) -> int:
+    if model.provider == "anthropic":
+        return ANTHROPIC_CONTEXT_WINDOWS.get(model.model, ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW)
     return OPENAI_CONTEXT_WINDOWS.get(model.model, UNKNOWN_MODEL_CONTEXT_WINDOW)
 
 
@@ -81,4 +115,7 @@ def accepts_images(model: ModelHandle) -> bool:
 
 
 def list_model_handles() -> list[str]:
-    return [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS]
+    handles = [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS]
+    if "anthropic" in configured_providers():
+        handles += [f"anthropic/{name}" for name in ANTHROPIC_CONTEXT_WINDOWS]
+    return handles

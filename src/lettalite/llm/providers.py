@@ -14,19 +14,34 @@ class Providers:
 
     def client_for(self, model: ModelHandle) -> LLMClient:
         if model.provider not in self._clients:
-            from lettalite.llm.openai_provider import OpenAIProvider
-            from lettalite.llm.retries import RetryPolicy
-
-            self._clients[model.provider] = OpenAIProvider(
-                base_url=self._settings.openai_base_url,
-                api_key=self._settings.openai_api_key,
-                timeout=self._settings.llm_timeout_seconds,
-                retries=RetryPolicy(
-                    retries=self._settings.llm_max_retries,
-                    budget_seconds=self._settings.llm_retry_budget_seconds,
-                ),
-            )
+            self._clients[model.provider] = self._new_client(model.provider)
         return self._clients[model.provider]
+
+    def _new_client(self, provider: str) -> LLMClient:
+        # Imported on first use: each SDK takes a noticeable part of a second to import.
+        from lettalite.llm.retries import RetryPolicy
+
+        settings = self._settings
+        retries = RetryPolicy(
+            retries=settings.llm_max_retries, budget_seconds=settings.llm_retry_budget_seconds
+        )
+        if provider == "anthropic":
+            from lettalite.llm.anthropic_provider import AnthropicProvider
+
+            return AnthropicProvider(
+                base_url=settings.anthropic_base_url,
+                api_key=settings.anthropic_api_key,
+                timeout=settings.llm_timeout_seconds,
+                retries=retries,
+            )
+        from lettalite.llm.openai_provider import OpenAIProvider
+
+        return OpenAIProvider(
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            timeout=settings.llm_timeout_seconds,
+            retries=retries,
+        )
 
     async def close(self) -> None:
         for client in self._clients.values():

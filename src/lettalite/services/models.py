@@ -3,6 +3,7 @@
 from lettalite.config import get_settings
 from lettalite.llm.catalog import (
     OPENAI_EMBEDDING_DIMS,
+    configured_providers,
     default_context_window,
     list_model_handles,
     max_context_window,
@@ -12,7 +13,7 @@ from lettalite.schemas.model import EmbeddingModel, Model
 
 
 def list_models() -> list[Model]:
-    endpoint = get_settings().openai_base_url
+    endpoints = configured_providers()
     models = []
     for handle in list_model_handles():
         model = resolve_model(handle)
@@ -23,7 +24,7 @@ def list_models() -> list[Model]:
                 display_name=model.model,
                 handle=handle,
                 model_endpoint_type=model.provider,
-                model_endpoint=endpoint,
+                model_endpoint=endpoints[model.provider],
                 provider_name=model.provider,
                 provider_type=model.provider,
                 context_window=default_context_window(model),

@@ -5,7 +5,12 @@ import uuid
 
 from lettalite.config import get_settings
 from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
-from lettalite.llm.catalog import DEFAULT_EMBEDDING, OPENAI_EMBEDDING_DIMS, resolve_model
+from lettalite.llm.catalog import (
+    DEFAULT_EMBEDDING,
+    OPENAI_EMBEDDING_DIMS,
+    configured_providers,
+    parse_model,
+)
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
 from lettalite.schemas.message import ApprovalRequestMessage
@@ -49,12 +54,12 @@ def tool_model(tool: ToolRow) -> Tool:
 
 
 def llm_config(agent: AgentRow) -> LLMConfig:
-    model = resolve_model(agent.model)
+    model = parse_model(agent.model)
     return LLMConfig(
         model=model.model,
         display_name=model.model,
         model_endpoint_type=model.provider,
-        model_endpoint=get_settings().openai_base_url,
+        model_endpoint=configured_providers().get(model.provider),
         provider_name=model.provider,
         context_window=agent.context_window,
         handle=agent.model,
