@@ -12,6 +12,7 @@ from lettalite.agent.tool_rules import (
     StepRules,
     ToolRules,
     output_matches,
+    renamed_in_rule,
 )
 from lettalite.llm.types import CallTool
 
@@ -237,3 +238,27 @@ def test_rules_that_do_not_order_calls_leave_every_tool_unforced(
     free = [r for r in rules if r["type"] not in ordering | {"max_count_per_step"}]
     answer = ToolRules.of(free).step(offered, CallHistory(tuple(called), "ok"))
     assert (answer.allowed, answer.tool_choice()) == (None, "auto")
+
+
+TOOL_NAMES = st.sampled_from(["a", "b", "c", "old"])
+
+
+@given(
+    tool=TOOL_NAMES,
+    children=st.lists(TOOL_NAMES, max_size=4),
+    mapping=st.dictionaries(st.sampled_from(["true", "false", "1"]), TOOL_NAMES, max_size=3),
+)
+def test_a_rename_reaches_every_mention_and_can_be_undone(
+    tool: str, children: list[str], mapping: dict[str, str]
+) -> None:
+    rule = {
+        "type": "conditional",
+        "tool_name": tool,
+        "children": children,
+        "default_child": tool,
+        "child_output_mapping": mapping,
+        "prompt_template": None,
+    }
+    renamed = renamed_in_rule(rule, "old", "new")
+    assert "old" not in json.dumps(renamed)
+    assert renamed_in_rule(renamed, "new", "old") == rule

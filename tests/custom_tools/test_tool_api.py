@@ -262,3 +262,23 @@ def test_a_schema_naming_another_function_or_an_unusable_env_name_is_refused(
     assert run.status_code == 422 and "env_vars" in run.text
     agent = http.post("/v1/agents/", json=agent_body(secrets={"BAD=NAME": "x"}))
     assert agent.status_code == 422
+
+
+def test_renaming_a_tool_renames_the_rules_that_name_it(http: httpx.Client) -> None:
+    old, new = unique("before"), unique("after")
+    tool = create(http, source(old, "return 1"), default_requires_approval=True)
+    rules = [{"type": "constrain_child_tools", "tool_name": "memory_insert", "children": [old]}]
+    agent = http.post("/v1/agents/", json=agent_body(tool_ids=[tool["id"]], tool_rules=rules))
+    assert agent.status_code == 200, agent.text
+    schema = {"name": new, "description": "x", "parameters": {"type": "object", "properties": {}}}
+    renamed = http.patch(
+        f"/v1/tools/{tool['id']}",
+        json={"json_schema": schema, "source_code": source(new, "return 1")},
+    )
+    assert renamed.status_code == 200, renamed.text
+    stored = http.get(f"/v1/agents/{agent.json()['id']}").json()["tool_rules"]
+    assert {"type": "requires_approval", "tool_name": new} in [
+        {"type": r["type"], "tool_name": r["tool_name"]} for r in stored
+    ]
+    assert next(r for r in stored if r["type"] == "constrain_child_tools")["children"] == [new]
+    assert old not in str(stored)

@@ -243,3 +243,27 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def renamed_in_rule(rule: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """A stored rule with every mention of tool `old` (as its tool, a child, a default child
+    or a conditional target) changed to `new`."""
+
+    def name(value: Any) -> Any:
+        return new if value == old else value
+
+    renamed = {**rule, "tool_name": name(rule.get("tool_name"))}
+    if isinstance(rule.get("children"), list):
+        renamed["children"] = [name(child) for child in rule["children"]]
+    if "default_child" in rule:
+        renamed["default_child"] = name(rule["default_child"])
+    if isinstance(rule.get("child_output_mapping"), dict):
+        renamed["child_output_mapping"] = {
+            key: name(target) for key, target in rule["child_output_mapping"].items()
+        }
+    if isinstance(rule.get("child_arg_nodes"), list):
+        renamed["child_arg_nodes"] = [
+            {**node, "name": name(node.get("name"))} if isinstance(node, dict) else node
+            for node in rule["child_arg_nodes"]
+        ]
+    return renamed

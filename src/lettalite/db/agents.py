@@ -95,3 +95,8 @@ async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -
         .returning(AgentRow.next_sequence)
     )
     return result.scalar_one() - count
+
+
+async def agents_with_tool(session: AsyncSession, tool_id: str) -> list[AgentRow]:
+    query = select(AgentRow).join(AgentToolRow, AgentToolRow.agent_id == AgentRow.id)
+    return list(await session.scalars(query.where(AgentToolRow.tool_id == tool_id)))

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.tool_rules import renamed_in_rule
 from lettalite.db import agents as agent_queries
 from lettalite.db import tools as tool_queries
 from lettalite.db.mcp_servers import MCP_TOOL_TYPE as MCP
@@ -203,6 +204,8 @@ async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) 
             )
     source = request.source_code if request.source_code is not None else row.source_code
     _check_function_name(schema["name"], source, request.source_type or row.source_type)
+    if schema["name"] != row.name:
+        await _rename_in_rules(session, row, schema["name"])
     row.name, row.json_schema = schema["name"], schema
     for name in ("source_code", "source_type", "args_json_schema", "return_char_limit"):
         if name in given:
@@ -221,6 +224,15 @@ async def update_tool(session: AsyncSession, tool_id: str, request: ToolUpdate) 
         row.metadata_ = request.metadata
     await flush(session)
     return tool_model(row)
+
+
+async def _rename_in_rules(session: AsyncSession, row: ToolRow, new_name: str) -> None:
+    """Rules naming the tool follow its rename on every agent it is attached to (an approval
+    rule left on the old name would silently stop asking)."""
+    for agent in await agent_queries.agents_with_tool(session, row.id):
+        agent.tool_rules = [
+            renamed_in_rule(rule, row.name, new_name) for rule in agent.tool_rules or ()
+        ]
 
 
 def _updated_schema(row: ToolRow, request: ToolUpdate) -> dict[str, Any]:
