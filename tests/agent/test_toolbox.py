@@ -1,5 +1,6 @@
 """Which tools a turn offers, and how a model's call to each is prepared (pure functions)."""
 
+import asyncio
 import json
 from collections.abc import Sequence
 
@@ -7,10 +8,13 @@ import pytest
 
 from lettalite.agent.builtin_tools import BUILTIN_TOOLS, BuiltinTools
 from lettalite.agent.conversation import Conversation
+from lettalite.agent.sandboxed_tools import SandboxedTool
 from lettalite.agent.toolbox import (
     CLIENT_RETURN_MIN_CHARS,
     CLIENT_TOOLS,
+    AgentScope,
     McpToolRef,
+    PreparedCall,
     Toolbox,
     ToolKinds,
     build_toolbox,
@@ -94,3 +98,24 @@ def test_a_client_result_may_fill_most_of_the_window() -> None:
     large = toolbox_of(agent(window=100_000), [SHELL])
     assert small.tools["exec_command"].return_char_limit == CLIENT_RETURN_MIN_CHARS
     assert large.tools["exec_command"].return_char_limit == 80_000
+
+
+class BrokenSandbox:
+    """A sandbox that cannot start anything (e.g. the machine is out of processes)."""
+
+    async def ready(self) -> None:
+        return None
+
+    async def run(self, job: object) -> None:
+        raise OSError("fork failed")
+
+
+def test_a_sandbox_that_cannot_run_gives_the_model_a_tool_error() -> None:
+    tool = CustomTool("double", "def double(n: int):\n    return 2 * n\n", {"name": "double"})
+    executor = SandboxedTool(tool, BrokenSandbox())  # type: ignore[arg-type]
+    call = PreparedCall(ToolCallRequest("call-1", "double", '{"n": 2}'), None, {"n": 2})
+    outcome = asyncio.run(executor.execute(call, AgentScope("agent-1", {}, None)))
+    assert outcome.status == "error"
+    assert outcome.message == (
+        "Error executing function double: the sandbox could not run it (OSError)"
+    )
