@@ -128,7 +128,10 @@ def bwrap_command(
     args += ["--die-with-parent", "--new-session", "--clearenv"]
     for name, value in BASE_ENV.items():
         args += ["--setenv", name, value]
-    made: set[Path] = set()
+    # /tmp first: the binds that follow may lie under it (a checkout or venv in /tmp), and a
+    # tmpfs mounted after them would cover them.
+    args += ["--perms", "01777", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
     for link in symlinks:
         args += ["--symlink", os.readlink(link), str(link)]
     for source, destination in binds:
@@ -138,7 +141,7 @@ def bwrap_command(
     args += _directories_for(Path(RUNNER), made) + ["--ro-bind", str(runner), RUNNER]
     if packages is not None:
         args += ["--ro-bind", str(packages), PACKAGES]
-    args += ["--perms", "01777", "--size", str(tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    args += ["--chdir", "/tmp"]
     # Read-only /dev: in a user namespace its tmpfs (and /dev/shm) would be the tool's to
     # fill, host memory without a size limit. Its device nodes are mounts of their own.
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/"]
