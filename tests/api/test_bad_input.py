@@ -247,6 +247,7 @@ def test_body_under_the_cap_is_accepted(http: httpx.Client) -> None:
     assert len(response.json()["value"]) == len(value)
 
 
+@pytest.mark.serial  # measures the server's latency: alone, not beside other tests' load
 @pytest.mark.parametrize(
     ("path", "body", "limit"),
     [
