@@ -109,7 +109,12 @@ class FakeGemini(FakeLLM):
 
     def generate_requests(self) -> list[dict[str, Any]]:
         """Bodies of generateContent and streamGenerateContent requests, in order."""
-        return [r["body"] for r in self.requests() if "GenerateContent" in r["path"]]
+        return [r["body"] for r in self.generate_logged()]
+
+    def generate_logged(self) -> list[dict[str, Any]]:
+        """Logged generateContent and streamGenerateContent requests, in order."""
+        methods = (":generateContent", ":streamGenerateContent")
+        return [r for r in self.requests() if r["path"].endswith(methods)]
 
 
 @dataclass
