@@ -277,7 +277,7 @@ class GoogleProvider:
 
     async def complete(self, request: ChatRequest) -> Completion:
         answer = await self._post(f"models/{request.model}:generateContent", generate_body(request))
-        assembly = _Assembly()
+        assembly = Assembly()
         assembly.add(answer)
         return assembly.completion()
 
@@ -297,7 +297,7 @@ class GoogleProvider:
 
         # Opening the stream is retried; once chunks flow, a failure ends the call.
         response = await self._retrying(open_stream)
-        assembly = _Assembly()
+        assembly = Assembly()
         try:
             async for line in response.aiter_lines():
                 if line.startswith("data:"):
@@ -329,7 +329,7 @@ class GoogleProvider:
 
 
 @dataclass
-class _Assembly:
+class Assembly:
     """GenerateContentResponse chunks (one, or streamed) into one `Completion`."""
 
     text: list[str] = field(default_factory=list)
