@@ -57,6 +57,19 @@ def test_tool_results_are_function_responses_named_after_their_calls() -> None:
     check_contents(body)  # what the real API would accept
 
 
+def test_replayed_calls_to_gemini_3_carry_the_documented_unsigned_sentinel() -> None:
+    messages = [
+        ChatMessage("user", "find a"),
+        ChatMessage("assistant", None, tool_calls=CALLS[:1]),
+        ChatMessage("tool", "a", tool_call_id="call_1"),
+    ]
+    gemini_3 = ChatRequest(model="gemini-3-pro-preview", messages=messages, tools=[])
+    [part] = generate_body(gemini_3)["contents"][1]["parts"]
+    assert part["thoughtSignature"] == "skip_thought_signature_validator"
+    [earlier] = generate_body(request(*messages))["contents"][1]["parts"]
+    assert "thoughtSignature" not in earlier
+
+
 def test_images_are_inline_data_or_file_data() -> None:
     url = "https://example.com/cat.png"
     body = generate_body(request(ChatMessage("user", "what is this?", images=(PNG, url))))

@@ -46,6 +46,11 @@ SCHEMA_KEYS = frozenset(
 )  # fmt: skip
 # Models that think, and so can be asked to include their thoughts.
 THINKING_MODEL_PREFIXES = ("gemini-2.5", "gemini-3")
+# Gemini 3 refuses replayed function calls without the thought signature it sent with them.
+# We keep no signatures (a call may come from another provider), so replayed calls carry
+# the sentinel Google documents for that case.
+SIGNATURE_REQUIRED_PREFIXES = ("gemini-3",)
+UNSIGNED_CALL_SIGNATURE = "skip_thought_signature_validator"
 OVERFLOW_MARKER = "exceeds the maximum number of tokens"
 
 
@@ -54,7 +59,10 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
     leading = 0
     while leading < len(request.messages) and request.messages[leading].role == "system":
         leading += 1
-    body: dict[str, Any] = {"contents": _contents(request.messages[leading:])}
+    signature = (
+        UNSIGNED_CALL_SIGNATURE if request.model.startswith(SIGNATURE_REQUIRED_PREFIXES) else None
+    )
+    body: dict[str, Any] = {"contents": _contents(request.messages[leading:], signature)}
     system = "\n\n".join(m.content or "" for m in request.messages[:leading])
     if system:
         body["systemInstruction"] = {"parts": [{"text": system}]}
@@ -67,14 +75,14 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def _contents(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+def _contents(messages: list[ChatMessage], signature: str | None) -> list[dict[str, Any]]:
     """Gemini turns: tool results (and any later system note) are user parts, and consecutive
     turns of one role are merged."""
     names = {call.id: call.name for m in messages for call in m.tool_calls}
     contents: list[dict[str, Any]] = []
     for message in messages:
         role = "model" if message.role == "assistant" else "user"
-        parts = _parts(message, names)
+        parts = _parts(message, names, signature)
         if not parts:
             continue
         if contents and contents[-1]["role"] == role:
@@ -84,7 +92,9 @@ def _contents(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     return contents
 
 
-def _parts(message: ChatMessage, names: dict[str, str]) -> list[dict[str, Any]]:
+def _parts(
+    message: ChatMessage, names: dict[str, str], signature: str | None
+) -> list[dict[str, Any]]:
     if message.role == "tool":
         name = names.get(message.tool_call_id or "", "tool")
         return [{"functionResponse": {"name": name, "response": _response(message.content)}}]
@@ -92,10 +102,11 @@ def _parts(message: ChatMessage, names: dict[str, str]) -> list[dict[str, Any]]:
     if message.content:
         parts.append({"text": message.content})
     parts += [_image_part(url) for url in message.images]
-    parts += [
-        {"functionCall": {"name": call.name, "args": _arguments(call)}}
-        for call in message.tool_calls
-    ]
+    for call in message.tool_calls:
+        part: dict[str, Any] = {"functionCall": {"name": call.name, "args": _arguments(call)}}
+        if signature is not None:
+            part["thoughtSignature"] = signature
+        parts.append(part)
     return parts
 
 
