@@ -19,6 +19,7 @@ from tests.fake_llm.server import FakeLLMState, sleep_while_connected
 
 from .wire import chat_body, response_body, stream_chunks
 
+MAX_EMBED_BATCH = 100
 # status -> Google's canonical error status.
 _STATUSES = {
     400: "INVALID_ARGUMENT",
@@ -83,6 +84,10 @@ def _embeddings(body: dict[str, Any]) -> Response:
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
         raise BadRequest("* BatchEmbedContentsRequest.requests: requests is not specified")
+    if len(requests) > MAX_EMBED_BATCH:
+        raise BadRequest(
+            f"* BatchEmbedContentsRequest.requests: at most {MAX_EMBED_BATCH} requests"
+        )
     texts = ["\n".join(p.get("text", "") for p in r["content"]["parts"]) for r in requests]
     status = requested_error({"input": texts})
     if status is not None:

@@ -2,10 +2,15 @@
 compacts and tries again, a lasting error is a 502 naming Google Gemini with nothing stored,
 and the fake refuses a request without the key header as the API does."""
 
+import asyncio
+
 import httpx
 from letta_client import Letta
 
+from lettalite.llm.google_provider import GoogleProvider
+from lettalite.llm.retries import RetryPolicy
 from tests.factories import create_seed_agent
+from tests.fake_llm.embeddings import embed
 from tests.servers import FakeGemini
 
 GEMINI = "google_ai/gemini-2.0-flash"
@@ -59,3 +64,22 @@ def test_the_fake_refuses_a_request_without_the_key(fake_gemini: FakeGemini) -> 
     assert refused.status_code == 403
     assert refused.json()["error"]["status"] == "PERMISSION_DENIED"
     assert httpx.post(url, json=body, headers={"x-goog-api-key": "k"}).status_code == 200
+
+
+def test_many_texts_are_embedded_in_batches_the_api_takes(fake_gemini: FakeGemini) -> None:
+    provider = GoogleProvider(
+        base_url=fake_gemini.base_url, api_key="k", timeout=10, retries=RetryPolicy()
+    )
+    texts = [f"passage number {n}" for n in range(150)]
+
+    async def embed_all() -> list[list[float]]:
+        try:
+            return await provider.embed("gemini-embedding-001", texts)
+        finally:
+            await provider.close()
+
+    fake_gemini.clear()
+    vectors = asyncio.run(embed_all())
+    assert vectors == [embed(text) for text in texts]
+    sizes = [len(r["body"]["requests"]) for r in fake_gemini.requests()]
+    assert sizes == [100, 50]

@@ -52,6 +52,8 @@ THINKING_MODEL_PREFIXES = ("gemini-2.5", "gemini-3")
 SIGNATURE_REQUIRED_PREFIXES = ("gemini-3",)
 UNSIGNED_CALL_SIGNATURE = "skip_thought_signature_validator"
 OVERFLOW_MARKER = "exceeds the maximum number of tokens"
+# batchEmbedContents takes at most this many texts.
+EMBED_BATCH = 100
 
 
 def generate_body(request: ChatRequest) -> dict[str, Any]:
@@ -321,6 +323,12 @@ class GoogleProvider:
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            vectors += await self._embed_batch(model, texts[start : start + EMBED_BATCH])
+        return vectors
+
+    async def _embed_batch(self, model: str, texts: list[str]) -> list[list[float]]:
         body = {
             "requests": [
                 {"model": f"models/{model}", "content": {"parts": [{"text": text}]}}
