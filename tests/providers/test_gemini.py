@@ -213,3 +213,25 @@ def test_archival_memory_with_a_gemini_embedding(client: Letta, fake_gemini: Fak
     )
     [returned] = [m for m in response.messages if m.message_type == "tool_return_message"]
     assert json.loads(returned.tool_return)[0]["content"] == "The budget review happens in March"
+
+
+def test_parallel_calls_of_one_tool_are_answered_in_order(
+    agent: AgentState, client: Letta, fake_gemini: FakeGemini
+) -> None:
+    text = (
+        "[[parallel]]"
+        + call_directive("memory_insert", label="human", new_string="Likes tea")
+        + call_directive("memory_insert", label="human", new_string="Plays chess")
+    )
+    fake_gemini.clear()
+    chunks = list(
+        client.agents.messages.create(agent.id, input=text, streaming=True, stream_tokens=True)
+    )
+    returns = [c for c in chunks if c.message_type == "tool_return_message"]
+    call_ids = {c.tool_call.tool_call_id for c in chunks if c.message_type == "tool_call_message"}
+    assert len(call_ids) == 2 and {r.tool_call_id for r in returns} == call_ids
+    assert [r.status for r in returns] == ["success", "success"]
+    assert "Likes tea" in human(client, agent.id) and "Plays chess" in human(client, agent.id)
+    after_tools = fake_gemini.generate_requests()[-1]
+    answers = [p for p in after_tools["contents"][-1]["parts"] if "functionResponse" in p]
+    assert [a["functionResponse"]["name"] for a in answers] == ["memory_insert"] * 2
