@@ -17,6 +17,7 @@ from letta_client import Letta
 from tests.postgres_cluster import ThrowawayPostgres
 from tests.servers import (
     FakeAnthropic,
+    FakeGemini,
     FakeLLM,
     LettaliteServer,
     create_postgres_database,
@@ -46,6 +47,14 @@ def fake_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLLM]:
 @pytest.fixture(scope="session")
 def fake_anthropic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAnthropic]:
     llm = FakeAnthropic(log=tmp_path_factory.mktemp("fake_anthropic") / "fake_anthropic.log")
+    llm.start()
+    yield llm
+    llm.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_gemini(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGemini]:
+    llm = FakeGemini(log=tmp_path_factory.mktemp("fake_gemini") / "fake_gemini.log")
     llm.start()
     yield llm
     llm.stop()

@@ -98,6 +98,25 @@ class FakeAnthropic(FakeLLM):
         return [r["body"] for r in self.requests() if r["path"] == "/v1/messages"]
 
 
+class FakeGemini(FakeLLM):
+    """The scripted Gemini API of tests/fake_gemini, in its own process."""
+
+    module = "tests.fake_gemini"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"  # the provider adds /v1beta/models/...
+
+    def generate_requests(self) -> list[dict[str, Any]]:
+        """Bodies of generateContent and streamGenerateContent requests, in order."""
+        return [r["body"] for r in self.generate_logged()]
+
+    def generate_logged(self) -> list[dict[str, Any]]:
+        """Logged generateContent and streamGenerateContent requests, in order."""
+        methods = (":generateContent", ":streamGenerateContent")
+        return [r for r in self.requests() if r["path"].endswith(methods)]
+
+
 @dataclass
 class LettaliteServer:
     """`lettalite serve` on a free port, against one database, restartable."""
@@ -118,7 +137,7 @@ class LettaliteServer:
         return self.workdir / "server.log"
 
     def env(self) -> dict[str, str]:
-        providers = ("LETTA", "OPENAI_", "ANTHROPIC_")
+        providers = ("LETTA", "OPENAI_", "ANTHROPIC_", "GEMINI_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(providers)}
         env.update(
             {

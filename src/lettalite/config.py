@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     anthropic_base_url: str = Field(
         "https://api.anthropic.com", validation_alias="ANTHROPIC_BASE_URL"
     )
+    # Serves `google_ai/<model>` handles (Gemini) when set.
+    gemini_api_key: str | None = Field(None, validation_alias="GEMINI_API_KEY")
+    gemini_base_url: str = Field(
+        "https://generativelanguage.googleapis.com", validation_alias="GEMINI_BASE_URL"
+    )
     llm_timeout_seconds: float = Field(120.0, validation_alias="LETTALITE_LLM_TIMEOUT_SECONDS")
     # A provider call that failed transiently is tried again at most this many times, and
     # never when the next try would start more than the budget after the first.

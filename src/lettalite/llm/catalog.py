@@ -36,6 +36,21 @@ ANTHROPIC_CONTEXT_WINDOWS = {
     "claude-3-5-haiku-latest": 200_000,
 }
 ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW = 200_000
+# Google's current Gemini models (input token limits). Any other name is still accepted
+# under `google_ai/`, with Gemini's usual window.
+GOOGLE_AI_CONTEXT_WINDOWS = {
+    "gemini-2.5-pro": 1_048_576,
+    "gemini-2.5-flash": 1_048_576,
+    "gemini-2.5-flash-lite": 1_048_576,
+    "gemini-2.0-flash": 1_048_576,
+    "gemini-2.0-flash-lite": 1_048_576,
+    "gemini-3-pro-preview": 1_048_576,
+}
+GOOGLE_AI_UNKNOWN_MODEL_CONTEXT_WINDOW = 1_048_576
+GOOGLE_AI_EMBEDDING_DIMS = {
+    "text-embedding-004": 768,
+    "gemini-embedding-001": 3072,
+}
 # Chat models known not to accept image input; any other model is sent the user's images.
 TEXT_ONLY_MODELS = frozenset({"gpt-3.5-turbo", "o1-mini", "o3-mini"})
 DEFAULT_EMBEDDING = "openai/text-embedding-3-small"
@@ -72,6 +87,8 @@ def configured_providers() -> dict[str, str]:
     providers = {"openai": settings.openai_base_url}
     if settings.anthropic_api_key:
         providers["anthropic"] = settings.anthropic_base_url
+    if settings.gemini_api_key:
+        providers["google_ai"] = settings.gemini_base_url
     return providers
 
 
@@ -92,11 +109,19 @@ def resolve_model(handle: str) -> ModelHandle:
     return parsed
 
 
+def embedding_dims() -> dict[str, int]:
+    """The embedding models served, by handle, with their vector dimensions."""
+    dims = {f"openai/{name}": dim for name, dim in OPENAI_EMBEDDING_DIMS.items()}
+    if "google_ai" in configured_providers():
+        dims |= {f"google_ai/{name}": dim for name, dim in GOOGLE_AI_EMBEDDING_DIMS.items()}
+    return dims
+
+
 def resolve_embedding(handle: str) -> ModelHandle:
     parsed = _split(handle, "embedding")
-    if parsed.provider != "openai" or parsed.model not in OPENAI_EMBEDDING_DIMS:
-        known = [f"openai/{name}" for name in OPENAI_EMBEDDING_DIMS]
-        raise InvalidArgument(f"Embedding model {handle} not found, must be one of {known}")
+    known = embedding_dims()
+    if parsed.handle not in known:
+        raise InvalidArgument(f"Embedding model {handle} not found, must be one of {list(known)}")
     return parsed
 
 
@@ -107,6 +132,8 @@ def default_context_window(model: ModelHandle) -> int:
 def max_context_window(model: ModelHandle) -> int:
     if model.provider == "anthropic":
         return ANTHROPIC_CONTEXT_WINDOWS.get(model.model, ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW)
+    if model.provider == "google_ai":
+        return GOOGLE_AI_CONTEXT_WINDOWS.get(model.model, GOOGLE_AI_UNKNOWN_MODEL_CONTEXT_WINDOW)
     return OPENAI_CONTEXT_WINDOWS.get(model.model, UNKNOWN_MODEL_CONTEXT_WINDOW)
 
 
@@ -118,4 +145,6 @@ def list_model_handles() -> list[str]:
     handles = [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS]
     if "anthropic" in configured_providers():
         handles += [f"anthropic/{name}" for name in ANTHROPIC_CONTEXT_WINDOWS]
+    if "google_ai" in configured_providers():
+        handles += [f"google_ai/{name}" for name in GOOGLE_AI_CONTEXT_WINDOWS]
     return handles

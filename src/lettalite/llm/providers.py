@@ -34,6 +34,15 @@ class Providers:
                 timeout=settings.llm_timeout_seconds,
                 retries=retries,
             )
+        if provider == "google_ai":
+            from lettalite.llm.google_provider import GoogleProvider
+
+            return GoogleProvider(
+                base_url=settings.gemini_base_url,
+                api_key=settings.gemini_api_key,
+                timeout=settings.llm_timeout_seconds,
+                retries=retries,
+            )
         from lettalite.llm.openai_provider import OpenAIProvider
 
         return OpenAIProvider(

@@ -1,10 +1,9 @@
 """The model handles lettalite serves."""
 
-from lettalite.config import get_settings
 from lettalite.llm.catalog import (
-    OPENAI_EMBEDDING_DIMS,
     configured_providers,
     default_context_window,
+    embedding_dims,
     list_model_handles,
     max_context_window,
     resolve_model,
@@ -35,18 +34,21 @@ def list_models() -> list[Model]:
 
 
 def list_embedding_models() -> list[EmbeddingModel]:
-    endpoint = get_settings().openai_base_url
-    return [
-        EmbeddingModel(
-            name=name,
-            display_name=name,
-            handle=f"openai/{name}",
-            embedding_model=name,
-            embedding_endpoint_type="openai",
-            embedding_endpoint=endpoint,
-            embedding_dim=dim,
-            provider_name="openai",
-            provider_type="openai",
+    endpoints = configured_providers()
+    models = []
+    for handle, dim in embedding_dims().items():
+        provider, _, name = handle.partition("/")
+        models.append(
+            EmbeddingModel(
+                name=name,
+                display_name=name,
+                handle=handle,
+                embedding_model=name,
+                embedding_endpoint_type=provider,
+                embedding_endpoint=endpoints[provider],
+                embedding_dim=dim,
+                provider_name=provider,
+                provider_type=provider,
+            )
         )
-        for name, dim in OPENAI_EMBEDDING_DIMS.items()
-    ]
+    return models

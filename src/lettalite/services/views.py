@@ -9,6 +9,7 @@ from lettalite.llm.catalog import (
     DEFAULT_EMBEDDING,
     OPENAI_EMBEDDING_DIMS,
     configured_providers,
+    embedding_dims,
     parse_model,
 )
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
@@ -74,9 +75,9 @@ def embedding_config(handle: str | None) -> EmbeddingConfig | None:
     provider, _, model = handle.partition("/")
     return EmbeddingConfig(
         embedding_endpoint_type=provider,
-        embedding_endpoint=get_settings().openai_base_url,
+        embedding_endpoint=configured_providers().get(provider, get_settings().openai_base_url),
         embedding_model=model,
-        embedding_dim=OPENAI_EMBEDDING_DIMS.get(model, 1536),
+        embedding_dim=embedding_dims().get(handle, OPENAI_EMBEDDING_DIMS.get(model, 1536)),
         handle=handle,
     )
 
