@@ -19,6 +19,7 @@ from tests.servers import (
     FakeAnthropic,
     FakeGemini,
     FakeLLM,
+    FakeOllama,
     LettaliteServer,
     create_postgres_database,
     drop_postgres_database,
@@ -61,6 +62,14 @@ def fake_gemini(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGemini
 
 
 @pytest.fixture(scope="session")
+def fake_ollama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeOllama]:
+    llm = FakeOllama(log=tmp_path_factory.mktemp("fake_ollama") / "fake_ollama.log")
+    llm.start()
+    yield llm
+    llm.stop()
+
+
+@pytest.fixture(scope="session")
 def pgvector_less_postgres() -> Iterator[ThrowawayPostgres]:
     cluster = ThrowawayPostgres()
     try:
@@ -97,7 +106,7 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory, postgres_admin_ur
 
 
 def serving(
-    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory, **env: str
+    database_factory, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory, **env: str | None
 ) -> Iterator[LettaliteServer]:
     """For fixtures (`yield from`): a server on a fresh database with these extra settings."""
     instance = LettaliteServer(
@@ -125,7 +134,7 @@ def start_server(
     """Starts extra servers, each on its own fresh database, with extra settings."""
     running: list[Iterator[LettaliteServer]] = []
 
-    def start(**env: str) -> LettaliteServer:
+    def start(**env: str | None) -> LettaliteServer:
         running.append(serving(database_factory, fake_llm, tmp_path_factory, **env))
         return next(running[-1])
 

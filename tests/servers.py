@@ -117,6 +117,19 @@ class FakeGemini(FakeLLM):
         return [r for r in self.requests() if r["path"].endswith(methods)]
 
 
+class FakeOllama(FakeLLM):
+    """The scripted Ollama API of tests/fake_ollama, in its own process."""
+
+    module = "tests.fake_ollama"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"  # Ollama's paths start with /api
+
+    def chat_requests(self) -> list[dict[str, Any]]:
+        return [r["body"] for r in self.requests() if r["path"] == "/api/chat"]
+
+
 @dataclass
 class LettaliteServer:
     """`lettalite serve` on a free port, against one database, restartable."""
@@ -124,7 +137,7 @@ class LettaliteServer:
     database_url: str
     llm_base_url: str
     workdir: Path
-    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str | None] = field(default_factory=dict)  # None: unset
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -137,7 +150,7 @@ class LettaliteServer:
         return self.workdir / "server.log"
 
     def env(self) -> dict[str, str]:
-        providers = ("LETTA", "OPENAI_", "ANTHROPIC_", "GEMINI_")
+        providers = ("LETTA", "OPENAI_", "ANTHROPIC_", "GEMINI_", "OLLAMA_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(providers)}
         env.update(
             {
@@ -146,9 +159,13 @@ class LettaliteServer:
                 "LETTALITE_LOG_LEVEL": "warning",
                 "OPENAI_BASE_URL": self.llm_base_url,
                 "OPENAI_API_KEY": "test-key",
-                **self.extra_env,
             }
         )
+        for name, value in self.extra_env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         return env
 
     def start(self) -> None:

@@ -1,16 +1,18 @@
 """Settings, read once from the environment (and a `.env` file in the working directory)."""
 
 import ipaddress
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_DATA_DIR = Path.home() / ".lettalite"
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 HOST_OR_ADDRESS = re.compile(r"[A-Za-z0-9._:-]+")
 
 
@@ -22,6 +24,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+class OpenAICompatibleServer(BaseModel):
+    """A named OpenAI-compatible server (vLLM, LM Studio, OpenRouter, Groq, a LiteLLM proxy...)."""
+
+    base_url: str
+    api_key: str | None = None
+
+
+# Provider names that a named OpenAI-compatible server may not take.
+BUILT_IN_PROVIDERS = frozenset({"openai", "anthropic", "google_ai", "ollama", "letta"})
+PROVIDER_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class Settings(BaseSettings):
@@ -42,7 +56,7 @@ class Settings(BaseSettings):
 
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str = Field(
-        "https://api.openai.com/v1",
+        DEFAULT_OPENAI_BASE_URL,
         validation_alias=AliasChoices("OPENAI_BASE_URL", "OPENAI_API_BASE"),
     )
     # Serves `anthropic/<model>` handles when set.
@@ -54,6 +68,13 @@ class Settings(BaseSettings):
     gemini_api_key: str | None = Field(None, validation_alias="GEMINI_API_KEY")
     gemini_base_url: str = Field(
         "https://generativelanguage.googleapis.com", validation_alias="GEMINI_BASE_URL"
+    )
+    # Serves `ollama/<model>` handles through Ollama's own API (no key) when set.
+    ollama_base_url: str | None = Field(None, validation_alias="OLLAMA_BASE_URL")
+    # Named OpenAI-compatible servers, as JSON: {"<name>": {"base_url": ..., "api_key": ...}};
+    # each serves `<name>/<model>` handles.
+    openai_compatible: Annotated[dict[str, OpenAICompatibleServer], NoDecode] = Field(
+        default_factory=dict, validation_alias="LETTALITE_OPENAI_COMPATIBLE"
     )
     llm_timeout_seconds: float = Field(120.0, validation_alias="LETTALITE_LLM_TIMEOUT_SECONDS")
     # A provider call that failed transiently is tried again at most this many times, and
@@ -131,6 +152,26 @@ class Settings(BaseSettings):
             elif not HOST_OR_ADDRESS.fullmatch(entry):
                 raise ValueError(f"{entry!r} is neither a host name nor an IP address or range")
         return entries
+
+    @field_validator("openai_compatible", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):  # empty, as a blank line of .env.example leaves it: none
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("openai_compatible")
+    @classmethod
+    def _provider_names(
+        cls, servers: dict[str, OpenAICompatibleServer]
+    ) -> dict[str, OpenAICompatibleServer]:
+        for name in servers:
+            if name in BUILT_IN_PROVIDERS or not PROVIDER_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} cannot name an OpenAI-compatible server: use letters, digits, "
+                    f"'_', '.' or '-', and none of {sorted(BUILT_IN_PROVIDERS)}"
+                )
+        return servers
 
     @property
     def api_key(self) -> str | None:

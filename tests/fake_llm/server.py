@@ -79,6 +79,7 @@ def make_app() -> Starlette:
             return error_response(400, str(exc))
 
     async def models(request: Request) -> Response:
+        state.record(request, None)
         return JSONResponse({"object": "list", "data": [_model_entry(m) for m in MODEL_IDS]})
 
     async def list_requests(request: Request) -> Response:

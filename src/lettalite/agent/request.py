@@ -50,6 +50,7 @@ async def build_request(
         max_tokens=agent.max_tokens,
         tool_choice=rules.tool_choice(),
         response_format=agent.response_format,
+        context_window=agent.context_window,
     )
     return request, toolbox, rules, agent.context_window, scale
 

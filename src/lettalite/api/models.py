@@ -9,9 +9,9 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 
 @collection_route(router, "GET", response_model=list[Model])
 async def list_models() -> list[Model]:
-    return model_service.list_models()
+    return await model_service.list_models()
 
 
 @router.get("/embedding", response_model=list[EmbeddingModel])
 async def list_embedding_models() -> list[EmbeddingModel]:
-    return model_service.list_embedding_models()
+    return await model_service.list_embedding_models()

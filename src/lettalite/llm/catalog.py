@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from lettalite.config import get_settings
+from lettalite.config import DEFAULT_OPENAI_BASE_URL, get_settings
 from lettalite.errors import InvalidArgument, NotFound
 
 MAX_DEFAULT_CONTEXT_WINDOW = 128_000
@@ -59,6 +59,14 @@ OPENAI_EMBEDDING_DIMS = {
     "text-embedding-3-large": 3072,
     "text-embedding-ada-002": 1536,
 }
+# Ollama's common embedding models; any other name is accepted under `ollama/` too.
+OLLAMA_EMBEDDING_DIMS = {
+    "nomic-embed-text": 768,
+    "mxbai-embed-large": 1024,
+    "all-minilm": 384,
+    "bge-m3": 1024,
+}
+UNKNOWN_EMBEDDING_DIM = 1536
 
 
 @dataclass(frozen=True)
@@ -81,15 +89,27 @@ def _split(handle: str, kind: str) -> ModelHandle:
 
 
 def configured_providers() -> dict[str, str]:
-    """The providers served, by handle prefix, with their base URLs. OpenAI always is (its
-    base URL may be a local server that needs no key); the others when their key is set."""
+    """The providers served, by handle prefix, with their base URLs. OpenAI is when it has a
+    key or another base URL (a local server may need no key); the others when configured."""
     settings = get_settings()
-    providers = {"openai": settings.openai_base_url}
+    providers = {}
+    if settings.openai_api_key or settings.openai_base_url != DEFAULT_OPENAI_BASE_URL:
+        providers["openai"] = settings.openai_base_url
     if settings.anthropic_api_key:
         providers["anthropic"] = settings.anthropic_base_url
     if settings.gemini_api_key:
         providers["google_ai"] = settings.gemini_base_url
+    if settings.ollama_base_url:
+        providers["ollama"] = settings.ollama_base_url
+    for name, server in settings.openai_compatible.items():
+        providers[name] = server.base_url
     return providers
+
+
+def provider_type(provider: str) -> str:
+    """The provider's type as Letta's clients know it: a named OpenAI-compatible server is
+    `openai` (its name is the `provider_name`)."""
+    return "openai" if provider in get_settings().openai_compatible else provider
 
 
 def parse_model(handle: str) -> ModelHandle:
@@ -110,19 +130,41 @@ def resolve_model(handle: str) -> ModelHandle:
 
 
 def embedding_dims() -> dict[str, int]:
-    """The embedding models served, by handle, with their vector dimensions."""
-    dims = {f"openai/{name}": dim for name, dim in OPENAI_EMBEDDING_DIMS.items()}
-    if "google_ai" in configured_providers():
+    """The catalogued embedding models served, by handle, with their vector dimensions."""
+    providers = configured_providers()
+    dims = {}
+    if "openai" in providers:
+        dims |= {f"openai/{name}": dim for name, dim in OPENAI_EMBEDDING_DIMS.items()}
+    if "google_ai" in providers:
         dims |= {f"google_ai/{name}": dim for name, dim in GOOGLE_AI_EMBEDDING_DIMS.items()}
     return dims
+
+
+def _serves_any_embedding_model(provider: str) -> bool:
+    """Ollama and the named OpenAI-compatible servers serve whatever they have pulled or
+    loaded, so no catalogue can say which of their models embed."""
+    settings = get_settings()
+    return (provider == "ollama" and bool(settings.ollama_base_url)) or (
+        provider in settings.openai_compatible
+    )
 
 
 def resolve_embedding(handle: str) -> ModelHandle:
     parsed = _split(handle, "embedding")
     known = embedding_dims()
-    if parsed.handle not in known:
+    if parsed.handle not in known and not _serves_any_embedding_model(parsed.provider):
         raise InvalidArgument(f"Embedding model {handle} not found, must be one of {list(known)}")
     return parsed
+
+
+def embedding_dim(model: ModelHandle) -> int:
+    """The model's vector dimension from the catalogue (a named server's models by OpenAI's
+    names), whether or not its provider is configured now."""
+    catalogue = {
+        "google_ai": GOOGLE_AI_EMBEDDING_DIMS,
+        "ollama": OLLAMA_EMBEDDING_DIMS,
+    }.get(model.provider, OPENAI_EMBEDDING_DIMS)
+    return catalogue.get(model.model, UNKNOWN_EMBEDDING_DIM)
 
 
 def default_context_window(model: ModelHandle) -> int:
@@ -142,9 +184,10 @@ def accepts_images(model: ModelHandle) -> bool:
 
 
 def list_model_handles() -> list[str]:
-    handles = [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS]
-    if "anthropic" in configured_providers():
+    providers = configured_providers()
+    handles = [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS] if "openai" in providers else []
+    if "anthropic" in providers:
         handles += [f"anthropic/{name}" for name in ANTHROPIC_CONTEXT_WINDOWS]
-    if "google_ai" in configured_providers():
+    if "google_ai" in providers:
         handles += [f"google_ai/{name}" for name in GOOGLE_AI_CONTEXT_WINDOWS]
     return handles

@@ -85,10 +85,10 @@ def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
     return choice
 
 
-def _describe(error: openai.APIError) -> LLMError:
+def _describe(error: openai.APIError, key_setting: str) -> LLMError:
     if isinstance(error, openai.AuthenticationError):
         return LLMError(
-            "The model provider rejected the API key (401): check OPENAI_API_KEY. "
+            f"The model provider rejected the API key (401): check {key_setting}. "
             f"Provider said: {error.message}",
             status_code=401,
         )
@@ -133,7 +133,13 @@ def _asked_delay(error: BaseException) -> float | None:
 
 class OpenAIProvider:
     def __init__(
-        self, *, base_url: str, api_key: str | None, timeout: float, retries: RetryPolicy
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        retries: RetryPolicy,
+        key_setting: str = "OPENAI_API_KEY",
     ) -> None:
         # A local OpenAI-compatible server needs no key; the SDK insists on a value. Retries
         # are ours (llm/retries.py): the SDK's own would wait as long as a provider asks.
@@ -141,6 +147,7 @@ class OpenAIProvider:
             base_url=base_url, api_key=api_key or "not-set", timeout=timeout, max_retries=0
         )
         self._retries = retries
+        self._key_setting = key_setting  # named in a 401's message
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -148,7 +155,7 @@ class OpenAIProvider:
                 call, self._retries, transient=_transient, asked_delay=_asked_delay
             )
         except openai.APIError as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return _request_kwargs(request)
@@ -169,7 +176,7 @@ class OpenAIProvider:
                 for delta in assembly.add(chunk):
                     yield delta
         except openai.APIError as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:

@@ -43,8 +43,26 @@ class Providers:
                 timeout=settings.llm_timeout_seconds,
                 retries=retries,
             )
+        if provider == "ollama":
+            from lettalite.llm.ollama_provider import OllamaProvider
+
+            assert settings.ollama_base_url is not None  # the handle was resolved against it
+            return OllamaProvider(
+                base_url=settings.ollama_base_url,
+                timeout=settings.llm_timeout_seconds,
+                retries=retries,
+            )
         from lettalite.llm.openai_provider import OpenAIProvider
 
+        if provider in settings.openai_compatible:
+            server = settings.openai_compatible[provider]
+            return OpenAIProvider(
+                base_url=server.base_url,
+                api_key=server.api_key,
+                timeout=settings.llm_timeout_seconds,
+                retries=retries,
+                key_setting=f"the api_key of {provider!r} in LETTALITE_OPENAI_COMPATIBLE",
+            )
         return OpenAIProvider(
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key,

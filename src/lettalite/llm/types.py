@@ -50,6 +50,8 @@ class ChatRequest:
     tool_choice: ToolChoice = "auto"
     # {"type": "text" | "json_object" | "json_schema", ...} as the agent stores it.
     response_format: dict[str, Any] | None = None
+    # The agent's context window, for providers that must be told it (Ollama's `num_ctx`).
+    context_window: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from lettalite.config import get_settings
 from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
 from lettalite.llm.catalog import (
     DEFAULT_EMBEDDING,
-    OPENAI_EMBEDDING_DIMS,
+    ModelHandle,
     configured_providers,
-    embedding_dims,
+    embedding_dim,
     parse_model,
+    provider_type,
 )
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
@@ -59,7 +60,7 @@ def llm_config(agent: AgentRow) -> LLMConfig:
     return LLMConfig(
         model=model.model,
         display_name=model.model,
-        model_endpoint_type=model.provider,
+        model_endpoint_type=provider_type(model.provider),
         model_endpoint=configured_providers().get(model.provider),
         provider_name=model.provider,
         context_window=agent.context_window,
@@ -74,10 +75,10 @@ def embedding_config(handle: str | None) -> EmbeddingConfig | None:
         return None
     provider, _, model = handle.partition("/")
     return EmbeddingConfig(
-        embedding_endpoint_type=provider,
+        embedding_endpoint_type=provider_type(provider),
         embedding_endpoint=configured_providers().get(provider, get_settings().openai_base_url),
         embedding_model=model,
-        embedding_dim=embedding_dims().get(handle, OPENAI_EMBEDDING_DIMS.get(model, 1536)),
+        embedding_dim=embedding_dim(ModelHandle(provider, model)),
         handle=handle,
     )
 
