@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 
 import anthropic
 
-from lettalite.llm.retries import RetryPolicy, call_with_retries
+from lettalite.llm.retries import (
+    RetryPolicy,
+    call_with_retries,
+    retry_after_seconds,
+    retryable_status,
+)
 from lettalite.llm.types import (
     CallTool,
     ChatMessage,
@@ -149,17 +154,14 @@ def _transient(error: BaseException) -> bool:
     if isinstance(error, anthropic.APIConnectionError):  # timeouts too
         return True
     if isinstance(error, anthropic.APIStatusError):
-        return error.status_code in (408, 409, 429) or error.status_code >= 500
+        return retryable_status(error.status_code)
     return False
 
 
 def _asked_delay(error: BaseException) -> float | None:
     if not isinstance(error, anthropic.APIStatusError):
         return None
-    try:
-        return float(error.response.headers["retry-after"])
-    except (KeyError, ValueError):
-        return None
+    return retry_after_seconds(error.response.headers)
 
 
 class AnthropicProvider:

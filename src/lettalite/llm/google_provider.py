@@ -19,7 +19,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from lettalite.llm.retries import RetryPolicy, call_with_retries
+from lettalite.llm.retries import (
+    RetryPolicy,
+    call_with_retries,
+    retry_after_seconds,
+    retryable_status,
+)
 from lettalite.llm.types import (
     CallTool,
     ChatMessage,
@@ -220,11 +225,7 @@ async def _raise_for_status(response: httpx.Response) -> None:
         message = json.loads(raw)["error"]["message"]
     except (ValueError, KeyError, TypeError):
         message = raw.decode(errors="replace")[:500] or response.reason_phrase
-    try:
-        retry_after: float | None = float(response.headers["retry-after"])
-    except (KeyError, ValueError):
-        retry_after = None
-    raise GeminiHTTPError(response.status_code, message, retry_after)
+    raise GeminiHTTPError(response.status_code, message, retry_after_seconds(response.headers))
 
 
 def _describe(error: Exception) -> LLMError:
@@ -250,7 +251,7 @@ def _transient(error: BaseException) -> bool:
     if isinstance(error, httpx.TransportError):
         return True
     if isinstance(error, GeminiHTTPError):
-        return error.status in (408, 409, 429) or error.status >= 500
+        return retryable_status(error.status)
     return False
 
 

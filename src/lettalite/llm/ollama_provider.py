@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from lettalite.llm.retries import RetryPolicy, call_with_retries
+from lettalite.llm.retries import RetryPolicy, call_with_retries, retryable_status
 from lettalite.llm.types import (
     CallTool,
     ChatMessage,
@@ -134,7 +134,7 @@ def _transient(error: BaseException) -> bool:
     if isinstance(error, httpx.TransportError):
         return True
     if isinstance(error, OllamaStatusError):
-        return error.status_code in (408, 409, 429) or error.status_code >= 500
+        return retryable_status(error.status_code)
     return False
 
 

@@ -6,13 +6,16 @@ at startup, because the SDK takes a noticeable part of a second to import.
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import openai
 
-from lettalite.llm.retries import RetryPolicy, call_with_retries
+from lettalite.llm.retries import (
+    RetryPolicy,
+    call_with_retries,
+    retry_after_seconds,
+    retryable_status,
+)
 from lettalite.llm.types import (
     CallTool,
     ChatMessage,
@@ -111,7 +114,7 @@ def _transient(error: BaseException) -> bool:
     if isinstance(error, openai.APIConnectionError):  # timeouts too
         return True
     if isinstance(error, openai.APIStatusError):
-        return error.status_code in (408, 409, 429) or error.status_code >= 500
+        return retryable_status(error.status_code)
     return False
 
 
@@ -119,16 +122,7 @@ def _asked_delay(error: BaseException) -> float | None:
     """The provider's Retry-After (OpenAI also sends it in milliseconds), in seconds."""
     if not isinstance(error, openai.APIStatusError):
         return None
-    headers = error.response.headers
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        if "retry-after" in headers:
-            return float(headers["retry-after"])
-    except ValueError:
-        asked = parsedate_to_datetime(headers["retry-after"])
-        return max((asked - datetime.now(asked.tzinfo)).total_seconds(), 0.0)
-    return None
+    return retry_after_seconds(error.response.headers)
 
 
 class OpenAIProvider:

@@ -7,8 +7,10 @@ the next attempt would start after `budget_seconds` since the first: a provider 
 90 s fails the turn at once instead of holding the conversation for minutes.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from tenacity import (
@@ -21,6 +23,30 @@ from tenacity import (
 )
 
 T = TypeVar("T")
+
+
+def retryable_status(status: int) -> bool:
+    """An HTTP status that trying again may cure: a timeout, a conflict, a rate limit or a
+    server error (Anthropic's 529 "overloaded" and Gemini's 503 among them)."""
+    return status in (408, 409, 429) or status >= 500
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The wait a response asks for: `Retry-After` in seconds or as an HTTP date, or
+    `Retry-After-Ms` (OpenAI's); None when it asks for none or cannot be read."""
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        if "retry-after" not in headers:
+            return None
+        return float(headers["retry-after"])
+    except ValueError:
+        pass
+    try:
+        asked = parsedate_to_datetime(headers["retry-after"])
+    except (TypeError, ValueError):
+        return None
+    return max((asked - datetime.now(asked.tzinfo)).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)
