@@ -64,18 +64,10 @@ def make_app() -> Starlette:
             return error_response(400, "this fake streams only with alt=sse")
         return await _answer(request, body, chat, reply, state, streamed)
 
-    async def list_requests(request: Request) -> Response:
-        return JSONResponse(state.requests)
-
-    async def clear_requests(request: Request) -> Response:
-        state.clear()
-        return Response(status_code=204)
-
     return Starlette(
         routes=[
             Route("/v1beta/models/{target:path}", model_method, methods=["POST"]),
-            Route("/_requests", list_requests, methods=["GET"]),
-            Route("/_requests", clear_requests, methods=["DELETE"]),
+            *state.log_routes(),
         ]
     )
 

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .server import make_app
 
@@ -19,10 +20,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def serve(app: Starlette, argv: Sequence[str] | None = None) -> None:
+    """Serve a scripted provider on the `--host` and `--port` given."""
     args = parse_args(argv)
     uvicorn.run(
-        make_app(),
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",
@@ -30,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Don't let a request stuck in [[sleep]] hold up shutdown.
         timeout_graceful_shutdown=1,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    serve(make_app(), argv)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,22 @@ class FakeLLMState:
         self.requests.clear()
         self.failures.clear()
 
+    def log_routes(self) -> list[Route]:
+        """`GET /_requests` (what was received) and `DELETE /_requests` (forget it), which
+        every scripted provider serves."""
+
+        async def list_requests(request: Request) -> Response:
+            return JSONResponse(self.requests)
+
+        async def clear_requests(request: Request) -> Response:
+            self.clear()
+            return Response(status_code=204)
+
+        return [
+            Route("/_requests", list_requests, methods=["GET"]),
+            Route("/_requests", clear_requests, methods=["DELETE"]),
+        ]
+
     def should_fail(self, error: ErrorSpec, user_text: str) -> bool:
         if error.times is None:
             return True
@@ -82,17 +98,7 @@ def make_app() -> Starlette:
         state.record(request, None)
         return JSONResponse({"object": "list", "data": [_model_entry(m) for m in MODEL_IDS]})
 
-    async def list_requests(request: Request) -> Response:
-        return JSONResponse(state.requests)
-
-    async def clear_requests(request: Request) -> Response:
-        state.clear()
-        return Response(status_code=204)
-
-    routes = [
-        Route("/_requests", list_requests, methods=["GET"]),
-        Route("/_requests", clear_requests, methods=["DELETE"]),
-    ]
+    routes = state.log_routes()
     # Also without the /v1 prefix, in case the server under test is given a bare base URL.
     for prefix in ("/v1", ""):
         routes += [

@@ -84,21 +84,13 @@ def make_app() -> Starlette:
             return error_response(404, f"model '{body.get('model')}' not found")
         return JSONResponse(MODELS[body["model"]])
 
-    async def list_requests(request: Request) -> Response:
-        return JSONResponse(state.requests)
-
-    async def clear_requests(request: Request) -> Response:
-        state.clear()
-        return Response(status_code=204)
-
     return Starlette(
         routes=[
             Route("/api/chat", chat, methods=["POST"]),
             Route("/api/embed", embeddings, methods=["POST"]),
             Route("/api/tags", tags, methods=["GET"]),
             Route("/api/show", show, methods=["POST"]),
-            Route("/_requests", list_requests, methods=["GET"]),
-            Route("/_requests", clear_requests, methods=["DELETE"]),
+            *state.log_routes(),
         ]
     )
 
