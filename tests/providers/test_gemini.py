@@ -2,7 +2,6 @@
 API; what Gemini was sent is read from the fake's request log."""
 
 import json
-from typing import Any
 
 import pytest
 from letta_client import Letta
@@ -10,11 +9,17 @@ from letta_client.types import AgentState
 
 from tests.factories import SEED_HUMAN, SEED_PERSONA, call_directive, create_seed_agent
 from tests.providers.conftest import GEMINI_KEY
+from tests.providers.scenarios import (
+    NAME_REQUEST,
+    human,
+    quickstart,
+    replayed_through_openai,
+    replies,
+    streamed_memory_edit,
+)
 from tests.servers import FakeGemini, FakeLLM
 
 GEMINI = "google_ai/gemini-2.5-flash"
-NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
-STORED_HUMAN = SEED_HUMAN.replace("User", "Cameron")
 EXEC = {
     "name": "exec_command",
     "description": "Run a shell command on the user's machine",
@@ -29,14 +34,6 @@ EXEC = {
 @pytest.fixture
 def agent(client: Letta) -> AgentState:
     return create_seed_agent(client, model=GEMINI)
-
-
-def replies(response: Any) -> list[str]:
-    return [m.content for m in response.messages if m.message_type == "assistant_message"]
-
-
-def human(client: Letta, agent_id: str) -> str:
-    return client.agents.blocks.retrieve("human", agent_id=agent_id).value
 
 
 def test_a_gemini_agent_reports_its_model(agent: AgentState, client: Letta) -> None:
@@ -55,22 +52,9 @@ def test_a_gemini_agent_reports_its_model(agent: AgentState, client: Letta) -> N
 
 def test_seed_quickstart(agent: AgentState, client: Letta, fake_gemini: FakeGemini) -> None:
     fake_gemini.clear()
-    hello = client.agents.messages.create(agent.id, input="Hello! What's your purpose?")
-    assert replies(hello)[0].startswith("Hello! I'm your stateful assistant.")
-    assert hello.usage.prompt_tokens > 0 and hello.usage.completion_tokens > 0
-
-    remember = client.agents.messages.create(agent.id, input=NAME_REQUEST)
+    remember = quickstart(client, agent.id)
     [call] = [m.tool_call for m in remember.messages if m.message_type == "tool_call_message"]
-    assert (call.name, json.loads(call.arguments)) == (
-        "memory_replace",
-        {"label": "human", "old_string": "Name: User", "new_string": "Name: Cameron"},
-    )
-    assert call.tool_call_id.startswith("call_")
-    assert replies(remember) == ["Got it! I've updated my memory with your name, Cameron."]
-    assert human(client, agent.id) == STORED_HUMAN
-
-    recall = client.agents.messages.create(agent.id, input="What is my name?")
-    assert replies(recall) == ["Your name is Cameron."]
+    assert call.tool_call_id.startswith("call_")  # minted: Gemini's calls have no ids
 
     logged = fake_gemini.generate_logged()
     assert {r["headers"]["x-goog-api-key"] for r in logged} == {GEMINI_KEY}
@@ -89,32 +73,7 @@ def test_seed_quickstart(agent: AgentState, client: Letta, fake_gemini: FakeGemi
 
 def test_token_streaming(agent: AgentState, client: Letta, fake_gemini: FakeGemini) -> None:
     fake_gemini.clear()
-    chunks = list(
-        client.agents.messages.create(
-            agent.id,
-            input="[[reasoning thinking it over]] " + NAME_REQUEST,
-            streaming=True,
-            stream_tokens=True,
-        )
-    )
-    stored = {m.id: m for m in client.runs.messages.list(chunks[0].run_id)}
-
-    def joined(message_type: str, read: Any) -> dict[str, str]:
-        texts: dict[str, str] = {}
-        for chunk in chunks:
-            if chunk.message_type == message_type:
-                texts[chunk.id] = texts.get(chunk.id, "") + (read(chunk) or "")
-        return texts
-
-    [(call_id, arguments)] = joined("tool_call_message", lambda c: c.tool_call.arguments).items()
-    assert json.loads(arguments)["new_string"] == "Name: Cameron"
-    assert arguments == stored[call_id].tool_call.arguments
-    [(reply_id, text)] = joined("assistant_message", lambda c: c.content).items()
-    assert text == "Got it! I've updated my memory with your name, Cameron."
-    assert sum(c.message_type == "assistant_message" for c in chunks) > 3  # in pieces
-    assert joined("reasoning_message", lambda c: c.reasoning)[reply_id] == "thinking it over"
-    assert [c.stop_reason for c in chunks if c.message_type == "stop_reason"] == ["end_turn"]
-    assert human(client, agent.id) == STORED_HUMAN
+    streamed_memory_edit(client, agent.id, arguments_in_pieces=False)
     paths = [r["path"] for r in fake_gemini.requests()]
     assert paths == ["/v1beta/models/gemini-2.5-flash:streamGenerateContent"] * 2
 
@@ -166,17 +125,7 @@ def test_switching_provider_between_turns_keeps_history_and_memory(
 ) -> None:
     client.agents.messages.create(agent.id, input=NAME_REQUEST)  # a tool call, on Gemini
 
-    client.agents.update(agent.id, model="openai/gpt-4o-mini")
-    fake_llm.clear()
-    on_openai = client.agents.messages.create(agent.id, input="What is my name?")
-    assert replies(on_openai) == ["Your name is Cameron."]
-    [sent] = fake_llm.chat_requests()
-    [replayed] = [m for m in sent["messages"] if m.get("tool_calls")]
-    [tool_message] = [m for m in sent["messages"] if m["role"] == "tool"]
-    assert replayed["tool_calls"][0]["function"]["name"] == "memory_replace"
-    assert tool_message["tool_call_id"] == replayed["tool_calls"][0]["id"]
-    # And a call made on OpenAI, replayed to Gemini next.
-    client.agents.messages.create(agent.id, input="My name is Robin.")
+    replayed_through_openai(client, fake_llm, agent.id)
 
     client.agents.update(agent.id, model=GEMINI)
     fake_gemini.clear()

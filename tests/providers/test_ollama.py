@@ -1,21 +1,23 @@
 """Agents on `ollama/<model>` through the official Python SDK, against the scripted Ollama API
 (native `/api/chat` and `/api/embed`); what Ollama was sent is read from the fake's log."""
 
-import json
-from typing import Any
 
 import httpx
 import pytest
 from letta_client import Letta
 from letta_client.types import AgentState
 
-from tests.factories import SEED_HUMAN, SEED_PERSONA, create_seed_agent
+from tests.factories import SEED_PERSONA, create_seed_agent
+from tests.providers.scenarios import (
+    NAME_REQUEST,
+    quickstart,
+    replies,
+    streamed_memory_edit,
+)
 from tests.servers import FakeLLM, FakeOllama
 
 LLAMA = "ollama/llama3.2"
 EMBEDDING = "ollama/nomic-embed-text"
-NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
-STORED_HUMAN = SEED_HUMAN.replace("User", "Cameron")
 FACTS = [
     "Cameron keeps bees on the roof of the old bakery",
     "The quarterly budget review happens every March",
@@ -26,31 +28,6 @@ OVERFLOW = "prompt too long; exceeded max context length by 2048 tokens"
 @pytest.fixture
 def agent(client: Letta) -> AgentState:
     return create_seed_agent(client, model=LLAMA)
-
-
-def replies(response: Any) -> list[str]:
-    return [m.content for m in response.messages if m.message_type == "assistant_message"]
-
-
-def human(client: Letta, agent_id: str) -> str:
-    return client.agents.blocks.retrieve("human", agent_id=agent_id).value
-
-
-def quickstart(client: Letta, agent_id: str) -> None:
-    """The seed quickstart: a greeting, a memory edit through a tool call, a recall."""
-    hello = client.agents.messages.create(agent_id, input="Hello! What's your purpose?")
-    assert replies(hello)[0].startswith("Hello! I'm your stateful assistant.")
-    assert hello.usage.prompt_tokens > 0 and hello.usage.completion_tokens > 0
-    remember = client.agents.messages.create(agent_id, input=NAME_REQUEST)
-    [call] = [m.tool_call for m in remember.messages if m.message_type == "tool_call_message"]
-    assert (call.name, json.loads(call.arguments)) == (
-        "memory_replace",
-        {"label": "human", "old_string": "Name: User", "new_string": "Name: Cameron"},
-    )
-    assert replies(remember) == ["Got it! I've updated my memory with your name, Cameron."]
-    assert human(client, agent_id) == STORED_HUMAN
-    recall = client.agents.messages.create(agent_id, input="What is my name?")
-    assert replies(recall) == ["Your name is Cameron."]
 
 
 def test_an_ollama_agent_reports_its_model(agent: AgentState, client: Letta) -> None:
@@ -83,32 +60,7 @@ def test_seed_quickstart(agent: AgentState, client: Letta, fake_ollama: FakeOlla
 
 def test_token_streaming(agent: AgentState, client: Letta, fake_ollama: FakeOllama) -> None:
     fake_ollama.clear()
-    chunks = list(
-        client.agents.messages.create(
-            agent.id,
-            input="[[reasoning thinking it over]] " + NAME_REQUEST,
-            streaming=True,
-            stream_tokens=True,
-        )
-    )
-    stored = {m.id: m for m in client.runs.messages.list(chunks[0].run_id)}
-
-    def joined(message_type: str, read: Any) -> dict[str, str]:
-        texts: dict[str, str] = {}
-        for chunk in chunks:
-            if chunk.message_type == message_type:
-                texts[chunk.id] = texts.get(chunk.id, "") + (read(chunk) or "")
-        return texts
-
-    [(call_id, arguments)] = joined("tool_call_message", lambda c: c.tool_call.arguments).items()
-    assert json.loads(arguments)["new_string"] == "Name: Cameron"
-    assert arguments == stored[call_id].tool_call.arguments
-    [(reply_id, text)] = joined("assistant_message", lambda c: c.content).items()
-    assert text == "Got it! I've updated my memory with your name, Cameron."
-    assert sum(c.message_type == "assistant_message" for c in chunks) > 3  # in pieces
-    assert joined("reasoning_message", lambda c: c.reasoning)[reply_id] == "thinking it over"
-    assert [c.stop_reason for c in chunks if c.message_type == "stop_reason"] == ["end_turn"]
-    assert human(client, agent.id) == STORED_HUMAN
+    streamed_memory_edit(client, agent.id, arguments_in_pieces=False)
     assert [body["stream"] for body in fake_ollama.chat_requests()] == [True, True]
 
 
