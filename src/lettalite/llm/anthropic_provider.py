@@ -98,20 +98,10 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
         blocks.append({"type": "text", "text": message.content})
     blocks += [_image_block(url) for url in message.images]
     blocks += [
-        {"type": "tool_use", "id": call.id, "name": call.name, "input": _arguments(call)}
+        {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments_object()}
         for call in message.tool_calls
     ]
     return blocks
-
-
-def _arguments(call: ToolCallRequest) -> dict[str, Any]:
-    """A stored call's arguments as the object Anthropic wants; text that is not a JSON
-    object (a model's malformed call) is replayed as no arguments."""
-    try:
-        arguments = json.loads(call.arguments or "{}")
-    except ValueError:
-        return {}
-    return arguments if isinstance(arguments, dict) else {}
 
 
 def _image_block(url: str) -> dict[str, Any]:

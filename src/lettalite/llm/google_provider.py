@@ -110,7 +110,8 @@ def _parts(
         parts.append({"text": message.content})
     parts += [_image_part(url) for url in message.images]
     for call in message.tool_calls:
-        part: dict[str, Any] = {"functionCall": {"name": call.name, "args": _arguments(call)}}
+        function_call = {"name": call.name, "args": call.arguments_object()}
+        part: dict[str, Any] = {"functionCall": function_call}
         if signature is not None:
             part["thoughtSignature"] = signature
         parts.append(part)
@@ -124,15 +125,6 @@ def _response(content: str | None) -> dict[str, Any]:
     except ValueError:
         value = None
     return value if isinstance(value, dict) else {"result": content or ""}
-
-
-def _arguments(call: ToolCallRequest) -> dict[str, Any]:
-    """A stored call's arguments as an object; a model's malformed ones replay as none."""
-    try:
-        arguments = json.loads(call.arguments or "{}")
-    except ValueError:
-        return {}
-    return arguments if isinstance(arguments, dict) else {}
 
 
 def _image_part(url: str) -> dict[str, Any]:

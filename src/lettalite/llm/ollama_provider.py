@@ -50,14 +50,6 @@ def _content(message: ChatMessage) -> str:
     return "\n".join([message.content or "", *(f"[image: {url}]" for url in linked)]).strip()
 
 
-def _arguments(raw: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(raw or "{}")
-    except ValueError:
-        return {}  # a model's malformed call, already answered with an error; replay it empty
-    return parsed if isinstance(parsed, dict) else {}
-
-
 def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     tool_names: dict[str, str] = {}
     payload = []
@@ -68,7 +60,7 @@ def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
         if message.tool_calls:
             tool_names.update({call.id: call.name for call in message.tool_calls})
             item["tool_calls"] = [
-                {"function": {"name": call.name, "arguments": _arguments(call.arguments)}}
+                {"function": {"name": call.name, "arguments": call.arguments_object()}}
                 for call in message.tool_calls
             ]
         if message.tool_call_id is not None and message.tool_call_id in tool_names:

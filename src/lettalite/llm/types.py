@@ -1,5 +1,6 @@
 """Provider-neutral chat and embedding types: the loop speaks these, providers map them."""
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -10,6 +11,15 @@ class ToolCallRequest:
     id: str
     name: str
     arguments: str  # raw JSON text, exactly as the model produced it
+
+    def arguments_object(self) -> dict[str, Any]:
+        """The arguments as an object, for providers that replay calls as JSON objects: a
+        model's malformed arguments (already answered with an error) replay as none."""
+        try:
+            parsed = json.loads(self.arguments or "{}")
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
 
 
 @dataclass(frozen=True)
