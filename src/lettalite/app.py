@@ -34,6 +34,7 @@ from lettalite.api import (
     runs,
     tools,
 )
+from lettalite.api import providers as providers_api
 from lettalite.api.auth import install_auth
 from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers, is_database_outage
 from lettalite.api.guards import RequestGuards
@@ -45,6 +46,7 @@ from lettalite.llm.providers import Providers
 from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
+from lettalite.services import providers as byok_providers
 from lettalite.services.mcp_servers import McpRuntime
 from lettalite.services.tools import sync_builtin_tools
 
@@ -65,12 +67,12 @@ async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
         await asyncio.sleep(settings.turn_lease_seconds)
 
 
-def mcp_runtime(settings: Settings) -> McpRuntime:
+def mcp_runtime(settings: Settings, box: SecretBox) -> McpRuntime:
     connections = McpConnections(
         call_timeout=settings.mcp_timeout_seconds,
         connect_timeout=settings.mcp_connect_timeout_seconds,
     )
-    return McpRuntime(connections, SecretBox.from_settings(settings), settings.mcp_allow_stdio)
+    return McpRuntime(connections, box, settings.mcp_allow_stdio)
 
 
 async def open_database(settings: Settings) -> Database:
@@ -108,7 +110,9 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     sandbox = StartingSandbox(SandboxSettings.from_settings(settings))
     if settings.tool_sandbox == "bubblewrap":
         await sandbox.ready()  # required: without it the server does not start
-    mcp = mcp_runtime(settings)
+    box = SecretBox.from_settings(settings)
+    await byok_providers.install_stored(database, box)
+    mcp = mcp_runtime(settings, box)
     run_manager = RunManager(
         database,
         TurnRunner(database, providers.client_for, tool_kinds(database, sandbox, mcp)),
@@ -120,9 +124,12 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.runs = run_manager
     app.state.providers = providers
     app.state.mcp = mcp
+    app.state.secret_box = box
     sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
+    provider_reloader = asyncio.create_task(byok_providers.keep_installed(database, box))
     yield
     sweeper.cancel()
+    provider_reloader.cancel()
     await run_manager.close()
     await mcp.connections.close()
     await providers.close()
@@ -155,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs,
         context,
         access_tokens,
+        providers_api,
     )
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []

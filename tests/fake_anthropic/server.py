@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from tests.fake_llm.directives import BadRequest
 from tests.fake_llm.script import reply_for, usage_for
-from tests.fake_llm.server import FakeLLMState, sleep_while_connected
+from tests.fake_llm.server import REFUSED_KEY_PREFIX, FakeLLMState, sleep_while_connected
 
 from .wire import chat_body, message_body, stream_events
 
@@ -27,6 +27,10 @@ _ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
+
+
+# What GET /v1/models lists: Anthropic's dated snapshots.
+MODEL_IDS = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-1-20250805")
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -64,9 +68,32 @@ def make_app() -> Starlette:
             return error_response(400, str(exc))
         return await _answer(request, body, chat, reply, state)
 
+    async def models(request: Request) -> Response:
+        """One model per page, so a lister must follow `after_id`."""
+        state.record(request, None)
+        key = api_key(request)
+        if key is None or key.startswith(REFUSED_KEY_PREFIX):
+            return error_response(401, "invalid x-api-key")
+        after = request.query_params.get("after_id")
+        start = MODEL_IDS.index(after) + 1 if after in MODEL_IDS else 0
+        page = list(MODEL_IDS[start : start + 1])
+        entries = [
+            {"type": "model", "id": m, "display_name": m, "created_at": "2025-09-29T00:00:00Z"}
+            for m in page
+        ]
+        return JSONResponse(
+            {
+                "data": entries,
+                "has_more": start + 1 < len(MODEL_IDS),
+                "first_id": page[0] if page else None,
+                "last_id": page[-1] if page else None,
+            }
+        )
+
     return Starlette(
         routes=[
             Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
             *state.log_routes(),
         ]
     )

@@ -15,11 +15,18 @@ from starlette.routing import Route
 from tests.fake_llm.directives import BadRequest
 from tests.fake_llm.embeddings import embed, requested_error
 from tests.fake_llm.script import reply_for, usage_for
-from tests.fake_llm.server import FakeLLMState, sleep_while_connected
+from tests.fake_llm.server import REFUSED_KEY_PREFIX, FakeLLMState, sleep_while_connected
 
 from .wire import chat_body, response_body, stream_chunks
 
 MAX_EMBED_BATCH = 100
+# What GET /v1beta/models lists: name, input token limit, methods.
+MODELS = (
+    ("gemini-2.5-flash", 1_048_576, ["generateContent", "countTokens"]),
+    ("gemini-2.5-pro", 1_048_576, ["generateContent", "countTokens"]),
+    ("gemini-embedding-001", 2048, ["embedContent", "batchEmbedContents"]),
+    ("imagen-4.0-generate-001", 480, ["predict"]),
+)
 # status -> Google's canonical error status.
 _STATUSES = {
     400: "INVALID_ARGUMENT",
@@ -64,8 +71,29 @@ def make_app() -> Starlette:
             return error_response(400, "this fake streams only with alt=sse")
         return await _answer(request, body, chat, reply, state, streamed)
 
+    async def models(request: Request) -> Response:
+        """Two models per page, so a lister must follow `nextPageToken`."""
+        state.record(request, None)
+        key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
+        if not key:
+            return error_response(403, "Method doesn't allow unregistered callers.")
+        if key.startswith(REFUSED_KEY_PREFIX):
+            return error_response(400, "API key not valid. Please pass a valid API key.")
+        start = int(request.query_params.get("pageToken") or 0)
+        page = [
+            {
+                "name": f"models/{name}",
+                "inputTokenLimit": limit,
+                "supportedGenerationMethods": methods,
+            }
+            for name, limit, methods in MODELS[start : start + 2]
+        ]
+        more = start + 2 < len(MODELS)
+        return JSONResponse({"models": page, **({"nextPageToken": str(start + 2)} if more else {})})
+
     return Starlette(
         routes=[
+            Route("/v1beta/models", models, methods=["GET"]),
             Route("/v1beta/models/{target:path}", model_method, methods=["POST"]),
             *state.log_routes(),
         ]

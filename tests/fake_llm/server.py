@@ -20,6 +20,9 @@ from .script import reply_for, usage_for
 DEFAULT_CHAT_MODEL = "gpt-4o-mini"
 DISCONNECT_POLL_SECONDS = 0.05
 MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "text-embedding-ada-002")
+# Every fake refuses a key that starts with this (401, or Google's 400), as a provider refuses
+# a revoked or mistyped key.
+REFUSED_KEY_PREFIX = "invalid"
 
 # status -> (error type, error code), shaped like OpenAI's own errors.
 _ERROR_KINDS: dict[int, tuple[str, str | None]] = {
@@ -96,6 +99,8 @@ def make_app() -> Starlette:
 
     async def models(request: Request) -> Response:
         state.record(request, None)
+        if request.headers.get("authorization", "").startswith(f"Bearer {REFUSED_KEY_PREFIX}"):
+            return error_response(401, "Incorrect API key provided.")
         return JSONResponse({"object": "list", "data": [_model_entry(m) for m in MODEL_IDS]})
 
     routes = state.log_routes()

@@ -1,6 +1,8 @@
 """The model request for a step: the conversation's context as the provider reads it, the
 tools the rules allow now, and how close the context is to its window."""
 
+from typing import Any
+
 from lettalite.agent.approvals import PENDING_APPROVAL, TurnRefused
 from lettalite.agent.compaction import latest_token_scale
 from lettalite.agent.context import chat_history
@@ -10,9 +12,9 @@ from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import Toolbox, ToolKinds, build_toolbox
 from lettalite.agent.turn import Turn
 from lettalite.db import messages as message_queries
-from lettalite.db.models import MessageRow
+from lettalite.db.models import AgentRow, MessageRow
 from lettalite.db.session import Database
-from lettalite.llm.catalog import accepts_images
+from lettalite.llm.catalog import accepts_images, is_reasoning_model
 from lettalite.llm.types import ChatMessage, ChatRequest
 
 
@@ -46,13 +48,36 @@ async def build_request(
         model=turn.model.model,
         messages=messages,
         tools=[d for d in toolbox.definitions() if d.name in rules.permitted],
-        temperature=agent.temperature,
-        max_tokens=agent.max_tokens,
         tool_choice=rules.tool_choice(),
         response_format=agent.response_format,
         context_window=agent.context_window,
+        **model_settings_fields(agent, conversation.window.model_settings, turn),
     )
     return request, toolbox, rules, agent.context_window, scale
+
+
+def model_settings_fields(
+    agent: AgentRow, own_settings: dict[str, Any] | None, turn: Turn
+) -> dict[str, Any]:
+    """How the model is asked: the agent's temperature and length, unless the conversation
+    has settings of its own; and what the settings add: one tool call at a time, an OpenAI
+    reasoning model's effort, Gemini's thinking budget."""
+    fields: dict[str, Any] = {"temperature": agent.temperature, "max_tokens": agent.max_tokens}
+    settings = own_settings or agent.model_settings
+    if not settings:
+        return fields
+    if own_settings:
+        fields["temperature"] = own_settings.get("temperature")
+        fields["max_tokens"] = own_settings.get("max_output_tokens", agent.max_tokens)
+    fields["parallel_tool_calls"] = settings.get("parallel_tool_calls", True)
+    effort = (settings.get("reasoning") or {}).get("reasoning_effort")
+    if effort is not None and is_reasoning_model(turn.model):
+        fields["reasoning_effort"] = effort
+    thinking = settings.get("thinking_config")
+    if thinking is not None:
+        fields["thinking_budget"] = thinking.get("thinking_budget")
+        fields["include_thoughts"] = thinking.get("include_thoughts", True)
+    return fields
 
 
 def _system_message(compiled: ChatMessage, turn: Turn) -> ChatMessage:

@@ -12,6 +12,7 @@ from lettalite.agent.runs import RunManager
 from lettalite.db.pagination import Order, Page
 from lettalite.db.session import Database
 from lettalite.ids import id_pattern
+from lettalite.secret_box import SecretBox
 from lettalite.services.mcp_servers import McpRuntime
 
 MAX_PAGE_SIZE = 1000
@@ -27,6 +28,10 @@ def get_runs(request: Request) -> RunManager:
 
 def get_mcp(request: Request) -> McpRuntime:
     return request.app.state.mcp
+
+
+def get_secret_box(request: Request) -> SecretBox:
+    return request.app.state.secret_box
 
 
 def get_model_clients(request: Request) -> ModelClients:
@@ -46,6 +51,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 RunsDep = Annotated[RunManager, Depends(get_runs)]
 ModelClientsDep = Annotated[ModelClients, Depends(get_model_clients)]
 McpDep = Annotated[McpRuntime, Depends(get_mcp)]
+SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 
 
 def _path_id(prefix: str) -> object:
@@ -56,6 +62,7 @@ AgentId = Annotated[str, _path_id("agent")]
 BlockId = Annotated[str, _path_id("block")]
 ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
+ProviderId = Annotated[str, _path_id("provider")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.
@@ -84,3 +91,11 @@ def page_params(default_order: Order, default_limit: int) -> Callable[..., Page]
         return Page(after=after, before=before, limit=limit, order=order)
 
     return read_page
+
+
+# Lists may come repeated (?tool_types=a&tool_types=b) or comma-separated (?tool_types=a,b).
+ListQuery = Annotated[list[str] | None, Query()]
+
+
+def list_items(values: list[str] | None) -> list[str]:
+    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]

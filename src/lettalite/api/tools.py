@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from lettalite.api.deps import RunsDep, SessionDep, ToolId, page_params
+from lettalite.api.deps import ListQuery, RunsDep, SessionDep, ToolId, list_items, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
@@ -16,14 +16,6 @@ from lettalite.services import tools as tool_service
 
 # Every operation may refuse a value with 400 (a source without a schema, an unknown type).
 router = APIRouter(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
-# Lists may come repeated (?tool_types=a&tool_types=b) or comma-separated (?tool_types=a,b).
-ListQuery = Annotated[list[str] | None, Query()]
-
-
-def _items(values: list[str] | None) -> list[str]:
-    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]
-
-
 def tool_filter(
     name: str | None = None,
     names: ListQuery = None,
@@ -36,10 +28,10 @@ def tool_filter(
 ) -> ToolFilter:
     letta_tools = True if return_only_letta_tools else (False if exclude_letta_tools else None)
     return tool_service.tool_filter(
-        names=[*_items(names), *([name] if name else [])],
-        ids=_items(tool_ids),
-        tool_types=_items(tool_types),
-        exclude_tool_types=_items(exclude_tool_types),
+        names=[*list_items(names), *([name] if name else [])],
+        ids=list_items(tool_ids),
+        tool_types=list_items(tool_types),
+        exclude_tool_types=list_items(exclude_tool_types),
         search=search,
         letta_tools=letta_tools,
     )

@@ -69,6 +69,8 @@ class AgentRow(Timestamps, ContextWindow, Base):
     tool_rules: Mapped[list[Any] | None]
     # {"type": "text" | "json_object" | "json_schema", ...}: what the model is asked to answer in.
     response_format: Mapped[dict[str, Any] | None]
+    # The `model_settings` last given (schemas/model_settings.py), with Letta's defaults filled.
+    model_settings: Mapped[dict[str, Any] | None]
     # Sequences are allocated per agent across all its conversations.
     next_sequence: Mapped[int] = mapped_column(default=0)
     last_stop_reason: Mapped[str | None] = mapped_column(String(64))
@@ -398,3 +400,19 @@ class McpServerRow(Timestamps, Base):
     args: Mapped[list[Any] | None]
     # {"auth_token", "custom_headers", "env"}, encrypted (lettalite.secret_box).
     sealed_secrets: Mapped[str | None] = mapped_column(Text)
+
+
+class ProviderRow(Timestamps, Base):
+    """A provider a team added at run time (BYOK). Its keys are one encrypted JSON object
+    ({"api_key", "access_key"}), never stored in clear."""
+
+    __tablename__ = "provider"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    provider_type: Mapped[str] = mapped_column(String(32))
+    base_url: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(64))
+    api_version: Mapped[str | None] = mapped_column(String(64))
+    sealed_keys: Mapped[str | None] = mapped_column(Text)
+    last_synced: Mapped[datetime | None]

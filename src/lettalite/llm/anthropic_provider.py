@@ -63,6 +63,8 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
             for tool in request.tools
         ]
         body["tool_choice"] = _tool_choice(request.tool_choice)
+        if not request.parallel_tool_calls:
+            body["tool_choice"]["disable_parallel_tool_use"] = True
     if request.temperature is not None:
         body["temperature"] = min(request.temperature, MAX_TEMPERATURE)
     return body
@@ -121,10 +123,21 @@ def _tool_choice(choice: ToolChoice) -> dict[str, Any]:
     return {"type": "any" if choice == "required" else "auto"}
 
 
-def _describe(error: anthropic.APIError) -> LLMError:
+# Fields of the Messages API that the SDK (2.x) no longer takes as arguments: they are sent in
+# the body all the same.
+BODY_ONLY_FIELDS = ("temperature",)
+
+
+def _sdk_arguments(body: dict[str, Any]) -> dict[str, Any]:
+    extra = {name: body[name] for name in BODY_ONLY_FIELDS if name in body}
+    arguments = {name: value for name, value in body.items() if name not in extra}
+    return {**arguments, "extra_body": extra} if extra else arguments
+
+
+def _describe(error: anthropic.APIError, key_setting: str) -> LLMError:
     if isinstance(error, anthropic.AuthenticationError):
         return LLMError(
-            "Anthropic rejected the API key (401): check ANTHROPIC_API_KEY. "
+            f"Anthropic rejected the API key (401): check {key_setting}. "
             f"Provider said: {error.message}",
             status_code=401,
         )
@@ -156,13 +169,20 @@ def _asked_delay(error: BaseException) -> float | None:
 
 class AnthropicProvider:
     def __init__(
-        self, *, base_url: str, api_key: str | None, timeout: float, retries: RetryPolicy
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        retries: RetryPolicy,
+        key_setting: str = "ANTHROPIC_API_KEY",
     ) -> None:
         # Retries are ours (llm/retries.py), with the same bounded budget as OpenAI's.
         self._client = anthropic.AsyncAnthropic(
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0
         )
         self._retries = retries
+        self._key_setting = key_setting  # named in a 401's message
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -170,14 +190,16 @@ class AnthropicProvider:
                 call, self._retries, transient=_transient, asked_delay=_asked_delay
             )
         except anthropic.APIError as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return messages_body(request)
 
     async def complete(self, request: ChatRequest) -> Completion:
         body = messages_body(request)
-        response = await self._retrying(lambda: self._client.messages.create(**body))
+        response = await self._retrying(
+            lambda: self._client.messages.create(**_sdk_arguments(body))
+        )
         assembly = _Assembly(input_tokens=response.usage.input_tokens)
         for index, block in enumerate(response.content):
             assembly.start_block(index, block)
@@ -187,14 +209,14 @@ class AnthropicProvider:
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         body = {**messages_body(request), "stream": True}
         # Opening the stream is retried; once events flow, a failure ends the call.
-        events = await self._retrying(lambda: self._client.messages.create(**body))
+        events = await self._retrying(lambda: self._client.messages.create(**_sdk_arguments(body)))
         assembly = _Assembly()
         try:
             async for event in events:
                 for delta in assembly.add(event):
                     yield delta
         except anthropic.APIError as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:

@@ -1,9 +1,10 @@
 """Which model handles lettalite serves: `provider/model` strings and their properties."""
 
+import re
 from dataclasses import dataclass
 
-from lettalite.config import DEFAULT_OPENAI_BASE_URL, get_settings
 from lettalite.errors import InvalidArgument, NotFound
+from lettalite.llm.endpoints import protocol_of, provider_endpoints
 
 MAX_DEFAULT_CONTEXT_WINDOW = 128_000
 UNKNOWN_MODEL_CONTEXT_WINDOW = 32_000
@@ -89,27 +90,15 @@ def _split(handle: str, kind: str) -> ModelHandle:
 
 
 def configured_providers() -> dict[str, str]:
-    """The providers served, by handle prefix, with their base URLs. OpenAI is when it has a
-    key or another base URL (a local server may need no key); the others when configured."""
-    settings = get_settings()
-    providers = {}
-    if settings.openai_api_key or settings.openai_base_url != DEFAULT_OPENAI_BASE_URL:
-        providers["openai"] = settings.openai_base_url
-    if settings.anthropic_api_key:
-        providers["anthropic"] = settings.anthropic_base_url
-    if settings.gemini_api_key:
-        providers["google_ai"] = settings.gemini_base_url
-    if settings.ollama_base_url:
-        providers["ollama"] = settings.ollama_base_url
-    for name, server in settings.openai_compatible.items():
-        providers[name] = server.base_url
-    return providers
+    """The providers served, by handle prefix, with their base URLs."""
+    return {name: endpoint.base_url for name, endpoint in provider_endpoints().items()}
 
 
 def provider_type(provider: str) -> str:
     """The provider's type as Letta's clients know it: a named OpenAI-compatible server is
     `openai` (its name is the `provider_name`)."""
-    return "openai" if provider in get_settings().openai_compatible else provider
+    endpoint = provider_endpoints().get(provider)
+    return endpoint.provider_type if endpoint is not None else provider
 
 
 def parse_model(handle: str) -> ModelHandle:
@@ -130,22 +119,24 @@ def resolve_model(handle: str) -> ModelHandle:
 
 
 def embedding_dims() -> dict[str, int]:
-    """The catalogued embedding models served, by handle, with their vector dimensions."""
-    providers = configured_providers()
+    """The catalogued embedding models served, by handle, with their vector dimensions: the
+    environment's OpenAI and every Gemini provider (the others are asked live)."""
     dims = {}
-    if "openai" in providers:
-        dims |= {f"openai/{name}": dim for name, dim in OPENAI_EMBEDDING_DIMS.items()}
-    if "google_ai" in providers:
-        dims |= {f"google_ai/{name}": dim for name, dim in GOOGLE_AI_EMBEDDING_DIMS.items()}
+    for name, endpoint in provider_endpoints().items():
+        if endpoint.protocol == "google_ai":
+            dims |= {f"{name}/{model}": dim for model, dim in GOOGLE_AI_EMBEDDING_DIMS.items()}
+        elif endpoint.protocol == "openai" and not endpoint.listed_live:
+            dims |= {f"{name}/{model}": dim for model, dim in OPENAI_EMBEDDING_DIMS.items()}
     return dims
 
 
 def _serves_any_embedding_model(provider: str) -> bool:
-    """Ollama and the named OpenAI-compatible servers serve whatever they have pulled or
+    """Ollama and the other OpenAI-compatible servers serve whatever they have pulled or
     loaded, so no catalogue can say which of their models embed."""
-    settings = get_settings()
-    return (provider == "ollama" and bool(settings.ollama_base_url)) or (
-        provider in settings.openai_compatible
+    endpoint = provider_endpoints().get(provider)
+    return endpoint is not None and endpoint.listed_live and endpoint.protocol in (
+        "ollama",
+        "openai",
     )
 
 
@@ -163,7 +154,7 @@ def embedding_dim(model: ModelHandle) -> int:
     catalogue = {
         "google_ai": GOOGLE_AI_EMBEDDING_DIMS,
         "ollama": OLLAMA_EMBEDDING_DIMS,
-    }.get(model.provider, OPENAI_EMBEDDING_DIMS)
+    }.get(protocol_of(model.provider), OPENAI_EMBEDDING_DIMS)
     return catalogue.get(model.model, UNKNOWN_EMBEDDING_DIM)
 
 
@@ -172,22 +163,40 @@ def default_context_window(model: ModelHandle) -> int:
 
 
 def max_context_window(model: ModelHandle) -> int:
-    if model.provider == "anthropic":
-        return ANTHROPIC_CONTEXT_WINDOWS.get(model.model, ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW)
-    if model.provider == "google_ai":
+    protocol = protocol_of(model.provider)
+    if protocol == "anthropic":
+        return ANTHROPIC_CONTEXT_WINDOWS.get(
+            undated(model.model), ANTHROPIC_UNKNOWN_MODEL_CONTEXT_WINDOW
+        )
+    if protocol == "google_ai":
         return GOOGLE_AI_CONTEXT_WINDOWS.get(model.model, GOOGLE_AI_UNKNOWN_MODEL_CONTEXT_WINDOW)
     return OPENAI_CONTEXT_WINDOWS.get(model.model, UNKNOWN_MODEL_CONTEXT_WINDOW)
+
+
+# OpenAI's reasoning models: they take an effort, and no temperature.
+OPENAI_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+def is_reasoning_model(model: ModelHandle) -> bool:
+    return protocol_of(model.provider) == "openai" and model.model.startswith(
+        OPENAI_REASONING_PREFIXES
+    )
 
 
 def accepts_images(model: ModelHandle) -> bool:
     return model.model not in TEXT_ONLY_MODELS
 
 
+def undated(model: str) -> str:
+    """A snapshot's alias: `claude-sonnet-4-5-20250929` is `claude-sonnet-4-5`."""
+    return re.sub(r"-\d{8}$", "", model)
+
+
 def list_model_handles() -> list[str]:
-    providers = configured_providers()
-    handles = [f"openai/{name}" for name in OPENAI_CONTEXT_WINDOWS] if "openai" in providers else []
-    if "anthropic" in providers:
-        handles += [f"anthropic/{name}" for name in ANTHROPIC_CONTEXT_WINDOWS]
-    if "google_ai" in providers:
-        handles += [f"google_ai/{name}" for name in GOOGLE_AI_CONTEXT_WINDOWS]
-    return handles
+    """The catalogued chat models of the providers whose models are not asked live."""
+    return [
+        f"{name}/{model}"
+        for name, endpoint in provider_endpoints().items()
+        if not endpoint.listed_live
+        for model in OPENAI_CONTEXT_WINDOWS
+    ]

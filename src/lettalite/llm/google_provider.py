@@ -195,7 +195,9 @@ def _generation_config(request: ChatRequest) -> dict[str, Any]:
         if schema:
             config["responseSchema"] = gemini_schema(schema)
     if request.model.startswith(THINKING_MODEL_PREFIXES):
-        config["thinkingConfig"] = {"includeThoughts": True}
+        config["thinkingConfig"] = {"includeThoughts": request.include_thoughts}
+        if request.thinking_budget is not None:
+            config["thinkingConfig"]["thinkingBudget"] = request.thinking_budget
     return config
 
 
@@ -220,11 +222,11 @@ async def _raise_for_status(response: httpx.Response) -> None:
     raise GeminiHTTPError(response.status_code, message, retry_after_seconds(response.headers))
 
 
-def _describe(error: Exception) -> LLMError:
+def _describe(error: Exception, key_setting: str) -> LLMError:
     if isinstance(error, GeminiHTTPError):
         if error.status in (401, 403) or "api key not valid" in error.message.lower():
             return LLMError(
-                f"Google Gemini rejected the API key ({error.status}): check GEMINI_API_KEY. "
+                f"Google Gemini rejected the API key ({error.status}): check {key_setting}. "
                 f"Provider said: {error.message}",
                 status_code=error.status,
             )
@@ -253,7 +255,13 @@ def _asked_delay(error: BaseException) -> float | None:
 
 class GoogleProvider:
     def __init__(
-        self, *, base_url: str, api_key: str | None, timeout: float, retries: RetryPolicy
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        retries: RetryPolicy,
+        key_setting: str = "GEMINI_API_KEY",
     ) -> None:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/v1beta/",
@@ -261,6 +269,7 @@ class GoogleProvider:
             timeout=timeout,
         )
         self._retries = retries
+        self._key_setting = key_setting  # named in a 401's message
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -268,7 +277,7 @@ class GoogleProvider:
                 call, self._retries, transient=_transient, asked_delay=_asked_delay
             )
         except (GeminiHTTPError, httpx.HTTPError) as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         async def post() -> Any:
@@ -310,7 +319,7 @@ class GoogleProvider:
                     for delta in assembly.add(json.loads(line.removeprefix("data:"))):
                         yield delta
         except httpx.HTTPError as error:
-            raise _describe(error) from error
+            raise _describe(error, self._key_setting) from error
         finally:
             await response.aclose()
         yield assembly.completion()

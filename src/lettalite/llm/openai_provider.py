@@ -73,9 +73,14 @@ def _request_kwargs(request: ChatRequest) -> dict[str, Any]:
             for tool in request.tools
         ]
         kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        if not request.parallel_tool_calls:
+            kwargs["parallel_tool_calls"] = False
     if request.response_format is not None:
         kwargs["response_format"] = request.response_format
-    if request.temperature is not None:
+    if request.reasoning_effort is not None:
+        # Reasoning models take no temperature: only their effort.
+        kwargs["reasoning_effort"] = request.reasoning_effort
+    elif request.temperature is not None:
         kwargs["temperature"] = request.temperature
     if request.max_tokens is not None:
         kwargs["max_completion_tokens"] = request.max_tokens

@@ -62,6 +62,13 @@ class ChatRequest:
     response_format: dict[str, Any] | None = None
     # The agent's context window, for providers that must be told it (Ollama's `num_ctx`).
     context_window: int | None = None
+    # False: at most one tool call per answer.
+    parallel_tool_calls: bool = True
+    # How hard a reasoning model thinks (OpenAI's `reasoning_effort`), when it is one.
+    reasoning_effort: str | None = None
+    # Tokens a thinking model may think for (Gemini's thinking budget); None: its default.
+    thinking_budget: int | None = None
+    include_thoughts: bool = True
 
 
 @dataclass(frozen=True)

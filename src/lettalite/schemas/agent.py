@@ -18,6 +18,7 @@ from lettalite.schemas.common import (
 )
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
+from lettalite.schemas.model_settings import ModelSettings
 from lettalite.schemas.tool import Tool
 from lettalite.schemas.tool_rule import ResponseFormat, ToolRule
 
@@ -60,6 +61,7 @@ class AgentFields(RequestModel):
     embedding: str | None = None
     llm_config: LLMConfigInput | None = None
     embedding_config: EmbeddingConfigInput | None = None
+    model_settings: ModelSettings | None = None
     context_window_limit: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     max_tokens: int | None = Field(None, ge=1, le=MAX_CONTEXT_WINDOW)
     timezone: str | None = Field(None, max_length=64)
@@ -142,6 +144,7 @@ class AgentState(WireModel):
     embedding: str | None
     llm_config: LLMConfig
     embedding_config: EmbeddingConfig
+    model_settings: dict[str, Any] | None = None
     memory: Memory
     blocks: list[Block]
     tools: list[Tool]

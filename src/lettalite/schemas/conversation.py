@@ -6,6 +6,7 @@ from pydantic import Field
 
 from lettalite.schemas.common import InputTime, RequestModel, ResourceTime, WireModel
 from lettalite.schemas.message import LettaStreamingRequest
+from lettalite.schemas.model_settings import ModelSettings
 
 MAX_ISOLATED_BLOCKS = 100
 
@@ -30,7 +31,7 @@ class CreateConversation(RequestModel):
     summary: str | None = Field(None, max_length=10_000)
     isolated_block_labels: list[str] | None = Field(None, max_length=MAX_ISOLATED_BLOCKS)
     model: str | None = Field(None, max_length=255)
-    model_settings: dict[str, Any] | None = None
+    model_settings: ModelSettings | None = None
 
 
 class UpdateConversation(RequestModel):
@@ -38,7 +39,7 @@ class UpdateConversation(RequestModel):
 
     summary: str | None = Field(None, max_length=10_000)
     model: str | None = Field(None, max_length=255)
-    model_settings: dict[str, Any] | None = None
+    model_settings: ModelSettings | None = None
     last_message_at: InputTime | None = None
 
 

@@ -24,6 +24,8 @@ class LLMConfig(WireModel):
     frequency_penalty: float | None = None
     parallel_tool_calls: bool = False
     strict: bool = False
+    effort: str | None = None
+    verbosity: str | None = None
 
 
 class EmbeddingConfig(WireModel):

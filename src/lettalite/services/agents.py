@@ -44,6 +44,7 @@ from lettalite.schemas.agent import (
     UpdateAgent,
 )
 from lettalite.schemas.block import CreateBlock
+from lettalite.schemas.model_settings import ModelSettings
 from lettalite.services.views import agent_state, secret_models
 from lettalite.tools import DEFAULT_TOOL_NAMES
 
@@ -115,6 +116,19 @@ def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
     embedding = fields.embedding or _embedding_config_handle(fields.embedding_config)
     if embedding is not None:
         agent.embedding = resolve_embedding(embedding).handle
+    if fields.model_settings is not None:
+        _apply_model_settings(agent, fields.model_settings)
+
+
+def _apply_model_settings(agent: AgentRow, settings: ModelSettings) -> None:
+    """Stored with the type's defaults filled in; the temperature and an explicit
+    `max_output_tokens` are also the agent's own, and an explicit `response_format` too."""
+    agent.model_settings = settings.filled()
+    agent.temperature = agent.model_settings["temperature"]
+    if settings.max_output_tokens is not None:
+        agent.max_tokens = settings.max_output_tokens
+    if settings.response_format is not None:
+        agent.response_format = settings.response_format.model_dump(mode="json")
 
 
 def _embedding_config_handle(config: EmbeddingConfigInput | None) -> str | None:

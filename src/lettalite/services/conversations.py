@@ -147,7 +147,7 @@ async def create_conversation(
         agent_id,
         summary=request.summary,
         model=request.model,
-        model_settings=request.model_settings,
+        model_settings=request.model_settings.filled() if request.model_settings else None,
     )
     for label in labels:
         _isolate(conversation, blocks[label])
@@ -181,8 +181,10 @@ async def update_conversation(
 ) -> ConversationModel:
     row = await conversation_queries.get_conversation(session, conversation_id)
     _check_model(request.model)
-    for field, value in request.model_dump(exclude_none=True).items():
+    for field, value in request.model_dump(exclude_none=True, exclude={"model_settings"}).items():
         setattr(row, field, value)
+    if request.model_settings is not None:
+        row.model_settings = request.model_settings.filled()
     await flush(session)
     return conversation_model(row)
 

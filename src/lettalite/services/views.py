@@ -56,7 +56,10 @@ def tool_model(tool: ToolRow) -> Tool:
 
 
 def llm_config(agent: AgentRow) -> LLMConfig:
+    """The agent's model as Letta's `llm_config`; its `model_settings` folded in."""
     model = parse_model(agent.model)
+    settings = agent.model_settings or {}
+    thinking = settings.get("thinking") or settings.get("thinking_config") or {}
     return LLMConfig(
         model=model.model,
         display_name=model.model,
@@ -67,6 +70,13 @@ def llm_config(agent: AgentRow) -> LLMConfig:
         handle=agent.model,
         temperature=agent.temperature if agent.temperature is not None else 1.0,
         max_tokens=agent.max_tokens,
+        reasoning_effort=(settings.get("reasoning") or {}).get("reasoning_effort"),
+        enable_reasoner=thinking.get("type", "enabled") == "enabled",
+        max_reasoning_tokens=thinking.get("budget_tokens", thinking.get("thinking_budget", 0)),
+        parallel_tool_calls=settings.get("parallel_tool_calls", False),
+        effort=settings.get("effort"),
+        verbosity=settings.get("verbosity"),
+        strict=settings.get("strict") or False,
     )
 
 
@@ -135,6 +145,7 @@ def agent_state(
         embedding=agent.embedding,
         llm_config=llm_config(agent),
         embedding_config=agent_embedding_config(agent.embedding),
+        model_settings=agent.model_settings,
         memory=Memory(agent_type=agent.agent_type, blocks=blocks),
         blocks=blocks,
         tools=[tool_model(link.tool) for link in agent.tool_links],
