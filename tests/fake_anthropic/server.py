@@ -15,7 +15,7 @@ from tests.fake_llm.directives import BadRequest
 from tests.fake_llm.script import reply_for, usage_for
 from tests.fake_llm.server import REFUSED_KEY_PREFIX, FakeLLMState, sleep_while_connected
 
-from .wire import chat_body, message_body, stream_events
+from .wire import chat_body, message_body, stream_events, thinking_budget
 
 # status -> Anthropic's error type.
 _ERROR_TYPES = {
@@ -110,12 +110,13 @@ async def _answer(
             response.headers["retry-after"] = f"{reply.error.retry_after:g}"
         return response
     usage = usage_for(chat, reply)
+    thinks = thinking_budget(body) is not None
     if body.get("stream") is True:
-        events = stream_events(reply, str(body["model"]), usage)
+        events = stream_events(reply, str(body["model"]), usage, thinks=thinks)
         return StreamingResponse(
             _sse(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
-    return JSONResponse(message_body(reply, str(body["model"]), usage))
+    return JSONResponse(message_body(reply, str(body["model"]), usage, thinks=thinks))
 
 
 async def _sse(events: Iterable[tuple[str, dict[str, Any]]]) -> AsyncIterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -14,6 +15,18 @@ from tests.fake_llm.script import Reply
 PIECE = 4
 STOP_REASONS = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
 ROLES = ("user", "assistant")
+# What a model thinks when thinking is on and the script gave no [[reasoning ...]].
+DEFAULT_THINKING = "Let me think this through."
+
+
+def signature(thinking: str) -> str:
+    """The fake's signature over a thinking block: it checks what comes back against it."""
+    return "sig-" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
+
+
+def thinking_budget(body: dict[str, Any]) -> int | None:
+    thinking = body.get("thinking") or {}
+    return thinking.get("budget_tokens") if thinking.get("type") == "enabled" else None
 
 
 def chat_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +75,40 @@ def check_messages(body: dict[str, Any]) -> None:
                 f"tool_result blocks immediately after, found {sorted(results)}"
             )
         previous_uses = {b["id"] for b in blocks if b.get("type") == "tool_use"}
+        _check_signatures(index, blocks)
+    if thinking_budget(body) is not None:
+        _check_thinking(body)
+
+
+def _check_signatures(index: int, blocks: list[dict[str, Any]]) -> None:
+    for block in blocks:
+        if block.get("type") == "thinking" and block.get("signature") != signature(
+            block.get("thinking", "")
+        ):
+            raise BadRequest(f"messages.{index}.content: Invalid `signature` in `thinking` block")
+
+
+def _check_thinking(body: dict[str, Any]) -> None:
+    """What the real API refuses when `thinking` is enabled."""
+    budget = thinking_budget(body) or 0
+    if budget < 1024:
+        raise BadRequest(
+            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        )
+    if body["max_tokens"] <= budget:
+        raise BadRequest("`max_tokens` must be greater than `thinking.budget_tokens`")
+    if body.get("temperature", 1) != 1:
+        raise BadRequest("`temperature` may only be set to 1 when thinking is enabled")
+    if (body.get("tool_choice") or {}).get("type") in ("any", "tool"):
+        raise BadRequest("Thinking may not be enabled when tool_choice forces tool use.")
+    assistants = [m for m in body["messages"] if m["role"] == "assistant"]
+    blocks = _blocks(assistants[-1]) if assistants else []
+    if any(b.get("type") == "tool_use" for b in blocks) and blocks[0].get("type") != "thinking":
+        raise BadRequest(
+            f"Expected `thinking` or `redacted_thinking`, but found `{blocks[0].get('type')}`. "
+            "When `thinking` is enabled, a final `assistant` message must start with a "
+            "thinking block"
+        )
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -115,20 +162,24 @@ def _chat_tool_choice(choice: dict[str, Any]) -> Any:
     return "auto"
 
 
-def message_body(reply: Reply, model: str, usage: dict[str, int]) -> dict[str, Any]:
+def message_body(
+    reply: Reply, model: str, usage: dict[str, int], *, thinks: bool
+) -> dict[str, Any]:
     """The Messages API response for a scripted reply."""
     return {
         **_envelope(model),
-        "content": content_blocks(reply),
+        "content": content_blocks(reply, thinks=thinks),
         "stop_reason": STOP_REASONS[reply.finish_reason],
         "usage": _usage(usage),
     }
 
 
-def content_blocks(reply: Reply) -> list[dict[str, Any]]:
+def content_blocks(reply: Reply, *, thinks: bool) -> list[dict[str, Any]]:
+    """The reply's blocks; a thinking block (signed) when it reasons or thinking is on."""
     blocks: list[dict[str, Any]] = []
-    if reply.reasoning:
-        blocks.append({"type": "thinking", "thinking": reply.reasoning, "signature": "sig"})
+    thinking = reply.reasoning or (DEFAULT_THINKING if thinks else None)
+    if thinking:
+        blocks.append({"type": "thinking", "thinking": thinking, "signature": signature(thinking)})
     if reply.content:
         blocks.append({"type": "text", "text": reply.content})
     blocks += [
@@ -143,13 +194,15 @@ def content_blocks(reply: Reply) -> list[dict[str, Any]]:
     return blocks
 
 
-def stream_events(reply: Reply, model: str, usage: dict[str, int]) -> Iterator[tuple[str, dict]]:
+def stream_events(
+    reply: Reply, model: str, usage: dict[str, int], *, thinks: bool
+) -> Iterator[tuple[str, dict]]:
     """The SSE events (name, data) of a streamed reply, as the real API sends them."""
     start = {**_envelope(model), "content": [], "stop_reason": None}
     start["usage"] = {"input_tokens": usage["prompt_tokens"], "output_tokens": 1}
     yield "message_start", {"type": "message_start", "message": start}
     yield "ping", {"type": "ping"}
-    for index, block in enumerate(content_blocks(reply)):
+    for index, block in enumerate(content_blocks(reply, thinks=thinks)):
         yield from _block_events(index, block)
     yield (
         "message_delta",

@@ -2,11 +2,12 @@
 provider serves them; each test file adds what its provider's wire shows."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from letta_client import Letta
 
-from tests.factories import SEED_HUMAN
+from tests.factories import SEED_HUMAN, call_directive
 from tests.servers import FakeLLM
 
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
@@ -91,3 +92,45 @@ def replayed_through_openai(client: Letta, fake_llm: FakeLLM, agent_id: str) -> 
     assert replayed["tool_calls"][0]["function"]["name"] == "memory_replace"
     assert tool_message["tool_call_id"] == replayed["tool_calls"][0]["id"]
     client.agents.messages.create(agent_id, input="My name is Robin.")
+
+
+def client_tool_round_trip(
+    client: Letta, agent_id: str, clear: Callable[[], None], tool: dict[str, Any] = EXEC
+) -> str:
+    """A client tool call (`exec_command`, declared as `tool`) awaits approval; the client's
+    result continues the turn, whose answer quotes it. `clear` forgets what the provider was
+    sent before the answer, so the caller can read the one request that carried the result.
+    Returns the call's id."""
+    chunks = list(
+        client.conversations.messages.create(
+            "default",
+            agent_id=agent_id,
+            input=call_directive("exec_command", cmd="ls"),
+            client_tools=[tool],
+        )
+    )
+    [request] = [c for c in chunks if c.message_type == "approval_request_message"]
+    assert [c.stop_reason for c in chunks if c.message_type == "stop_reason"] == [
+        "requires_approval"
+    ]
+    [call] = request.tool_calls
+    assert (call.name, json.loads(call.arguments)) == ("exec_command", {"cmd": "ls"})
+
+    clear()
+    result = {
+        "type": "tool",
+        "tool_call_id": call.tool_call_id,
+        "tool_return": "file1\nfile2",
+        "status": "success",
+    }
+    answered = list(
+        client.conversations.messages.create(
+            "default",
+            agent_id=agent_id,
+            messages=[{"type": "approval", "approvals": [result]}],
+            client_tools=[tool],
+        )
+    )
+    [reply] = [c.content for c in answered if c.message_type == "assistant_message"]
+    assert json.loads(reply.removeprefix("Done. Last tool result: "))["message"] == "file1\nfile2"
+    return call.tool_call_id

@@ -12,6 +12,7 @@ from tests.providers.conftest import ANTHROPIC_KEY
 from tests.providers.scenarios import (
     EXEC,
     NAME_REQUEST,
+    client_tool_round_trip,
     human,
     quickstart,
     replayed_through_openai,
@@ -68,41 +69,10 @@ def test_token_streaming(agent: AgentState, client: Letta, fake_anthropic: FakeA
 def test_client_tool_approval_round_trip(
     agent: AgentState, client: Letta, fake_anthropic: FakeAnthropic
 ) -> None:
-    chunks = list(
-        client.conversations.messages.create(
-            "default",
-            agent_id=agent.id,
-            input=call_directive("exec_command", cmd="ls"),
-            client_tools=[EXEC],
-        )
-    )
-    [request] = [c for c in chunks if c.message_type == "approval_request_message"]
-    assert [c.stop_reason for c in chunks if c.message_type == "stop_reason"] == [
-        "requires_approval"
-    ]
-    [call] = request.tool_calls
-    assert (call.name, json.loads(call.arguments)) == ("exec_command", {"cmd": "ls"})
-
-    fake_anthropic.clear()
-    result = {
-        "type": "tool",
-        "tool_call_id": call.tool_call_id,
-        "tool_return": "file1\nfile2",
-        "status": "success",
-    }
-    answered = list(
-        client.conversations.messages.create(
-            "default",
-            agent_id=agent.id,
-            messages=[{"type": "approval", "approvals": [result]}],
-            client_tools=[EXEC],
-        )
-    )
-    [reply] = [c.content for c in answered if c.message_type == "assistant_message"]
-    assert json.loads(reply.removeprefix("Done. Last tool result: "))["message"] == "file1\nfile2"
+    call_id = client_tool_round_trip(client, agent.id, fake_anthropic.clear)
     [body] = fake_anthropic.messages_requests()
     [tool_result] = body["messages"][-1]["content"]
-    assert tool_result["tool_use_id"] == call.tool_call_id
+    assert tool_result["tool_use_id"] == call_id
     assert "file1" in tool_result["content"]
 
 
@@ -127,3 +97,78 @@ def test_switching_provider_between_turns_keeps_history_and_memory(
     history = list(client.agents.messages.list(agent.id, order="asc"))
     texts = [m.content for m in history if m.message_type == "user_message"]
     assert texts[-3:] == ["What is my name?", "My name is Robin.", "What is my name?"]
+
+
+THINKING = {"provider_type": "anthropic", "thinking": {"type": "enabled", "budget_tokens": 2048}}
+
+
+def test_extended_thinking_goes_back_signed_through_a_tool_loop(
+    client: Letta, fake_anthropic: FakeAnthropic
+) -> None:
+    agent = create_seed_agent(client, model=CLAUDE)
+    client.agents.update(agent.id, model_settings=THINKING)
+    fake_anthropic.clear()
+    remember = quickstart(client, agent.id)  # the fake refuses unsigned or altered thinking
+    thoughts = [m for m in remember.messages if m.message_type == "reasoning_message"]
+    assert thoughts and all(t.signature and t.signature.startswith("sig-") for t in thoughts)
+    bodies = fake_anthropic.messages_requests()
+    assert {json.dumps(b["thinking"]) for b in bodies} == {
+        json.dumps({"type": "enabled", "budget_tokens": 2048})
+    }
+    assert all("temperature" not in b and b["max_tokens"] > 2048 for b in bodies)
+    # The call after the memory edit sends the edit's thinking back before its tool use.
+    after_edit = next(b for b in bodies if b["messages"][-1]["content"][0]["type"] == "tool_result")
+    [first, *_] = after_edit["messages"][-2]["content"]
+    assert first["type"] == "thinking" and first["signature"].startswith("sig-")
+
+
+def test_thinking_is_left_off_where_anthropic_would_refuse_it(
+    client: Letta, fake_anthropic: FakeAnthropic
+) -> None:
+    # A client tool call made by another provider, answered after switching to Claude: the
+    # call it goes on from has no signed thinking to send back.
+    agent = create_seed_agent(client, model="openai/gpt-4o-mini")
+    asked = list(
+        client.conversations.messages.create(
+            "default",
+            agent_id=agent.id,
+            input=call_directive("exec_command", cmd="ls"),
+            client_tools=[EXEC],
+        )
+    )
+    [request] = [c for c in asked if c.message_type == "approval_request_message"]
+    client.agents.update(agent.id, model=CLAUDE, model_settings=THINKING)
+    fake_anthropic.clear()
+    result = {"type": "tool", "tool_call_id": request.tool_calls[0].tool_call_id}
+    answered = list(
+        client.conversations.messages.create(
+            "default",
+            agent_id=agent.id,
+            messages=[
+                {
+                    "type": "approval",
+                    "approvals": [{**result, "tool_return": "a", "status": "success"}],
+                }
+            ],
+            client_tools=[EXEC],
+        )
+    )
+    assert [c.stop_reason for c in answered if c.message_type == "stop_reason"] == ["end_turn"]
+    [unsigned] = fake_anthropic.messages_requests()
+    assert "thinking" not in unsigned and unsigned["temperature"] == 1.0
+    fake_anthropic.clear()
+    client.agents.messages.create(agent.id, input="Hello!")
+    assert "thinking" in fake_anthropic.messages_requests()[0]  # from the next turn on
+
+    # A rule that forces a tool: Anthropic takes no thinking with a forced tool choice.
+    forced = create_seed_agent(
+        client,
+        model=CLAUDE,
+        tool_rules=[{"type": "run_first", "tool_name": "conversation_search"}],
+    )
+    client.agents.update(forced.id, model_settings=THINKING)
+    fake_anthropic.clear()
+    client.agents.messages.create(forced.id, input=call_directive("conversation_search", query="x"))
+    [forced_call, going_on] = fake_anthropic.messages_requests()
+    assert forced_call["tool_choice"]["type"] == "tool" and "thinking" not in forced_call
+    assert "thinking" not in going_on  # it goes on from the forced call, which did not think

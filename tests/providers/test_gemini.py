@@ -11,6 +11,7 @@ from tests.factories import SEED_HUMAN, SEED_PERSONA, call_directive, create_see
 from tests.providers.conftest import GEMINI_KEY
 from tests.providers.scenarios import (
     NAME_REQUEST,
+    client_tool_round_trip,
     human,
     quickstart,
     replayed_through_openai,
@@ -81,35 +82,7 @@ def test_token_streaming(agent: AgentState, client: Letta, fake_gemini: FakeGemi
 def test_client_tool_approval_round_trip(
     agent: AgentState, client: Letta, fake_gemini: FakeGemini
 ) -> None:
-    chunks = list(
-        client.conversations.messages.create(
-            "default",
-            agent_id=agent.id,
-            input=call_directive("exec_command", cmd="ls"),
-            client_tools=[EXEC],
-        )
-    )
-    [request] = [c for c in chunks if c.message_type == "approval_request_message"]
-    [call] = request.tool_calls
-    assert (call.name, json.loads(call.arguments)) == ("exec_command", {"cmd": "ls"})
-
-    fake_gemini.clear()
-    result = {
-        "type": "tool",
-        "tool_call_id": call.tool_call_id,
-        "tool_return": "file1\nfile2",
-        "status": "success",
-    }
-    answered = list(
-        client.conversations.messages.create(
-            "default",
-            agent_id=agent.id,
-            messages=[{"type": "approval", "approvals": [result]}],
-            client_tools=[EXEC],
-        )
-    )
-    [reply] = [c.content for c in answered if c.message_type == "assistant_message"]
-    assert json.loads(reply.removeprefix("Done. Last tool result: "))["message"] == "file1\nfile2"
+    client_tool_round_trip(client, agent.id, fake_gemini.clear, tool=EXEC)
     [body] = fake_gemini.generate_requests()
     [declaration] = [
         d for t in body["tools"] for d in t["functionDeclarations"] if d["name"] == "exec_command"

@@ -96,7 +96,10 @@ def test_gemini_thinking_budget_and_anthropic_single_calls(
     client.agents.messages.create(claude.id, input="Hello!")
     sent = fake_anthropic.messages_requests()[-1]
     assert sent["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
-    assert sent["temperature"] == 1.0
+    # Letta's default for Anthropic is extended thinking (1024 tokens), which takes no
+    # temperature.
+    assert sent["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    assert "temperature" not in sent
 
 
 def test_a_conversation_has_settings_of_its_own(

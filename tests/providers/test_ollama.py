@@ -1,7 +1,6 @@
 """Agents on `ollama/<model>` through the official Python SDK, against the scripted Ollama API
 (native `/api/chat` and `/api/embed`); what Ollama was sent is read from the fake's log."""
 
-
 import httpx
 import pytest
 from letta_client import Letta
@@ -10,6 +9,7 @@ from letta_client.types import AgentState
 from tests.factories import SEED_PERSONA, create_seed_agent
 from tests.providers.scenarios import (
     NAME_REQUEST,
+    client_tool_round_trip,
     quickstart,
     replies,
     streamed_memory_edit,
@@ -161,3 +161,15 @@ def test_tool_calls_replay_between_ollama_and_a_named_openai_compatible_server(
     ]
     results = [m["tool_name"] for m in body["messages"] if m["role"] == "tool"]
     assert results == ["memory_replace", "memory_replace"]
+
+
+def test_client_tool_approval_round_trip(
+    agent: AgentState, client: Letta, fake_ollama: FakeOllama
+) -> None:
+    client_tool_round_trip(client, agent.id, fake_ollama.clear)
+    [body] = fake_ollama.chat_requests()
+    [call] = [c for m in body["messages"] for c in m.get("tool_calls", [])]
+    assert call["function"] == {"name": "exec_command", "arguments": {"cmd": "ls"}}
+    assert body["messages"][-1]["role"] == "tool"
+    assert body["messages"][-1]["tool_name"] == "exec_command"
+    assert "file1" in body["messages"][-1]["content"]

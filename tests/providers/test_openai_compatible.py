@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from lettalite.config import Settings
 from tests.factories import SEED_HUMAN, create_seed_agent
 from tests.providers.conftest import COMPATIBLE_KEYS
+from tests.providers.scenarios import client_tool_round_trip
 from tests.servers import FakeLLM
 
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
@@ -115,3 +116,18 @@ def test_archival_memory_with_a_named_server_embedding_model(
     embeds = [r for r in fake_llm.requests() if r["path"].endswith("/embeddings")]
     assert len(embeds) == 2
     assert {r["headers"]["authorization"] for r in embeds} == {"Bearer groq-key"}
+
+
+def test_client_tool_approval_round_trip_on_a_named_server(
+    client: Letta, fake_llm: FakeLLM
+) -> None:
+    agent = create_seed_agent(client, model="groq/gpt-4o-mini")
+    call_id = client_tool_round_trip(client, agent.id, fake_llm.clear)
+    assert [key for key, _ in sent_with(fake_llm)] == [f"Bearer {COMPATIBLE_KEYS['groq']}"]
+    [body] = fake_llm.chat_requests()
+    assert body["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": call_id,
+        "content": body["messages"][-1]["content"],
+    }
+    assert "file1" in body["messages"][-1]["content"]

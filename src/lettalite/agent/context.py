@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lettalite.db.models import MessageRow
-from lettalite.llm.types import ChatMessage, Completion, ToolCallRequest
+from lettalite.llm.types import ChatMessage, Completion, SignedThinking, ToolCallRequest
 
 IMAGE_NOT_SHOWN = "[An image was attached here; this model cannot see images.]"
 TOOL_IMAGES = "Images returned by the tool calls above:"
@@ -31,19 +31,32 @@ def stored_call(call: dict[str, Any]) -> ToolCallRequest:
 
 
 def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
-    """How a stored message is shown to the model (reasoning is not sent back). A tool
-    result's images are not part of it: `chat_history` shows them after the results."""
+    """How a stored message is shown to the model (reasoning is sent back only when its
+    provider signed it). A tool result's images are not part of it: `chat_history` shows
+    them after the results."""
     text = message.text
     attached = _images(message)
     if attached and not images:
         text = "\n".join(filter(None, [text, *[IMAGE_NOT_SHOWN] * len(attached)]))
     if message.role == "assistant":
         calls = tuple(stored_call(call) for call in message.tool_calls or ())
-        return ChatMessage(role="assistant", content=text or None, tool_calls=calls)
+        return ChatMessage(
+            role="assistant",
+            content=text or None,
+            tool_calls=calls,
+            signed_thinking=_signed_thinking(message),
+        )
     if message.role == "tool":
         return ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)
     shown = attached if images else ()
     return ChatMessage(role=message.role, content=text, images=shown)  # type: ignore[arg-type]
+
+
+def _signed_thinking(message: MessageRow) -> SignedThinking | None:
+    for part in message.content or ():
+        if part.get("type") == "reasoning" and part.get("signature"):
+            return SignedThinking(part["reasoning"], part["signature"])
+    return None
 
 
 def chat_history(messages: Iterable[MessageRow], *, images: bool) -> list[ChatMessage]:
@@ -77,7 +90,10 @@ def without_nul(text: str) -> str:
 def assistant_content(completion: Completion) -> list[dict[str, str]]:
     parts = []
     if completion.reasoning:
-        parts.append({"type": "reasoning", "reasoning": without_nul(completion.reasoning)})
+        part = {"type": "reasoning", "reasoning": without_nul(completion.reasoning)}
+        if completion.reasoning_signature:
+            part["signature"] = completion.reasoning_signature
+        parts.append(part)
     if completion.content:
         parts.append({"type": "text", "text": without_nul(completion.content)})
     return parts

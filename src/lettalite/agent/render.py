@@ -71,7 +71,9 @@ def _user_content(message: MessageRow) -> str | list[dict]:
 def _render_assistant(message: MessageRow, common: dict) -> Iterator[LettaMessage]:
     for part in message.content:
         if part.get("type") == "reasoning":
-            yield ReasoningMessage(reasoning=part["reasoning"], **common)
+            yield ReasoningMessage(
+                reasoning=part["reasoning"], signature=part.get("signature"), **common
+            )
     text = message.text
     if text:
         yield AssistantMessage(content=text, **common)

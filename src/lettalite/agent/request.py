@@ -61,7 +61,7 @@ def model_settings_fields(
 ) -> dict[str, Any]:
     """How the model is asked: the agent's temperature and length, unless the conversation
     has settings of its own; and what the settings add: one tool call at a time, an OpenAI
-    reasoning model's effort, Gemini's thinking budget."""
+    reasoning model's effort, Anthropic's and Gemini's thinking budgets."""
     fields: dict[str, Any] = {"temperature": agent.temperature, "max_tokens": agent.max_tokens}
     settings = own_settings or agent.model_settings
     if not settings:
@@ -73,10 +73,13 @@ def model_settings_fields(
     effort = (settings.get("reasoning") or {}).get("reasoning_effort")
     if effort is not None and is_reasoning_model(turn.model):
         fields["reasoning_effort"] = effort
-    thinking = settings.get("thinking_config")
-    if thinking is not None:
-        fields["thinking_budget"] = thinking.get("thinking_budget")
-        fields["include_thoughts"] = thinking.get("include_thoughts", True)
+    gemini_thinking = settings.get("thinking_config")
+    if gemini_thinking is not None:
+        fields["thinking_budget"] = gemini_thinking.get("thinking_budget")
+        fields["include_thoughts"] = gemini_thinking.get("include_thoughts", True)
+    anthropic_thinking = settings.get("thinking") or {}
+    if anthropic_thinking.get("type") == "enabled":
+        fields["thinking_budget"] = anthropic_thinking.get("budget_tokens")
     return fields
 
 

@@ -35,6 +35,9 @@ T = TypeVar("T")
 DEFAULT_MAX_TOKENS = 4096
 # Anthropic's temperature range is 0..1 (OpenAI's is 0..2).
 MAX_TEMPERATURE = 1.0
+# Models with extended thinking, and the smallest budget Anthropic takes.
+THINKING_MODEL_PREFIXES = ("claude-3-7", "claude-sonnet-4", "claude-opus-4", "claude-haiku-4")
+MIN_THINKING_BUDGET = 1024
 # Anthropic's stop reasons as the OpenAI finish reasons the loop reads.
 FINISH_REASONS = {
     "end_turn": "stop",
@@ -49,10 +52,11 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
     leading = 0
     while leading < len(request.messages) and request.messages[leading].role == "system":
         leading += 1
+    thinks = _thinks(request)
     body: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-        "messages": _alternating(request.messages[leading:]),
+        "messages": _alternating(request.messages[leading:], thinking=thinks),
     }
     system = "\n\n".join(m.content or "" for m in request.messages[:leading])
     if system:
@@ -65,18 +69,36 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
         body["tool_choice"] = _tool_choice(request.tool_choice)
         if not request.parallel_tool_calls:
             body["tool_choice"]["disable_parallel_tool_use"] = True
-    if request.temperature is not None:
+    if thinks:
+        budget = max(request.thinking_budget or 0, MIN_THINKING_BUDGET)
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        body["max_tokens"] = max(body["max_tokens"], budget + DEFAULT_MAX_TOKENS)
+    elif request.temperature is not None:  # a thinking model takes no temperature
         body["temperature"] = min(request.temperature, MAX_TEMPERATURE)
     return body
 
 
-def _alternating(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+def _thinks(request: ChatRequest) -> bool:
+    """Whether this call may think: the settings ask for it, the model can, no tool is forced
+    (Anthropic refuses thinking then), and the last tool-calling answer, when the call goes
+    on from one, kept its signed thinking (Anthropic requires it back; an answer from another
+    provider, or an unsigned one, has none)."""
+    if request.thinking_budget is None or not request.model.startswith(THINKING_MODEL_PREFIXES):
+        return False
+    if request.tools and request.tool_choice != "auto":
+        return False
+    last = next((m for m in reversed(request.messages) if m.role == "assistant"), None)
+    return last is None or not last.tool_calls or last.signed_thinking is not None
+
+
+def _alternating(messages: list[ChatMessage], *, thinking: bool) -> list[dict[str, Any]]:
     """Anthropic turns: tool results (and any later system note) become user content, and
-    consecutive turns of one role are merged, since roles must alternate."""
+    consecutive turns of one role are merged, since roles must alternate. Signed thinking
+    goes back only to a call that thinks."""
     turns: list[dict[str, Any]] = []
     for message in messages:
         role = "assistant" if message.role == "assistant" else "user"
-        blocks = _blocks(message)
+        blocks = _blocks(message, thinking=thinking)
         if not blocks:
             continue
         if turns and turns[-1]["role"] == role:
@@ -86,7 +108,7 @@ def _alternating(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     return turns
 
 
-def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
+def _blocks(message: ChatMessage, *, thinking: bool) -> list[dict[str, Any]]:
     if message.role == "tool":
         return [
             {
@@ -96,6 +118,11 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
             }
         ]
     blocks: list[dict[str, Any]] = []
+    signed = message.signed_thinking
+    if thinking and signed is not None:
+        blocks.append(
+            {"type": "thinking", "thinking": signed.thinking, "signature": signed.signature}
+        )
     if message.content:
         blocks.append({"type": "text", "text": message.content})
     blocks += [_image_block(url) for url in message.images]
@@ -245,6 +272,9 @@ class _Assembly:
     output_tokens: int = 0
     text: list[str] = field(default_factory=list)
     thinking: list[str] = field(default_factory=list)
+    # One per thinking block; a completion keeps its thinking's signature only when it had
+    # one block (joined blocks would no longer match their signatures).
+    signatures: list[str] = field(default_factory=list)
     tool_uses: dict[int, _ToolUse] = field(default_factory=dict)  # by content block index
     stop_reason: str | None = None
 
@@ -263,9 +293,13 @@ class _Assembly:
         if block.type == "text" and block.text:
             self.text.append(block.text)
             return [CompletionDelta(content=block.text)]
-        if block.type == "thinking" and block.thinking:
-            self.thinking.append(block.thinking)
-            return [CompletionDelta(reasoning=block.thinking)]
+        if block.type == "thinking":
+            if block.signature:
+                self.signatures.append(block.signature)
+            if block.thinking:
+                self.thinking.append(block.thinking)
+                return [CompletionDelta(reasoning=block.thinking)]
+            return []
         if block.type != "tool_use":
             return []
         use = _ToolUse(len(self.tool_uses), block.id, block.name)
@@ -289,6 +323,9 @@ class _Assembly:
         if delta.type == "thinking_delta":
             self.thinking.append(delta.thinking)
             return [CompletionDelta(reasoning=delta.thinking)]
+        if delta.type == "signature_delta":
+            self.signatures.append(delta.signature)
+            return []
         if delta.type == "input_json_delta" and index in self.tool_uses:
             use = self.tool_uses[index]
             use.arguments.append(delta.partial_json)
@@ -299,7 +336,7 @@ class _Assembly:
                     tool_arguments=delta.partial_json,
                 )
             ]
-        return []  # signatures and anything newer
+        return []  # anything newer
 
     def finish(self, stop_reason: str | None, output_tokens: int) -> None:
         self.stop_reason = stop_reason or self.stop_reason
@@ -313,6 +350,7 @@ class _Assembly:
                 ToolCallRequest(id=use.id, name=use.name, arguments="".join(use.arguments) or "{}")
                 for _, use in sorted(self.tool_uses.items())
             ),
+            reasoning_signature=self.signatures[0] if len(self.signatures) == 1 else None,
             finish_reason=FINISH_REASONS.get(self.stop_reason or "", self.stop_reason),
             usage=Usage(prompt_tokens=self.input_tokens, completion_tokens=self.output_tokens),
         )

@@ -65,7 +65,7 @@ async def call_with_retries(
 ) -> T:
     """`call()`, retried per `policy` while it fails with a `transient` error; `asked_delay`
     reads the provider's Retry-After from an error, if it gave one."""
-    backoff = wait_exponential_jitter(initial=policy.first_backoff_seconds)
+    backoff = wait_exponential_jitter(multiplier=policy.first_backoff_seconds)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None

@@ -30,6 +30,15 @@ class ChatMessage:
     tool_call_id: str | None = None
     # Images shown after the text: https URLs or `data:` URLs.
     images: tuple[str, ...] = ()
+    # An assistant message's thinking, when the provider signed it (Anthropic): it must be
+    # sent back with the message's tool calls for the model to go on thinking.
+    signed_thinking: "SignedThinking | None" = None
+
+
+@dataclass(frozen=True)
+class SignedThinking:
+    thinking: str
+    signature: str
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ class ChatRequest:
     parallel_tool_calls: bool = True
     # How hard a reasoning model thinks (OpenAI's `reasoning_effort`), when it is one.
     reasoning_effort: str | None = None
-    # Tokens a thinking model may think for (Gemini's thinking budget); None: its default.
+    # Tokens a thinking model may think for (Anthropic's extended thinking, Gemini's
+    # thinking budget); None: Anthropic's models do not think, Gemini's think as they choose.
     thinking_budget: int | None = None
     include_thoughts: bool = True
 
@@ -85,6 +95,8 @@ class Usage:
 class Completion:
     content: str | None
     reasoning: str | None = None
+    # The provider's signature over `reasoning` (Anthropic's), to send it back with.
+    reasoning_signature: str | None = None
     tool_calls: tuple[ToolCallRequest, ...] = ()
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
