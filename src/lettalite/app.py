@@ -126,7 +126,9 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.mcp = mcp
     app.state.secret_box = box
     sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
-    provider_reloader = asyncio.create_task(byok_providers.keep_installed(database, box))
+    provider_reloader = asyncio.create_task(
+        byok_providers.keep_installed(database, box, settings.provider_reload_seconds)
+    )
     yield
     sweeper.cancel()
     provider_reloader.cancel()

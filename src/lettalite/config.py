@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     # Encrypts secrets at rest (MCP tokens, headers, env): a Fernet key; unset, one is generated
     # once in `<data dir>/encryption.key`.
     encryption_key: SecretStr | None = Field(None, validation_alias="LETTALITE_ENCRYPTION_KEY")
+    # How often each process reloads the providers added at run time (another replica may
+    # have changed them).
+    provider_reload_seconds: float = Field(
+        10.0, gt=0, validation_alias="LETTALITE_PROVIDER_RELOAD_SECONDS"
+    )
 
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod

@@ -2,12 +2,15 @@
 at once, their keys encrypted at rest and never returned, their models listed live."""
 
 import asyncio
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy
+from cryptography.fernet import Fernet
 from letta_client import Letta
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -203,3 +206,50 @@ def test_keys_are_encrypted_at_rest_and_never_logged(
     assert secret not in server.log.read_text()
     listed = http.get("/v1/providers/", params={"name": provider["name"]}).json()
     assert [p["id"] for p in listed] == [provider["id"]] and secret not in str(listed)
+
+
+def replica(
+    server: LettaliteServer, fake_llm: FakeLLM, workdir: Path, encryption_key: str
+) -> LettaliteServer:
+    return LettaliteServer(
+        server.database_url,
+        fake_llm.base_url,
+        workdir,
+        extra_env={
+            "LETTALITE_ENCRYPTION_KEY": encryption_key,
+            "LETTALITE_PROVIDER_RELOAD_SECONDS": "0.3",
+        },
+    )
+
+
+def test_another_replica_serves_a_provider_added_here(
+    server: LettaliteServer, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Replicas that share LETTALITE_ENCRYPTION_KEY serve each other's providers within the
+    reload interval; one with another key leaves the provider out and says why."""
+    shared_key = Fernet.generate_key().decode()
+    keys = (shared_key, shared_key, Fernet.generate_key().decode())
+    replicas = [replica(server, fake_llm, tmp_path_factory.mktemp("replica"), k) for k in keys]
+    for started in replicas:
+        started.start()
+    try:
+        first, second, other_key = (httpx.Client(base_url=r.url, timeout=30) for r in replicas)
+        name = unique("shared")
+        add_provider(
+            first, name=name, provider_type="openai", api_key="sk-x", base_url=fake_llm.base_url
+        )
+        deadline = time.monotonic() + 5
+        while f"{name}/gpt-4o" not in {m["handle"] for m in second.get("/v1/models/").json()}:
+            assert time.monotonic() < deadline, "the second replica never served the provider"
+            time.sleep(0.1)
+        agent = second.post("/v1/agents/", json={"model": f"{name}/gpt-4o"}).json()
+        answered = second.post(f"/v1/agents/{agent['id']}/messages", json={"input": "Hello!"})
+        assert answered.status_code == 200, answered.text
+
+        refused = other_key.post("/v1/agents/", json={"model": f"{name}/gpt-4o"})
+        assert refused.status_code == 404
+        assert f"Provider '{name}' is not served" in replicas[2].log.read_text()
+        assert other_key.get("/v1/providers/", params={"name": name}).json()[0]["api_key"] is None
+    finally:
+        for started in replicas:
+            started.stop()

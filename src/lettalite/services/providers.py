@@ -2,7 +2,8 @@
 the environment's providers, and their model lists asked live.
 
 Every process serves the stored providers: each reloads them after its own changes and every
-`REFRESH_SECONDS` (so another replica's change takes effect there within that time).
+LETTALITE_PROVIDER_RELOAD_SECONDS (so another replica's change takes effect there within that
+time).
 """
 
 import asyncio
@@ -33,7 +34,6 @@ from lettalite.schemas.provider import (
 )
 from lettalite.secret_box import SecretBox, mask
 
-REFRESH_SECONDS = 10.0
 PROVIDER_SORT = SortKey(ProviderRow.created_at, ProviderRow.id)
 # Servers a team runs itself serve under /v1 (the reference appends it when missing).
 SELF_HOSTED_OPENAI_TYPES = frozenset({"lmstudio_openai", "vllm", "sglang"})
@@ -74,13 +74,20 @@ def _provider(row: ProviderRow, box: SecretBox) -> Provider:
         id=row.id,
         name=row.name,
         provider_type=row.provider_type,
-        api_key=mask(box.open(row.sealed_keys).get("api_key")),
+        api_key=_shown_key(row, box),
         base_url=row.base_url,
         region=row.region,
         api_version=row.api_version,
         updated_at=row.updated_at,
         last_synced=row.last_synced,
     )
+
+
+def _shown_key(row: ProviderRow, box: SecretBox) -> str | None:
+    try:
+        return mask(box.open(row.sealed_keys).get("api_key"))
+    except RuntimeError:  # stored under another encryption key: nothing to show
+        return None
 
 
 async def check_keys(check: ProviderCheck) -> ProviderMessage:
@@ -118,16 +125,24 @@ async def _list_models(endpoint: ProviderEndpoint) -> int:
 
 
 async def install_stored(database: Database, box: SecretBox) -> None:
-    """Serve the stored providers (replacing what this process served before)."""
+    """Serve the stored providers (replacing what this process served before). One whose key
+    cannot be decrypted here (a replica given another LETTALITE_ENCRYPTION_KEY) is left out,
+    and said so: the others are still served."""
     async with database.session() as session:
         rows = (await session.scalars(select(ProviderRow))).all()
-        set_byok_endpoints([_endpoint(row, box) for row in rows])
+    endpoints = []
+    for row in rows:
+        try:
+            endpoints.append(_endpoint(row, box))
+        except RuntimeError as error:
+            logger.error("Provider %r is not served: %s", row.name, error)
+    set_byok_endpoints(endpoints)
 
 
-async def keep_installed(database: Database, box: SecretBox) -> None:
-    """Reload the stored providers every REFRESH_SECONDS: other replicas change them too."""
+async def keep_installed(database: Database, box: SecretBox, every_seconds: float) -> None:
+    """Reload the stored providers now and then: other replicas change them too."""
     while True:
-        await asyncio.sleep(REFRESH_SECONDS)
+        await asyncio.sleep(every_seconds)
         try:
             await install_stored(database, box)
         except Exception:  # a database hiccup must not stop future reloads
