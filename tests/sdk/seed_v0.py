@@ -1,6 +1,7 @@
 """The seed quickstart exactly as written for letta-client 0.1.x (`token=`).
 
-Usage: python seed_v0.py <base-url>. Runs under the separate .venv-sdk0 environment.
+Usage: python seed_v0.py <base-url> [<model handle>]. Runs under the separate .venv-sdk0
+environment.
 """
 
 import os
@@ -19,7 +20,7 @@ agent = client.agents.create(
         },
         {"label": "human", "value": "Name: User\nFirst interaction: Learning about Letta"},
     ],
-    model="openai/gpt-4o-mini",
+    model=sys.argv[2] if len(sys.argv) > 2 else "openai/gpt-4o-mini",
 )
 print(f"Created agent: {agent.id}")
 

@@ -1,5 +1,6 @@
 // The seed quickstart under @letta-ai/letta-client 1.12.1, constructor adapted to the 1.x SDK
-// ({baseURL, apiKey}). Usage: node seed.mjs <base-url>. Prints what the quickstart prints.
+// ({baseURL, apiKey}). Usage: node seed.mjs <base-url> [<model handle>]. Prints what the
+// quickstart prints.
 import Letta from "@letta-ai/letta-client";
 
 const client = new Letta({ baseURL: process.argv[2], apiKey: process.env.LETTA_API_KEY ?? null });
@@ -10,7 +11,7 @@ const agent = await client.agents.create({
     { label: "persona", value: "I am a friendly AI assistant here to help you learn about Letta." },
     { label: "human", value: "Name: User\nFirst interaction: Learning about Letta" },
   ],
-  model: "openai/gpt-4o-mini",
+  model: process.argv[3] ?? "openai/gpt-4o-mini",
 });
 console.log(`Created agent: ${agent.id}`);
 
