@@ -31,6 +31,16 @@ def add_provider(http: httpx.Client, **fields: Any) -> dict[str, Any]:
     return response.json()
 
 
+def add_claude(http: httpx.Client, name: str, fake_anthropic: FakeAnthropic) -> dict[str, Any]:
+    return add_provider(
+        http,
+        name=name,
+        provider_type="anthropic",
+        api_key=TEAM_KEY,
+        base_url=fake_anthropic.base_url,
+    )
+
+
 def sent_keys(fake: FakeAnthropic) -> set[str]:
     """The keys Anthropic was called with (the SDK sends them as `x-api-key` or a bearer)."""
     return {
@@ -44,13 +54,7 @@ def test_an_anthropic_key_added_at_run_time_serves_an_agent(
     http: httpx.Client, client: Letta, fake_anthropic: FakeAnthropic
 ) -> None:
     name = unique("team-claude")
-    provider = add_provider(
-        http,
-        name=name,
-        provider_type="anthropic",
-        api_key=TEAM_KEY,
-        base_url=fake_anthropic.base_url,
-    )
+    provider = add_claude(http, name, fake_anthropic)
     assert provider["id"].startswith("provider-")
     assert (provider["provider_category"], provider["last_synced"] is not None) == ("byok", True)
     assert TEAM_KEY not in str(provider) and provider["api_key"] == TEAM_KEY[:4] + "…"
@@ -74,13 +78,7 @@ def test_a_new_key_takes_effect_and_a_deleted_provider_is_gone(
     http: httpx.Client, client: Letta, fake_anthropic: FakeAnthropic
 ) -> None:
     name = unique("rotating")
-    provider = add_provider(
-        http,
-        name=name,
-        provider_type="anthropic",
-        api_key=TEAM_KEY,
-        base_url=fake_anthropic.base_url,
-    )
+    provider = add_claude(http, name, fake_anthropic)
     agent = client.agents.create(model=f"{name}/claude-haiku-4-5")
     rotated = http.patch(
         f"/v1/providers/{provider['id']}",
