@@ -88,6 +88,9 @@ function Message({ message, pending, onAnswer }) {
   if (type === "error") {
     return html`<div class="msg error" role="alert">${message.text}</div>`;
   }
+  if (type === "answer") {
+    return html`<div class="msg muted" data-testid="approval-answer">${message.text}</div>`;
+  }
   if (type === "stop") {
     return html`<div class="msg stop muted" data-testid="turn-end">${message.text}</div>`;
   }
@@ -167,10 +170,12 @@ export function Chat({ agent, onMemoryMaybeChanged }) {
     run([{ role: "user", content }]);
   };
 
-  const answer = (toolCallId, approve, reason) =>
+  const answer = (toolCallId, approve, reason) => {
+    note("answer", approve ? "You approved the call." : `You denied the call${reason ? `: ${reason}` : "."}`);
     run([{ type: "approval", approvals: [{ type: "approval", tool_call_id: toolCallId, approve, reason: reason || undefined }] }]);
+  };
 
-  const last = items.filter((item) => item.message_type !== "stop").at(-1);
+  const last = items.filter((item) => !["stop", "answer"].includes(item.message_type)).at(-1);
   const pendingKey = last && last.message_type === "approval_request_message" && !busy ? last.key : null;
 
   return html`

@@ -25,7 +25,7 @@ export function ContextWindow({ agentId }) {
     <section class="card context" data-testid="context">
       <h2>Context window</h2>
       <p><strong>${formatTokens(used)}</strong> of ${formatTokens(max)} tokens
-        (${((100 * used) / max).toFixed(1)}%), ${context.num_messages} messages in context,
+        (${((100 * used) / max).toFixed(1)}%), ${context.num_messages} messages in context,${" "}
         ${context.num_recall_memory} in recall, ${context.num_archival_memory} archival passages.</p>
       <div class="bar" aria-hidden="true">
         ${CONTEXT_PARTS.map(([field], index) => html`

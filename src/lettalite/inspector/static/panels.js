@@ -86,12 +86,14 @@ export function Tools({ agentId }) {
     }
   };
   const ids = new Set((attached || []).map((tool) => tool.id));
+  // Attached tools first, each group in the server's order.
+  const ordered = [...all.filter((t) => ids.has(t.id)), ...all.filter((t) => !ids.has(t.id))];
   return html`
     <section class="card tools" data-testid="tools">
       <h2>Tools</h2>
       ${problem && html`<p class="error">${problem}</p>`}
       <ul class="rows">
-        ${all.map((tool) => html`
+        ${ordered.map((tool) => html`
           <li class="tool-row" data-testid="tool" data-name=${tool.name}>
             <code>${tool.name}</code>
             <span class="muted desc">${(tool.description || "").split("\n")[0]}</span>
