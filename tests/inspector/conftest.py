@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.servers import LettaliteServer
 
@@ -17,6 +17,8 @@ LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 # Set to a folder to also save the README's screenshot there (docs/ in the repository).
 README_SCREENSHOT_DIR = os.environ.get("LETTALITE_README_SCREENSHOT_DIR")
+# A turn on a loaded two-core machine (servers, model and browser share it) can take seconds.
+expect.set_options(timeout=20_000)
 
 
 def chromium_path() -> str:

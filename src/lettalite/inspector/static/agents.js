@@ -1,6 +1,6 @@
 // The agents page: search by name and tags, create with a model and memory blocks, delete.
-import { useEffect, useState } from "preact/hooks";
-import { api, get, html, query } from "./api.js";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, get, html, newestOnly, query } from "./api.js";
 
 const STARTER_BLOCKS = [
   { label: "human", value: "", limit: 5000 },
@@ -93,10 +93,13 @@ export function AgentList() {
   const [tag, setTag] = useState("");
   const [problem, setProblem] = useState(null);
 
+  const apply = useRef(newestOnly()).current;
   const load = () =>
-    get(`/v1/agents/${query({ query_text: search, tags: splitTags(tag), limit: 100 })}`)
-      .then(setAgents)
-      .catch((error) => setProblem(error.message));
+    apply(
+      get(`/v1/agents/${query({ query_text: search, tags: splitTags(tag), limit: 100 })}`),
+      setAgents,
+      (error) => setProblem(error.message),
+    );
   useEffect(() => { load(); }, [search, tag]);
 
   const remove = async (agent) => {

@@ -92,6 +92,19 @@ export async function postStream(path, body, onEvent) {
   }
 }
 
+// For requests that overlap (a search box sends one per key): applies only the answer to the
+// newest one, so an older, slower answer never replaces it.
+export function newestOnly() {
+  let latest = 0;
+  return (promise, onValue, onError) => {
+    const mine = ++latest;
+    promise.then(
+      (value) => mine === latest && onValue(value),
+      (error) => mine === latest && onError(error),
+    );
+  };
+}
+
 export const formatTokens = (n) => (n ?? 0).toLocaleString("en");
 export const formatMs = (ns) => (ns == null ? "–" : `${Math.round(ns / 1e6).toLocaleString("en")} ms`);
 export const formatDate = (iso) => (iso ? new Date(iso).toLocaleString() : "–");

@@ -41,6 +41,7 @@ function App() {
   const route = useRoute();
 
   const check = async () => {
+    const hadKey = Boolean(apiKey.get());
     try {
       await get("/v1/agents/?limit=1");
       setGate("ready");
@@ -51,7 +52,6 @@ function App() {
         setGate("key");
         return;
       }
-      const hadKey = Boolean(apiKey.get());
       apiKey.clear();
       setProblem(hadKey ? "That API key is wrong: the server refused it." : null);
       setGate("key");

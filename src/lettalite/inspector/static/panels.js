@@ -1,20 +1,25 @@
 // What a person edits besides memory: archival passages, attached tools, prompt and model.
-import { useEffect, useState } from "preact/hooks";
-import { api, formatDate, get, html, query } from "./api.js";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, formatDate, get, html, newestOnly, query } from "./api.js";
 import { ModelPicker } from "./agents.js";
 
 export function Archival({ agentId }) {
   const [passages, setPassages] = useState(null);
   const [search, setSearch] = useState("");
+  // By meaning: the embedding search, nearest first; otherwise passages containing the text.
+  const [byMeaning, setByMeaning] = useState(false);
   const [text, setText] = useState("");
   const [problem, setProblem] = useState(null);
   const base = `/v1/agents/${agentId}/archival-memory`;
 
-  const load = () =>
-    get(`${base}${query({ search, limit: 100 })}`)
-      .then(setPassages)
-      .catch((error) => setProblem(error.message));
-  useEffect(() => { load(); }, [agentId, search]);
+  const fetchPassages = async () => {
+    if (!byMeaning || !search) return get(`${base}${query({ search, limit: 100 })}`);
+    const found = await get(`${base}/search${query({ query: search, top_k: 20 })}`);
+    return found.results.map((r) => ({ id: r.id, text: r.content, created_at: r.timestamp, tags: r.tags }));
+  };
+  const apply = useRef(newestOnly()).current;
+  const load = () => apply(fetchPassages(), setPassages, (error) => setProblem(error.message));
+  useEffect(() => { load(); }, [agentId, search, byMeaning]);
 
   const add = async (event) => {
     event.preventDefault();
@@ -36,6 +41,8 @@ export function Archival({ agentId }) {
       <h2>Archival memory</h2>
       <input type="search" placeholder="Search passages" aria-label="search passages"
         value=${search} onInput=${(e) => setSearch(e.target.value)} />
+      <label class="check"><input type="checkbox" checked=${byMeaning}
+        onChange=${(e) => setByMeaning(e.target.checked)} /> by meaning</label>
       <form class="inline-form" onSubmit=${add}>
         <textarea rows="2" placeholder="New passage" aria-label="new passage" value=${text}
           onInput=${(e) => setText(e.target.value)} />
