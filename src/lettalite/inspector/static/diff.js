@@ -26,10 +26,10 @@ export function lineDiff(before, after) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       lines.push({ op: " ", text: a[i++] });
       j++;
-    } else if (j < b.length && (i === a.length || common[i][j + 1] >= common[i + 1][j])) {
-      lines.push({ op: "+", text: b[j++] });
+    } else if (i < a.length && (j === b.length || common[i + 1][j] >= common[i][j + 1])) {
+      lines.push({ op: "-", text: a[i++] });  // removed lines before the ones replacing them
     } else {
-      lines.push({ op: "-", text: a[i++] });
+      lines.push({ op: "+", text: b[j++] });
     }
   }
   return lines;
