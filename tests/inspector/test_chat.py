@@ -1,5 +1,6 @@
 """Creating an agent in the page, chatting with it, and watching its memory change live."""
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-from tests.factories import call_directive
+from tests.factories import call_directive, wait_for
 from tests.inspector.conftest import README_SCREENSHOT_DIR, Screens, open_inspector
 from tests.servers import LettaliteServer
 
@@ -163,3 +164,31 @@ def test_a_denied_tool_call_does_not_run(
     expect(block_value(page, "human")).to_have_text("Likes: tea")
     human = http.get(f"/v1/agents/{agent['id']}/core-memory/blocks/human").json()
     assert human["value"] == "Likes: tea"
+
+
+def test_a_new_conversation_is_chatted_in_apart_from_the_default_one(
+    page: Page, server: LettaliteServer, http: httpx.Client
+) -> None:
+    agent = http.post("/v1/agents/", json={"name": "talkative", "model": "openai/gpt-4o-mini"})
+    agent_id = agent.json()["id"]
+    open_inspector(page, server, f"#/agents/{agent_id}/chat")
+    page.get_by_role("button", name="+ New conversation").click()
+    picker = page.get_by_label("conversation")
+    expect(picker).to_have_value(re.compile(r"^conv-"))
+    conversation_id = picker.input_value()
+
+    send(page, "Hello from a side conversation")
+    expect(page.get_by_test_id("msg-assistant").last).to_contain_text(
+        "You said: Hello from a side conversation"
+    )
+
+    def saved_texts() -> list[str]:
+        messages = http.get(f"/v1/conversations/{conversation_id}/messages").json()
+        return [message.get("content") for message in messages]
+
+    wait_for(lambda: "Hello from a side conversation" in saved_texts())
+
+    picker.select_option("")
+    expect(page.get_by_test_id("chat-log")).to_contain_text("No messages yet")
+    picker.select_option(conversation_id)
+    expect(page.get_by_test_id("msg-user")).to_have_text("Hello from a side conversation")

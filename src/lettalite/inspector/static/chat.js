@@ -116,33 +116,33 @@ function ConversationPicker({ agentId, value, onChange }) {
     </div>`;
 }
 
-export function Chat({ agent, onMemoryMaybeChanged }) {
-  const [conversationId, setConversationId] = useState("");
+// The messages of one conversation (the agent's default one without `conversationId`) and
+// the turns sent to it, each streamed into `items` as it arrives.
+function useTurns(agentId, conversationId, onMemoryMaybeChanged) {
   const [items, setItems] = useState([]);
-  const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
-  const log = useRef(null);
-  const base = conversationId ? `/v1/conversations/${conversationId}` : `/v1/agents/${agent.id}`;
+  const base = conversationId ? `/v1/conversations/${conversationId}` : `/v1/agents/${agentId}`;
 
   useEffect(() => {
-    get(`${base}/messages${query({ limit: HISTORY, order: "desc" })}`)
-      .then((messages) => setItems(messages.reverse().map((m) => ({ ...m, key: `${m.id}:${m.message_type}` }))))
+    // The agent's message list holds every conversation's: ask for the default one's only.
+    const which = conversationId ? {} : { conversation_id: "default" };
+    get(`${base}/messages${query({ ...which, limit: HISTORY, order: "desc" })}`)
+      .then((messages) => setItems(messages.reverse()
+        .filter((m) => m.message_type !== "system_message") // the Context tab shows the prompt
+        .map((m) => ({ ...m, key: `${m.id}:${m.message_type}` }))))
       .catch((error) => setItems([{ key: "load-error", message_type: "error", text: error.message }]));
   }, [base]);
-  useEffect(() => {
-    if (log.current) log.current.scrollTop = log.current.scrollHeight;
-  }, [items]);
 
-  const note = (message_type, text) =>
-    setItems((old) => [...old, { key: `${message_type}-${old.length}`, message_type, text }]);
+  const note = (message_type, fields) =>
+    setItems((old) => [...old, { key: `${message_type}-${old.length}`, message_type, ...fields }]);
 
   const onEvent = (event, eventName) => {
     if (eventName === "error" || event.message_type === "error_message") {
-      note("error", event.detail || event.message);
+      note("error", { text: event.detail || event.message });
     } else if (event.message_type === "stop_reason") {
-      note("stop", `Turn ended: ${event.stop_reason}`);
+      note("stop", { text: `Turn ended: ${event.stop_reason}` });
     } else if (event.message_type === "usage_statistics") {
-      note("stop", `${event.step_count} step(s), ${event.total_tokens} tokens`);
+      note("stop", { text: `${event.step_count} step(s), ${event.total_tokens} tokens` });
     } else if (event.message_type !== "ping") {
       setItems((old) => merge(old, event));
       if (event.message_type === "tool_return_message") onMemoryMaybeChanged();
@@ -154,27 +154,44 @@ export function Chat({ agent, onMemoryMaybeChanged }) {
     try {
       await postStream(`${base}/messages`, { messages, streaming: true, stream_tokens: true }, onEvent);
     } catch (error) {
-      note("error", error.message);
+      note("error", { text: error.message });
     } finally {
       setBusy(false);
       onMemoryMaybeChanged();
     }
   };
 
-  const send = (event) => {
-    event.preventDefault();
-    if (!text.trim() || busy) return;
-    const content = text;
-    setText("");
-    setItems((old) => [...old, { key: `you-${old.length}`, message_type: "user_message", content }]);
+  const say = (content) => {
+    note("user_message", { content });
     run([{ role: "user", content }]);
   };
 
   const answer = (toolCallId, approve, reason) => {
-    note("answer", approve ? "You approved the call." : `You denied the call${reason ? `: ${reason}` : "."}`);
+    note("answer", { text: approve ? "You approved the call." : `You denied the call${reason ? `: ${reason}` : "."}` });
     run([{ type: "approval", approvals: [{ type: "approval", tool_call_id: toolCallId, approve, reason: reason || undefined }] }]);
   };
 
+  return { items, busy, say, answer };
+}
+
+export function Chat({ agent, onMemoryMaybeChanged }) {
+  const [conversationId, setConversationId] = useState("");
+  const [text, setText] = useState("");
+  const log = useRef(null);
+  const { items, busy, say, answer } = useTurns(agent.id, conversationId, onMemoryMaybeChanged);
+
+  useEffect(() => {
+    if (log.current) log.current.scrollTop = log.current.scrollHeight;
+  }, [items]);
+
+  const send = (event) => {
+    event.preventDefault();
+    if (!text.trim() || busy) return;
+    say(text);
+    setText("");
+  };
+
+  // Approve and Deny show on the newest message while it is an approval request.
   const last = items.filter((item) => !["stop", "answer"].includes(item.message_type)).at(-1);
   const pendingKey = last && last.message_type === "approval_request_message" && !busy ? last.key : null;
 
