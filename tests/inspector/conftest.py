@@ -79,8 +79,13 @@ def assert_fits(page: Page, screen: str, selectors: tuple[str, ...]) -> None:
                 const element = document.querySelector(selector);
                 if (!element) return { selector, missing: true };
                 const box = element.getBoundingClientRect();
+                // Parts pushed past the right edge, even where a container scrolls or clips.
+                const cut = [...element.querySelectorAll("*")].filter((part) => {
+                    const rect = part.getBoundingClientRect();
+                    return rect.width > 0 && rect.right > innerWidth + 0.5;
+                }).map((part) => part.outerHTML.slice(0, 80));
                 return { selector, left: box.left, right: box.right, width: box.width,
-                         height: box.height, text: element.innerText.trim().length };
+                         height: box.height, text: element.innerText.trim().length, cut };
             }),
         })""",
         list(selectors),
@@ -92,6 +97,7 @@ def assert_fits(page: Page, screen: str, selectors: tuple[str, ...]) -> None:
         assert element["text"] > 0, f"{screen}: {element['selector']} shows no text"
         assert element["left"] >= 0, f"{screen}: {element} is cut off on the left"
         assert element["right"] <= report["innerWidth"] + 0.5, f"{screen}: {element} is cut off"
+        assert not element["cut"], f"{screen}: parts of {element['selector']} are cut off"
 
 
 @pytest.fixture

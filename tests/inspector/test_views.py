@@ -69,7 +69,10 @@ def test_runs_open_to_their_steps_with_tokens(
     page.get_by_test_id("run").get_by_role("button").click()
     rows = page.get_by_test_id("steps").locator("tbody tr")
     expect(rows).to_have_count(len(steps))
-    expect(rows.first).to_contain_text(f"{steps[0]['prompt_tokens']:,}")
+    first = steps[0]
+    expect(rows.first).to_contain_text(
+        f"{first['prompt_tokens']:,} / {first['completion_tokens']:,}"
+    )
     expect(page.get_by_test_id("run")).to_contain_text("completed")
     expect(page.get_by_test_id("run")).to_contain_text("first token")
     screens.check("runs", '[data-testid="runs"]', '[data-testid="steps"]')

@@ -52,8 +52,8 @@ function Steps({ run }) {
   let previous = Date.parse(run.created_at);
   return html`
     <table class="numbers steps" data-testid="steps">
-      <thead><tr><th>Step</th><th>Model</th><th>Finish</th><th class="num">Prompt</th>
-        <th class="num">Completion</th><th class="num">Took</th></tr></thead>
+      <thead><tr><th>Step</th><th class="wide-only">Model</th><th>Finish</th>
+        <th class="num">Tokens in / out</th><th class="num">Took</th></tr></thead>
       <tbody>
         ${steps.map((step, index) => {
           // Steps record when they ended; the gap to the one before is how long it took.
@@ -61,10 +61,9 @@ function Steps({ run }) {
           const took = ended - previous;
           previous = ended;
           return html`<tr>
-            <td>${index + 1}</td><td>${step.model_handle || step.model}</td>
+            <td>${index + 1}</td><td class="wide-only">${step.model_handle || step.model}</td>
             <td>${step.finish_reason || step.status}</td>
-            <td class="num">${formatTokens(step.prompt_tokens)}</td>
-            <td class="num">${formatTokens(step.completion_tokens)}</td>
+            <td class="num">${formatTokens(step.prompt_tokens)} / ${formatTokens(step.completion_tokens)}</td>
             <td class="num">${formatMs(took * 1e6)}</td></tr>`;
         })}
       </tbody>

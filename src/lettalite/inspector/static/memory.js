@@ -52,6 +52,7 @@ function Block({ agentId, block, edits, fresh, onSaved }) {
         ${block.read_only && html`<span class="tag">read-only</span>`}
         ${!editing && html`<button class="link" onClick=${() => setEditing(true)}>Edit</button>`}
       </header>
+      ${block.description && html`<p class="muted block-description">${block.description}</p>`}
       ${editing
         ? html`<${BlockEditor} agentId=${agentId} block=${block}
             onDone=${() => { setEditing(false); onSaved(); }} />`
