@@ -35,7 +35,7 @@ function KeyForm({ problem, onKey }) {
 }
 
 function App() {
-  // "checking", "key" (asking for the key) or "ready".
+  // "checking", "key" (asking for the key), "down" (the server did not answer) or "ready".
   const [gate, setGate] = useState("checking");
   const [problem, setProblem] = useState(null);
   const route = useRoute();
@@ -48,8 +48,8 @@ function App() {
       setProblem(null);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
-        setProblem(`The server did not answer: ${error.message}`);
-        setGate("key");
+        setProblem(`The inspector could not reach the API: ${error.message}`);
+        setGate("down");
         return;
       }
       apiKey.clear();
@@ -75,6 +75,9 @@ function App() {
   let body;
   if (gate === "checking") body = html`<p class="muted">Connecting…</p>`;
   else if (gate === "key") body = html`<${KeyForm} problem=${problem} onKey=${giveKey} />`;
+  else if (gate === "down") {
+    body = html`<p class="card error" role="alert">${problem} <button onClick=${check}>Retry</button></p>`;
+  }
   else if (route.agentId) body = html`<${AgentView} key=${route.agentId} ...${route} />`;
   else body = html`<${AgentList} />`;
 
