@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,13 +198,20 @@ async def _admin(admin_url: str, statement: str) -> None:
         await connection.close()
 
 
+def _run_admin(admin_url: str, statement: str) -> None:
+    # In a thread of its own: the caller's thread may run an event loop already (Playwright's
+    # sync API keeps one running), where asyncio.run refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, _admin(admin_url, statement)).result()
+
+
 def create_postgres_database(admin_url: str) -> tuple[str, str]:
     """A fresh, uniquely named database; returns (its name, its SQLAlchemy URL)."""
     name = f"lettalite_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    _run_admin(admin_url, f'CREATE DATABASE "{name}"')
     base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return name, f"{base}/{name}"
 
 
 def drop_postgres_database(admin_url: str, name: str) -> None:
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _run_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

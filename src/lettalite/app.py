@@ -42,6 +42,7 @@ from lettalite.api.methods import MethodNegotiation
 from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
+from lettalite.inspector import install_inspector, is_page
 from lettalite.llm.providers import Providers
 from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
@@ -170,11 +171,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []
     for module in routers:
         app.include_router(module.router, dependencies=token_scope)
+    install_inspector(app)
     app.add_middleware(MethodNegotiation, router=app.router)
     app.add_middleware(
         RequestGuards,
         max_body_bytes=settings.max_body_bytes,
         host_allowlist=settings.host_allowlist,
     )
-    install_auth(app, settings.api_key)  # added last, so it runs first
+    install_auth(app, settings.api_key, is_page)  # added last, so it runs first
     return app

@@ -7,6 +7,7 @@ constant-time comparison; an access token one lookup by primary key.
 """
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -66,10 +67,15 @@ def _refusal(status: int, detail: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
 
+# Whether a request (method, path) is for a page that holds no data, open without a key.
+OpenPage = Callable[[str, str], bool]
+
+
 class BearerAuth:
-    def __init__(self, app: ASGIApp, api_key: str) -> None:
+    def __init__(self, app: ASGIApp, api_key: str, is_open_page: OpenPage) -> None:
         self.app = app
         self.api_key = api_key.encode()
+        self.is_open_page = is_open_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Only HTTP: uvicorn runs here without a WebSocket library, so an upgrade request
@@ -101,9 +107,9 @@ class BearerAuth:
             return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _is_open(scope: Scope) -> bool:
-        return scope.get("method") in ("GET", "HEAD") and scope["path"] in OPEN_PATHS
+    def _is_open(self, scope: Scope) -> bool:
+        method, path = scope.get("method", ""), scope["path"]
+        return (method in ("GET", "HEAD") and path in OPEN_PATHS) or self.is_open_page(method, path)
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -128,12 +134,12 @@ def _declare_bearer_security(schema: dict[str, Any]) -> None:
             responses["403"] = _error_response("An access token whose policy does not allow this")
 
 
-def install_auth(app: FastAPI, api_key: str | None) -> None:
+def install_auth(app: FastAPI, api_key: str | None, is_open_page: OpenPage) -> None:
     """Require `Authorization: Bearer <api_key>` (or an access token) on every route but
-    health; no-op without a key."""
+    health and the pages `is_open_page` names; no-op without a key."""
     if not api_key:
         return
-    app.add_middleware(BearerAuth, api_key=api_key)
+    app.add_middleware(BearerAuth, api_key=api_key, is_open_page=is_open_page)
     build_schema = app.openapi
 
     def openapi() -> dict[str, Any]:
