@@ -1,0 +1,281 @@
+"""Import: the agents of a validated Agent File, with new ids, in the request's one
+transaction; any failure leaves nothing behind.
+
+Models are checked and archival passages embedded before the first write. A message
+history keeps its order and its context window: messages outside the window come first (so
+they stay searchable, as recall), then the window in the file's order.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lettalite.agent.archive import Embedder
+from lettalite.agent.conversation import Conversation
+from lettalite.agent.memory import recompile_system_prompt, text_content
+from lettalite.agent.prompt import DEFAULT_SYSTEM_PROMPT
+from lettalite.db.base import utcnow
+from lettalite.db.models import (
+    AgentBlockRow,
+    AgentRow,
+    AgentTagRow,
+    AgentToolRow,
+    BlockRow,
+    MessageRow,
+    PassageRow,
+    PassageTagRow,
+    ToolRow,
+)
+from lettalite.db.session import flush
+from lettalite.errors import InvalidArgument, LettaliteError
+from lettalite.ids import new_id
+from lettalite.llm.catalog import (
+    ModelHandle,
+    default_context_window,
+    resolve_embedding,
+    resolve_model,
+)
+from lettalite.schemas.agent_file import AgentEntry, AgentFile
+from lettalite.services.agent_files.entities import import_blocks, import_mcp_servers, import_tools
+from lettalite.services.agent_files.messages import message_rows
+from lettalite.services.mcp_servers import McpRuntime
+
+COPY_SUFFIX = "_copy"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    append_copy_suffix: bool = True
+    name: str | None = None
+    override_existing_tools: bool = True
+    strip_messages: bool = False
+    # Values for the secrets the file names with blank values (an export blanks them all).
+    secrets: dict[str, str] = field(default_factory=dict)
+    model: str | None = None
+    embedding: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentModels:
+    """The model and embedding model an imported agent gets on this server."""
+
+    model: str
+    context_window: int
+    embedding: str | None
+
+
+def _model_handle(entry: AgentEntry) -> str | None:
+    config = entry.llm_config
+    handle = entry.model or (config.handle if config else None)
+    if handle is None and config and config.model:
+        handle = f"{config.model_endpoint_type or 'openai'}/{config.model}"
+    return handle
+
+
+def _embedding_handle(entry: AgentEntry) -> str | None:
+    config = entry.embedding_config
+    handle = entry.embedding or (config.handle if config else None)
+    if handle is None and config and config.embedding_model:
+        handle = f"{config.embedding_endpoint_type or 'openai'}/{config.embedding_model}"
+    return handle
+
+
+def _served(
+    kind: str, entry: AgentEntry, handle: str, option: str, resolve: Callable[[str], ModelHandle]
+) -> None:
+    try:
+        resolve(handle)
+    except LettaliteError as error:
+        raise InvalidArgument(
+            f"Import failed: agent {entry.id} ({entry.name}) uses the {kind} {handle}, which "
+            f"this server cannot serve ({error.detail}). Import it with `{option}` set to "
+            f"a handle this server serves."
+        ) from error
+
+
+def agent_models(entry: AgentEntry, options: ImportOptions) -> AgentModels:
+    handle = options.model or _model_handle(entry)
+    if handle is None:
+        raise InvalidArgument(
+            f"Import failed: agent {entry.id} names no model (`model` or `llm_config`); "
+            "import it with `model` set to a model handle"
+        )
+    _served("model", entry, handle, "model", resolve_model)
+    window = entry.context_window_limit or (
+        entry.llm_config.context_window if entry.llm_config else None
+    )
+    if options.model or window is None:
+        window = default_context_window(resolve_model(handle))
+    embedding = options.embedding or _embedding_handle(entry)
+    if embedding is not None:
+        _served("embedding model", entry, embedding, "embedding", resolve_embedding)
+    return AgentModels(resolve_model(handle).handle, window, embedding)
+
+
+async def passage_vectors(
+    document: AgentFile, models: dict[str, AgentModels], embedder: Embedder
+) -> dict[str, list[float] | None]:
+    """Passage file id -> its vector: kept when made by the agent's embedding model here,
+    else embedded again (before any write: a failing provider leaves nothing stored)."""
+    vectors: dict[str, list[float] | None] = {}
+    for entry in document.agents:
+        handle = models[entry.id].embedding
+        stale = []
+        for passage in entry.passages:
+            if handle is None or passage.embedding_model == handle and passage.embedding:
+                vectors[passage.id] = passage.embedding if handle else None
+            else:
+                stale.append(passage)
+        if handle is not None and stale:
+            await embedder.embed_in_advance(handle, [p.text for p in stale])
+            for passage in stale:
+                vectors[passage.id] = await embedder.embed(handle, passage.text)
+    return vectors
+
+
+def _agent_name(entry: AgentEntry, options: ImportOptions) -> str:
+    if options.name:
+        return options.name
+    name = entry.name or "imported_agent"
+    return f"{name}{COPY_SUFFIX}" if options.append_copy_suffix else name
+
+
+def _secrets(entry: AgentEntry, options: ImportOptions) -> dict[str, str] | None:
+    given = entry.secrets or entry.tool_exec_environment_variables
+    if given is None:
+        return None
+    return {key: value or options.secrets.get(key, "") for key, value in given.items()}
+
+
+def _new_agent(entry: AgentEntry, models: AgentModels, options: ImportOptions) -> AgentRow:
+    config = entry.llm_config
+    return AgentRow(
+        id=new_id("agent"),
+        name=_agent_name(entry, options),
+        agent_type="letta_v1_agent",
+        description=entry.description,
+        system=entry.system if entry.system is not None else DEFAULT_SYSTEM_PROMPT,
+        metadata_=entry.metadata,
+        timezone=entry.timezone or "UTC",
+        model=models.model,
+        context_window=models.context_window,
+        max_tokens=entry.max_tokens or (config.max_tokens if config else None),
+        temperature=config.temperature if config else None,
+        embedding=models.embedding,
+        secrets=_secrets(entry, options),
+        tool_rules=[rule.model_dump(mode="json") for rule in entry.tool_rules or ()],
+        response_format=(
+            entry.response_format.model_dump(mode="json") if entry.response_format else None
+        ),
+    )
+
+
+def _link_memory_and_tools(
+    agent: AgentRow, entry: AgentEntry, blocks: list[BlockRow], tools: list[ToolRow]
+) -> None:
+    labels = [block.label for block in blocks]
+    if len(set(labels)) != len(labels):
+        raise InvalidArgument(
+            f"Import failed: agent {entry.id} has two blocks with one label: labels are "
+            "unique per agent"
+        )
+    agent.block_links = [AgentBlockRow(block_id=b.id, label=b.label, block=b) for b in blocks]
+    unique_tools = {tool.id: tool for tool in tools}.values()
+    agent.tool_links = [AgentToolRow(tool_id=t.id, tool=t) for t in unique_tools]
+    agent.tag_rows = [AgentTagRow(tag=tag) for tag in dict.fromkeys(entry.tags or ())]
+
+
+def _flat(groups: Iterable[list[MessageRow]]) -> list[MessageRow]:
+    return [row for group in groups for row in group]
+
+
+def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) -> bool:
+    """Store the messages; returns whether the system message is new (and needs compiling)."""
+    rows = {message.id: message_rows(message, agent.id) for message in entry.messages}
+    in_context = entry.in_context_message_ids or list(rows)
+    opening = rows[in_context[0]][0] if in_context else None
+    system = opening if opening is not None and opening.role == "system" else None
+    created = system is None
+    if system is None:
+        system = MessageRow(id=new_id("message"), agent_id=agent.id, role="system")
+        system.content, system.created_at = text_content(""), utcnow()
+    window = set(in_context)
+    recall = _flat(group for message_id, group in rows.items() if message_id not in window)
+    context = _flat(rows[i] for i in in_context if rows[i][0] is not system)
+    system.sequence = 0
+    for sequence, row in enumerate([*recall, *context], start=1):
+        row.sequence = sequence
+    for row in [system, *recall, *context]:
+        row.search_text = row.text if row.role not in ("approval", "system") else None
+        session.add(row)
+    agent.system_message_id = system.id
+    agent.context_start_sequence = len(recall) + 1
+    agent.next_sequence = len(recall) + len(context) + 1
+    last = context[-1] if context else None
+    if last is not None and any(c.get("requires_approval") for c in last.tool_calls or ()):
+        agent.pending_approval_message_id = last.id
+    return created
+
+
+def _store_passages(
+    session: AsyncSession,
+    agent: AgentRow,
+    entry: AgentEntry,
+    vectors: dict[str, list[float] | None],
+) -> None:
+    for passage in entry.passages:
+        tags = list(dict.fromkeys(passage.tags))
+        vector = vectors[passage.id]
+        session.add(
+            PassageRow(
+                id=new_id("passage"),
+                agent_id=agent.id,
+                text=passage.text,
+                tags=tags,
+                tag_rows=[PassageTagRow(tag=tag) for tag in tags],
+                metadata_=passage.metadata or {},
+                embedding_model=agent.embedding if vector is not None else None,
+                embedding=vector,
+                created_at=passage.created_at or utcnow(),
+            )
+        )
+
+
+async def import_agent_file(
+    session: AsyncSession,
+    document: AgentFile,
+    options: ImportOptions,
+    *,
+    runtime: McpRuntime,
+    embedder: Embedder,
+) -> list[str]:
+    """Create the file's agents; returns their new ids, in the file's order."""
+    models = {entry.id: agent_models(entry, options) for entry in document.agents}
+    vectors = await passage_vectors(document, models, embedder)
+    servers = await import_mcp_servers(session, document.mcp_servers, runtime)
+    tools = await import_tools(
+        session, document.tools, servers, override_existing=options.override_existing_tools
+    )
+    blocks = import_blocks(session, document.blocks)
+    imported, fresh_prompts = [], []
+    for entry in document.agents:
+        agent = _new_agent(entry, models[entry.id], options)
+        imported.append(agent.id)
+        _link_memory_and_tools(
+            agent,
+            entry,
+            [blocks[block_id] for block_id in entry.block_ids or ()],
+            [tools[tool_id] for tool_id in entry.tool_ids or ()],
+        )
+        session.add(agent)
+        if options.strip_messages:
+            entry = entry.model_copy(update={"messages": [], "in_context_message_ids": []})
+        if _store_history(agent, entry, session):
+            fresh_prompts.append(agent)
+        _store_passages(session, agent, entry, vectors)
+    await flush(session)
+    for agent in fresh_prompts:
+        await recompile_system_prompt(session, Conversation(agent, agent))
+    await flush(session)
+    return imported
