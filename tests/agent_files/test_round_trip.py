@@ -1,0 +1,131 @@
+"""Export from one server, import on a fresh one, through the official SDK: the agent keeps
+its memory, tools, archival memory and history, and exporting it again gives the same file."""
+
+import json
+
+import httpx
+from letta_client import Letta
+
+from tests.agent_files.helpers import (
+    EMBEDDING,
+    SHOUT_SOURCE,
+    populated_agent,
+    upload,
+    without_export_time,
+)
+from tests.factories import call_directive
+from tests.servers import LettaliteServer
+
+
+def sdk(server: LettaliteServer) -> Letta:
+    return Letta(base_url=server.url, _strict_response_validation=True, max_retries=0)
+
+
+def test_exported_agent_answers_on_a_fresh_server_with_its_memory(
+    client: Letta, start_server
+) -> None:
+    agent_id = populated_agent(client)
+    text = client.agents.export_file(agent_id)
+    assert text.startswith('{\n  "agents": [')  # the document, indented by two spaces
+    fresh = sdk(start_server())
+
+    [imported_id] = fresh.agents.import_file(file=("agent.af", text.encode())).agent_ids
+
+    original = client.agents.retrieve(agent_id)
+    imported = fresh.agents.retrieve(imported_id)
+    assert imported.id != agent_id and imported.name == "exported_agent_copy"
+    assert {b.label: b.value for b in imported.memory.blocks} == {
+        b.label: b.value for b in original.memory.blocks
+    }
+    assert "Cameron" in next(b.value for b in imported.memory.blocks if b.label == "human")
+    assert sorted(imported.tags) == ["export", "travel"]
+    assert imported.embedding == EMBEDDING
+    assert [rule.type for rule in imported.tool_rules] == [r.type for r in original.tool_rules]
+    [shout] = [tool for tool in imported.tools if tool.name == "shout"]
+    assert shout.source_code == SHOUT_SOURCE and shout.tool_type == "custom"
+    assert {s.key: s.value for s in imported.secrets} == {"API_TOKEN": ""}  # scrubbed
+    [passage] = fresh.agents.passages.list(imported_id)
+    assert passage.text == "Cameron keeps bees on the roof" and passage.tags == ["bees"]
+    assert passage.embedding_config.handle == EMBEDDING
+
+    def history(api: Letta, agent: str) -> list[tuple[str, str]]:
+        return [
+            (
+                m.message_type,
+                json.dumps(
+                    m.model_dump(exclude={"id", "otid", "date", "run_id", "step_id", "sender_id"}),
+                    sort_keys=True,
+                    default=str,
+                ),
+            )
+            for m in api.agents.messages.list(agent, limit=1000, order="asc")
+        ]
+
+    assert history(fresh, imported_id) == history(client, agent_id)
+
+    reply = fresh.agents.messages.create(imported_id, input="What is my name?")
+    assert reply.messages[-1].content == "Your name is Cameron."
+    found = fresh.agents.messages.create(
+        imported_id, input=call_directive("conversation_search", query="pelican")
+    )
+    assert "The secret word is pelican" in found.messages[-1].content
+    hits = fresh.agents.passages.search(imported_id, query="bees on the roof")
+    assert hits.results[0].content == "Cameron keeps bees on the roof"
+
+
+def test_second_export_equals_the_first(client: Letta, start_server) -> None:
+    agent_id = populated_agent(client, name="twice_exported")
+    first = json.loads(client.agents.export_file(agent_id))
+    other = start_server()
+    fresh = sdk(other)
+    [imported_id] = fresh.agents.import_file(
+        file=("agent.af", json.dumps(first).encode()), append_copy_suffix=False
+    ).agent_ids
+
+    second = json.loads(fresh.agents.export_file(imported_id))
+
+    assert without_export_time(second) == without_export_time(first)
+    assert first["agents"][0]["secrets"] == {"API_TOKEN": ""}
+    assert "s3cret-value" not in json.dumps(first)
+
+
+def test_export_options(client: Letta, http: httpx.Client) -> None:
+    agent_id = populated_agent(client, name="options")
+    scrubbed = json.loads(client.agents.export_file(agent_id, scrub_messages=True))
+    assert scrubbed["agents"][0]["messages"] == []
+    assert scrubbed["agents"][0]["in_context_message_ids"] == []
+    assert scrubbed["agents"][0]["passages"]  # memory, not messages: kept
+
+    full = json.loads(client.agents.export_file(agent_id))
+    [agent] = full["agents"]
+    assert agent["id"] == "agent-0" and agent["block_ids"] == ["block-0", "block-1"]
+    assert agent["in_context_message_ids"][0] == "message-0"
+    roles = [m["role"] for m in agent["messages"]]
+    assert roles[0] == "system" and "tool" in roles
+    [call_message] = [m for m in agent["messages"] if m["tool_calls"]][-1:]
+    assert call_message["tool_calls"][0]["function"]["name"] == "shout"
+    [returned] = [m for m in agent["messages"] if m["role"] == "tool"][-1:]
+    assert returned["tool_returns"][0]["status"] == "success"
+    assert full["metadata"]["revision_id"]
+
+    legacy = http.get(f"/v1/agents/{agent_id}/export", params={"use_legacy_format": True}).json()
+    assert [b["label"] for b in legacy["core_memory"]] == ["persona", "human"]
+    assert legacy["in_context_message_indices"][0] == 0
+
+    posted = http.post(
+        f"/v1/agents/{agent_id}/export",
+        json={"scrub_messages": True, "skills": [{"name": "haiku", "files": {"SKILL.md": "x"}}]},
+    ).json()
+    assert posted["skills"] == [{"name": "haiku", "files": {"SKILL.md": "x"}}]
+    assert posted["agents"][0]["messages"] == []
+
+
+def test_legacy_export_imports_again(client: Letta, http: httpx.Client) -> None:
+    agent_id = populated_agent(client, name="legacy_round_trip")
+    legacy = http.get(f"/v1/agents/{agent_id}/export", params={"use_legacy_format": True})
+    response = http.post("/v1/agents/import", **upload(legacy.content))
+    assert response.status_code == 200, response.text
+    [imported_id] = response.json()["agent_ids"]
+    imported = client.agents.retrieve(imported_id)
+    assert imported.name == "legacy_round_trip_copy"
+    assert "Cameron" in next(b.value for b in imported.memory.blocks if b.label == "human")
