@@ -9,9 +9,9 @@ from letta_client import Letta
 from tests.agent_files.helpers import (
     EMBEDDING,
     SHOUT_SOURCE,
+    comparable,
     populated_agent,
     upload,
-    without_export_time,
 )
 from tests.factories import call_directive
 from tests.servers import LettaliteServer
@@ -19,6 +19,17 @@ from tests.servers import LettaliteServer
 
 def sdk(server: LettaliteServer) -> Letta:
     return Letta(base_url=server.url, _strict_response_validation=True, max_retries=0)
+
+
+def history(api: Letta, agent_id: str) -> list[str]:
+    """The agent's messages after its system prompt, without ids and times."""
+    volatile = {"id", "otid", "date", "run_id", "step_id", "sender_id"}
+    messages = api.agents.messages.list(agent_id, limit=1000, order="asc")
+    return [
+        json.dumps(m.model_dump(exclude=volatile), sort_keys=True, default=str)
+        for m in messages
+        if m.message_type != "system_message"
+    ]
 
 
 def test_exported_agent_answers_on_a_fresh_server_with_its_memory(
@@ -48,20 +59,10 @@ def test_exported_agent_answers_on_a_fresh_server_with_its_memory(
     assert passage.text == "Cameron keeps bees on the roof" and passage.tags == ["bees"]
     assert passage.embedding_config.handle == EMBEDDING
 
-    def history(api: Letta, agent: str) -> list[tuple[str, str]]:
-        return [
-            (
-                m.message_type,
-                json.dumps(
-                    m.model_dump(exclude={"id", "otid", "date", "run_id", "step_id", "sender_id"}),
-                    sort_keys=True,
-                    default=str,
-                ),
-            )
-            for m in api.agents.messages.list(agent, limit=1000, order="asc")
-        ]
-
     assert history(fresh, imported_id) == history(client, agent_id)
+    # The system prompt is compiled again here, showing the new agent's id.
+    system = next(iter(fresh.agents.messages.list(imported_id, limit=1, order="asc")))
+    assert f"AGENT_ID: {imported_id}" in system.content
 
     reply = fresh.agents.messages.create(imported_id, input="What is my name?")
     assert reply.messages[-1].content == "Your name is Cameron."
@@ -84,7 +85,8 @@ def test_second_export_equals_the_first(client: Letta, start_server) -> None:
 
     second = json.loads(fresh.agents.export_file(imported_id))
 
-    assert without_export_time(second) == without_export_time(first)
+    assert comparable(second) == comparable(first)
+    assert second["agents"][0]["messages"] != []
     assert first["agents"][0]["secrets"] == {"API_TOKEN": ""}
     assert "s3cret-value" not in json.dumps(first)
 

@@ -24,6 +24,7 @@ from lettalite.schemas.common import (
     Tag,
     WireModel,
 )
+from lettalite.schemas.message import ApprovalItem
 from lettalite.schemas.tool import MAX_RETURN_CHAR_LIMIT, MAX_SOURCE_CHARS
 from lettalite.schemas.tool_rule import ResponseFormat, ToolRule
 from lettalite.tools.blocks import LABEL_PATTERN
@@ -132,7 +133,7 @@ class MessageEntry(FileEntity):
     approve: bool | None = None
     approval_request_id: str | None = Field(None, max_length=255)
     denial_reason: Text | None = None
-    approvals: list[dict[str, Any]] | None = Field(None, max_length=MAX_ITEMS)
+    approvals: list[ApprovalItem] | None = Field(None, max_length=MAX_ITEMS)
 
 
 class PassageEntry(FileEntity):

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.archive import Embedder
-from lettalite.agent.conversation import Conversation
-from lettalite.agent.memory import recompile_system_prompt, text_content
+from lettalite.agent.memory import refresh_prompts, text_content
 from lettalite.agent.prompt import DEFAULT_SYSTEM_PROMPT
 from lettalite.db.base import utcnow
 from lettalite.db.models import (
@@ -190,13 +189,13 @@ def _flat(groups: Iterable[list[MessageRow]]) -> list[MessageRow]:
     return [row for group in groups for row in group]
 
 
-def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) -> bool:
-    """Store the messages; returns whether the system message is new (and needs compiling)."""
+def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) -> None:
+    """Store the messages. The system message (the file's, or a new one) is compiled again
+    afterwards: it must show this agent's id and memory, in this server's rendering."""
     rows = {message.id: message_rows(message, agent.id) for message in entry.messages}
     in_context = entry.in_context_message_ids or list(rows)
     opening = rows[in_context[0]][0] if in_context else None
     system = opening if opening is not None and opening.role == "system" else None
-    created = system is None
     if system is None:
         system = MessageRow(id=new_id("message"), agent_id=agent.id, role="system")
         system.content, system.created_at = text_content(""), utcnow()
@@ -215,7 +214,6 @@ def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) ->
     last = context[-1] if context else None
     if last is not None and any(c.get("requires_approval") for c in last.tool_calls or ()):
         agent.pending_approval_message_id = last.id
-    return created
 
 
 def _store_passages(
@@ -258,7 +256,7 @@ async def import_agent_file(
         session, document.tools, servers, override_existing=options.override_existing_tools
     )
     blocks = import_blocks(session, document.blocks)
-    imported, fresh_prompts = [], []
+    imported = []
     for entry in document.agents:
         agent = _new_agent(entry, models[entry.id], options)
         imported.append(agent.id)
@@ -271,11 +269,9 @@ async def import_agent_file(
         session.add(agent)
         if options.strip_messages:
             entry = entry.model_copy(update={"messages": [], "in_context_message_ids": []})
-        if _store_history(agent, entry, session):
-            fresh_prompts.append(agent)
+        _store_history(agent, entry, session)
         _store_passages(session, agent, entry, vectors)
     await flush(session)
-    for agent in fresh_prompts:
-        await recompile_system_prompt(session, Conversation(agent, agent))
     await flush(session)
+    await refresh_prompts(session, imported)
     return imported

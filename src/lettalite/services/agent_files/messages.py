@@ -116,6 +116,10 @@ def _tool_rows(entry: MessageEntry, agent_id: str) -> list[MessageRow]:
     return rows
 
 
+def _approvals(entry: MessageEntry) -> list[dict[str, Any]]:
+    return [item.model_dump(mode="json") for item in entry.approvals or ()]
+
+
 def message_rows(entry: MessageEntry, agent_id: str) -> list[MessageRow]:
     """The rows storing one message of the file (no sequence yet)."""
     role = ROLE_ALIASES.get(entry.role, entry.role)
@@ -132,7 +136,7 @@ def message_rows(entry: MessageEntry, agent_id: str) -> list[MessageRow]:
         role=role,
         content=_content(entry) if role != "approval" else [],
         tool_calls=calls or None,
-        approvals=entry.approvals if role == "approval" else None,
+        approvals=_approvals(entry) if role == "approval" else None,
         name=entry.name,
         otid=entry.otid,
         model=entry.model,
