@@ -20,6 +20,7 @@ from lettalite.services.agent_files.document import validation_detail
 from lettalite.services.mcp_servers import McpRuntime, mcp_tool_row, new_server_row
 from lettalite.services.tools import BUILTIN_TYPES, CUSTOM, upsert_tool
 from lettalite.tools import TOOLS
+from lettalite.tools.source_schema import SchemaError, tool_function_name
 
 
 def _server_config(entry: McpServerEntry) -> StdioConfig | HttpConfig:
@@ -75,6 +76,11 @@ async def _custom_tool(session: AsyncSession, entry: ToolEntry, override: bool) 
         request = ToolCreate.model_validate(fields)
     except ValidationError as error:
         raise _tool_problem(entry, validation_detail(error)) from error
+    if request.source_type in (None, "python"):
+        try:
+            tool_function_name(request.source_code)
+        except SchemaError as error:
+            raise _tool_problem(entry, f"its Python source cannot be read: {error}") from error
     existing = await tool_queries.tool_named(session, entry.name) if entry.name else None
     if existing is not None and existing.tool_type != CUSTOM:
         raise _tool_problem(entry, f"this server's tool of that name is a {existing.tool_type}")
