@@ -13,7 +13,7 @@ from tests.agent_files.helpers import (
     populated_agent,
     upload,
 )
-from tests.factories import call_directive
+from tests.factories import SEED_BLOCKS, SEED_MODEL, call_directive
 from tests.servers import LettaliteServer
 
 
@@ -131,3 +131,46 @@ def test_legacy_export_imports_again(client: Letta, http: httpx.Client) -> None:
     imported = client.agents.retrieve(imported_id)
     assert imported.name == "legacy_round_trip_copy"
     assert "Cameron" in next(b.value for b in imported.memory.blocks if b.label == "human")
+
+
+def test_an_agent_waiting_for_approval_still_waits_after_import(client: Letta) -> None:
+    agent = client.agents.create(
+        name="waiting",
+        memory_blocks=SEED_BLOCKS,
+        model=SEED_MODEL,
+        tool_rules=[{"type": "requires_approval", "tool_name": "memory_replace"}],
+    )
+    paused = client.agents.messages.create(agent.id, input="My name is Cameron")
+    assert paused.stop_reason.stop_reason == "requires_approval"
+    text = client.agents.export_file(agent.id)
+
+    [copy_id] = client.agents.import_file(file=("agent.af", text.encode())).agent_ids
+
+    pending = client.agents.retrieve(copy_id).pending_approval
+    [call] = pending.tool_calls
+    assert call.name == "memory_replace"
+    approval = {"type": "approval", "tool_call_id": call.tool_call_id, "approve": True}
+    client.agents.messages.create(copy_id, messages=[{"type": "approval", "approvals": [approval]}])
+    human = client.agents.blocks.retrieve("human", agent_id=copy_id).value
+    assert human.startswith("Name: Cameron")
+    original = client.agents.blocks.retrieve("human", agent_id=agent.id).value
+    assert original == SEED_BLOCKS[1]["value"]  # the original still waits, untouched
+
+
+def test_export_of_a_named_conversation(client: Letta) -> None:
+    agent = client.agents.create(name="talkative", memory_blocks=SEED_BLOCKS, model=SEED_MODEL)
+    client.agents.messages.create(agent.id, input="Said in the default conversation")
+    conversation = client.conversations.create(agent_id=agent.id)
+    list(client.conversations.messages.create(conversation.id, input="Said in the side one"))
+
+    document = json.loads(client.agents.export_file(agent.id, conversation_id=conversation.id))
+
+    texts = json.dumps(document["agents"][0]["messages"])
+    assert "Said in the side one" in texts and "Said in the default conversation" not in texts
+    [copy_id] = client.agents.import_file(file=("agent.af", json.dumps(document))).agent_ids
+    users = [
+        m.content
+        for m in client.agents.messages.list(copy_id, order="asc")
+        if m.message_type == "user_message"
+    ]
+    assert users == ["Said in the side one"]
