@@ -135,8 +135,11 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="apply database migrations and exit")
     _agent_file_commands(commands, settings)
     args = parser.parse_args(argv)
-    if args.command in ("export", "import"):
-        (export_agent if args.command == "export" else import_agents)(args)
+    if args.command == "export":
+        export_agent(args)
+        return
+    if args.command == "import":
+        import_agents(args)
         return
 
     logging.basicConfig(

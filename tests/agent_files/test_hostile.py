@@ -52,6 +52,14 @@ CASES: dict[str, tuple[Edit, str]] = {
         _set("agents.0.tool_rules", [{"type": "teleport", "tool_name": "x"}]),
         "agents.0.tool_rules.0",
     ),
+    "text part without text": (
+        _set("agents.0.messages.1.content", [{"type": "text", "value": "hi"}]),
+        "a text part needs `text` (str)",
+    ),
+    "reasoning part without reasoning": (
+        _set("agents.0.messages.4.content", [{"type": "reasoning", "reasoning": 7}]),
+        "a reasoning part needs `reasoning` (str)",
+    ),
     "message role": (_set("agents.0.messages.1.role", "wizard"), "agents.0.messages.1.role"),
     "message time": (_set("agents.0.messages.1.created_at", "yesterday"), "created_at"),
     "unknown top-level field": (_set("surprise", True), "surprise: Extra inputs"),

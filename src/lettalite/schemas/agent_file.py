@@ -9,9 +9,9 @@ lettalite adds one key Letta does not write (and ignores on import): `passages` 
 its archival memory.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from lettalite.schemas.agent import MAX_CONTEXT_WINDOW, MAX_SECRETS
 from lettalite.schemas.block import MAX_BLOCK_LIMIT
@@ -106,12 +106,28 @@ class ToolReturnEntry(RequestModel):
     func_response: Text | None = None
 
 
+# What the parts lettalite reads must hold: part type -> (key, its type).
+PART_SHAPES: dict[str, tuple[str, type]] = {
+    "text": ("text", str),
+    "reasoning": ("reasoning", str),
+    "image": ("source", dict),
+}
+
+
 class ContentPart(RequestModel):
-    """A content part (`text`, `reasoning`, `image`, ...), kept with all its keys."""
+    """A content part (`text`, `reasoning`, `image`, ...), kept with all its keys; parts of
+    other types (Letta's omitted or redacted reasoning) are kept and not shown."""
 
     model_config = ConfigDict(extra="allow")
 
     type: Name
+
+    @model_validator(mode="after")
+    def _readable(self) -> Self:
+        key, kind = PART_SHAPES.get(self.type, (None, object))
+        if key is not None and not isinstance((self.model_extra or {}).get(key), kind):
+            raise ValueError(f"a {self.type} part needs `{key}` ({kind.__name__})")
+        return self
 
 
 class MessageEntry(FileEntity):
@@ -217,7 +233,9 @@ class AgentEntry(FileEntity):
     source_ids: Ids | None = None
     folder_ids: Ids | None = None
     group_ids: Ids = Field(default_factory=list)
-    in_context_message_ids: list[str] = Field(default_factory=list, max_length=MAX_FILE_MESSAGES)
+    in_context_message_ids: list[Annotated[str, Field(max_length=128)]] = Field(
+        default_factory=list, max_length=MAX_FILE_MESSAGES
+    )
     messages: list[MessageEntry] = Field(default_factory=list, max_length=MAX_FILE_MESSAGES)
     files_agents: list[FileAgentEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
     passages: list[PassageEntry] = Field(default_factory=list, max_length=MAX_FILE_PASSAGES)

@@ -16,6 +16,7 @@ from lettalite.db.models import (
     AgentRow,
     BlockRow,
     ContextWindow,
+    ConversationRow,
     McpServerRow,
     MessageRow,
     PassageRow,
@@ -94,7 +95,10 @@ def passage_entry(passage: PassageRow, ids: IdMap) -> dict[str, Any]:
     }
 
 
-async def _window(session: AsyncSession, agent: AgentRow, conversation_id: str | None) -> Any:
+async def _window(
+    session: AsyncSession, agent: AgentRow, conversation_id: str | None
+) -> AgentRow | ConversationRow:
+    """The context window exported: the agent's default conversation, or a named one."""
     if conversation_id is None:
         return agent
     conversation = await conversation_queries.get_conversation(session, conversation_id)
