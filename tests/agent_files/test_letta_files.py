@@ -187,3 +187,58 @@ def test_an_embedding_model_this_server_cannot_serve(http: httpx.Client) -> None
     assert "`embedding`" in refused.json()["detail"]
     accepted = import_document(http, document, embedding="openai/text-embedding-3-small")
     assert accepted.status_code == 200, accepted.text
+
+
+def test_override_existing_tools(http: httpx.Client) -> None:
+    document = letta_file("letta_1x_team.af")
+    document["tools"][1]["source_code"] = document["tools"][1]["source_code"].replace(
+        "Sunny", "Foggy"
+    )
+    assert import_document(http, document).status_code == 200
+
+    def weather_source() -> str:
+        [tool] = http.get("/v1/tools/", params={"name": "get_weather"}).json()
+        return tool["source_code"]
+
+    assert "Foggy" in weather_source()
+    document["tools"][1]["source_code"] = document["tools"][1]["source_code"].replace(
+        "Foggy", "Rainy"
+    )
+    kept = import_document(http, document, override_existing_tools="false")
+    assert kept.status_code == 200 and "Foggy" in weather_source()
+    assert import_document(http, document).status_code == 200
+    assert "Rainy" in weather_source()
+
+
+def test_mcp_server_secrets_stay_out_of_an_export(client: Letta, http: httpx.Client) -> None:
+    document = letta_file("letta_1x_team.af")
+    document["mcp_servers"][0]["server_name"] = "private_docs"
+    document["tools"][2]["metadata_"]["mcp"]["server_name"] = "private_docs"
+    document["tools"][2]["name"] = document["tools"][2]["json_schema"]["name"] = "private_search"
+    document["agents"] = document["agents"][:1]
+    [agent_id] = import_document(http, document).json()["agent_ids"]
+    [server] = [
+        s for s in http.get("/v1/mcp-servers/").json() if s["server_name"] == "private_docs"
+    ]
+    patched = http.patch(
+        f"/v1/mcp-servers/{server['id']}",
+        json={"config": {"mcp_server_type": "streamable_http", "auth_token": "tok-very-secret"}},
+    )
+    assert patched.status_code == 200, patched.text
+
+    text = client.agents.export_file(agent_id)
+
+    assert "tok-very-secret" not in text
+    exported = json.loads(text)
+    assert exported["mcp_servers"] == [
+        {
+            "id": "mcp_server-0",
+            "server_type": "streamable_http",
+            "server_name": "private_docs",
+            "server_url": "https://mcp.example.com/mcp",
+            "stdio_config": None,
+            "metadata_": {},
+        }
+    ]
+    [tool] = [t for t in exported["tools"] if t["name"] == "private_search"]
+    assert tool["metadata_"]["mcp"] == {"server_name": "private_docs", "server_id": "mcp_server-0"}
