@@ -174,3 +174,24 @@ def test_export_of_a_named_conversation(client: Letta) -> None:
         if m.message_type == "user_message"
     ]
     assert users == ["Said in the side one"]
+
+
+def test_a_compacted_history_keeps_its_summary(client: Letta, http: httpx.Client) -> None:
+    agent = client.agents.create(name="compacted", memory_blocks=SEED_BLOCKS, model=SEED_MODEL)
+    for turn in range(6):
+        client.agents.messages.create(agent.id, input=f"message number {turn}")
+    client.agents.messages.compact(agent.id)
+    first = json.loads(client.agents.export_file(agent.id))
+    [summary] = [m for m in first["agents"][0]["messages"] if m["role"] == "summary"]
+    assert first["agents"][0]["in_context_message_ids"][1] == summary["id"]
+
+    [copy_id] = client.agents.import_file(
+        file=("agent.af", json.dumps(first)), append_copy_suffix=False
+    ).agent_ids
+
+    original = http.get(f"/v1/agents/{agent.id}/context").json()
+    copied = http.get(f"/v1/agents/{copy_id}/context").json()
+    for key in ("summary_memory", "num_messages", "num_recall_memory"):
+        assert copied[key] == original[key]
+    second = json.loads(client.agents.export_file(copy_id))
+    assert comparable(second) == comparable(first)

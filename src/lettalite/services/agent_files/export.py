@@ -186,12 +186,12 @@ async def export_agent_file(
     server_entries = [mcp_server_entry(server, ids) for server in servers]
     entry["block_ids"] = [ids("block", block.id) for block in blocks]
     entry["tool_ids"] = [ids("tool", tool.id) for tool in tools]
+    window = await _window(session, agent, conversation_id)
     rows, in_context = [], []
     if not scrub_messages:
-        rows, in_context = await _history(
-            session, agent, await _window(session, agent, conversation_id)
-        )
-    entry["messages"] = [message_entry(row, ids) for row in rows]
+        rows, in_context = await _history(session, agent, window)
+    summary_id = window.summary_message_id
+    entry["messages"] = [message_entry(row, ids, summary_id) for row in rows]
     entry["in_context_message_ids"] = [ids("message", message_id) for message_id in in_context]
     entry["passages"] = [passage_entry(p, ids) for p in await _passages(session, agent.id)]
     return {

@@ -6,7 +6,7 @@ history keeps its order and its context window: messages outside the window come
 they stay searchable, as recall), then the window in the file's order.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -185,33 +185,55 @@ def _link_memory_and_tools(
     agent.tag_rows = [AgentTagRow(tag=tag) for tag in dict.fromkeys(entry.tags or ())]
 
 
-def _flat(groups: Iterable[list[MessageRow]]) -> list[MessageRow]:
-    return [row for group in groups for row in group]
+def _history_order(
+    entry: AgentEntry, in_context: list[str], system: str | None, summary: str | None
+) -> tuple[list[str], str | None]:
+    """The file's message ids but the system message's, in the order they get sequences; and
+    the first id of the window after its system message and summary (which are pinned).
+
+    When the window is the end of the history (as lettalite and Letta keep it) the file's order
+    stays; otherwise the messages outside the window come first, then the summary and the
+    window in its order.
+    """
+    pinned = {system, summary}
+    window = [i for i in in_context if i not in pinned]
+    others = [m.id for m in entry.messages if m.id not in pinned]
+    first = window[0] if window else None
+    if others[len(others) - len(window) :] == window:
+        return [m.id for m in entry.messages if m.id != system], first
+    outside = [i for i in others if i not in set(window)]
+    return [*outside, *([summary] if summary else []), *window], first
 
 
 def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) -> None:
     """Store the messages. The system message (the file's, or a new one) is compiled again
     afterwards: it must show this agent's id and memory, in this server's rendering."""
     rows = {message.id: message_rows(message, agent.id) for message in entry.messages}
+    roles = {message.id: message.role for message in entry.messages}
     in_context = entry.in_context_message_ids or list(rows)
-    opening = rows[in_context[0]][0] if in_context else None
-    system = opening if opening is not None and opening.role == "system" else None
-    if system is None:
+    opening = in_context[0] if in_context and roles[in_context[0]] == "system" else None
+    # The newest summary in the window stands for the messages before it.
+    summary = next((i for i in reversed(in_context) if roles[i] == "summary"), None)
+    order, first_in_window = _history_order(entry, in_context, opening, summary)
+    if opening is not None:
+        system = rows[opening][0]
+    else:
         system = MessageRow(id=new_id("message"), agent_id=agent.id, role="system")
         system.content, system.created_at = text_content(""), utcnow()
-    window = set(in_context)
-    recall = _flat(group for message_id, group in rows.items() if message_id not in window)
-    context = _flat(rows[i] for i in in_context if rows[i][0] is not system)
+    stored = [row for message_id in order for row in rows[message_id]]
     system.sequence = 0
-    for sequence, row in enumerate([*recall, *context], start=1):
+    agent.context_start_sequence = len(stored) + 1
+    for sequence, row in enumerate(stored, start=1):
         row.sequence = sequence
-    for row in [system, *recall, *context]:
+        if first_in_window is not None and row is rows[first_in_window][0]:
+            agent.context_start_sequence = sequence
+    for row in [system, *stored]:
         row.search_text = row.text if row.role not in ("approval", "system") else None
         session.add(row)
     agent.system_message_id = system.id
-    agent.context_start_sequence = len(recall) + 1
-    agent.next_sequence = len(recall) + len(context) + 1
-    last = context[-1] if context else None
+    agent.summary_message_id = rows[summary][0].id if summary else None
+    agent.next_sequence = len(stored) + 1
+    last = rows[in_context[-1]][-1] if in_context else None
     if last is not None and any(c.get("requires_approval") for c in last.tool_calls or ()):
         agent.pending_approval_message_id = last.id
 
@@ -271,7 +293,6 @@ async def import_agent_file(
             entry = entry.model_copy(update={"messages": [], "in_context_message_ids": []})
         _store_history(agent, entry, session)
         _store_passages(session, agent, entry, vectors)
-    await flush(session)
     await flush(session)
     await refresh_prompts(session, imported)
     return imported

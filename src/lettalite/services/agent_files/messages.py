@@ -47,11 +47,13 @@ def _tool_returns(row: MessageRow) -> list[dict[str, Any]] | None:
     ]
 
 
-def message_entry(row: MessageRow, ids: IdMap) -> dict[str, Any]:
+def message_entry(row: MessageRow, ids: IdMap, summary_id: str | None) -> dict[str, Any]:
+    """The message in the file; the window's summary of older messages has Letta's `summary`
+    role (lettalite stores it as a user message)."""
     return {
         "id": ids("message", row.id),
         "type": "message",
-        "role": row.role,
+        "role": "summary" if row.id == summary_id else row.role,
         "content": row.content,
         "name": row.name,
         "otid": row.otid,
