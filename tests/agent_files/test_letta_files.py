@@ -242,3 +242,63 @@ def test_mcp_server_secrets_stay_out_of_an_export(client: Letta, http: httpx.Cli
     ]
     [tool] = [t for t in exported["tools"] if t["name"] == "private_search"]
     assert tool["metadata_"]["mcp"] == {"server_name": "private_docs", "server_id": "mcp_server-0"}
+
+
+def test_archival_passages_are_embedded_again_unless_their_vectors_fit(
+    client: Letta, http: httpx.Client
+) -> None:
+    document = letta_file("letta_1x_team.af")
+    kept_vector = [0.5] * 64  # as long as the scripted provider's vectors
+    document["agents"][0]["passages"] = [
+        {"id": "passage-0", "text": "The ferry leaves at nine", "tags": ["travel"]},
+        {
+            "id": "passage-1",
+            "text": "Budget is tight",
+            "embedding_model": "openai/text-embedding-3-large",
+            "embedding": [0.1, 0.2, 0.3],
+        },
+        {
+            "id": "passage-2",
+            "text": "Kept as it was",
+            "embedding_model": "openai/text-embedding-3-small",
+            "embedding": kept_vector,
+        },
+        {
+            "id": "passage-4",
+            "text": "Too long a vector",
+            "embedding_model": "openai/text-embedding-3-small",
+            "embedding": [0.5] * 1536,
+        },
+    ]
+    document["agents"][1]["embedding_config"] = None
+    document["agents"][1]["passages"] = [{"id": "passage-3", "text": "No vector here"}]
+    response = import_document(http, document)
+    assert response.status_code == 200, response.text
+    planner_id, executor_id = response.json()["agent_ids"]
+
+    passages = {p.text: p for p in client.agents.passages.list(planner_id)}
+    assert len(passages) == 4
+    assert all(
+        p.embedding_config.handle == "openai/text-embedding-3-small" for p in passages.values()
+    )
+    assert passages["The ferry leaves at nine"].tags == ["travel"]
+    exported = json.loads(client.agents.export_file(planner_id))["agents"][0]["passages"]
+    vectors = {p["text"]: p["embedding"] for p in exported}
+    assert vectors["Kept as it was"] == kept_vector
+    assert all(len(vector) == len(kept_vector) for vector in vectors.values())
+    for text in ("The ferry leaves at nine", "Budget is tight", "Too long a vector"):
+        assert vectors[text] != kept_vector
+        hits = client.agents.passages.search(planner_id, query=text)
+        assert hits.results[0].content == text
+    [plain] = client.agents.passages.list(executor_id)
+    assert plain.text == "No vector here" and plain.embedding_config is None
+
+
+def test_an_embedding_provider_refusing_a_passage_stores_nothing(http: httpx.Client) -> None:
+    document = letta_file("letta_1x_team.af")
+    document["agents"][0]["passages"] = [{"id": "passage-0", "text": "refused [[error 400]]"}]
+    before = row_counts(http)
+    response = import_document(http, document)
+    assert response.status_code == 400
+    assert "refused the text" in response.json()["detail"]
+    assert row_counts(http) == before

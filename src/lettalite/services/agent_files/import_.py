@@ -35,7 +35,7 @@ from lettalite.llm.catalog import (
     resolve_embedding,
     resolve_model,
 )
-from lettalite.schemas.agent_file import AgentEntry, AgentFile
+from lettalite.schemas.agent_file import AgentEntry, AgentFile, PassageEntry
 from lettalite.services.agent_files.entities import import_blocks, import_mcp_servers, import_tools
 from lettalite.services.agent_files.messages import message_rows
 from lettalite.services.mcp_servers import McpRuntime
@@ -112,24 +112,34 @@ def agent_models(entry: AgentEntry, options: ImportOptions) -> AgentModels:
     return AgentModels(resolve_model(handle).handle, window, embedding)
 
 
+async def _fitting_vectors(
+    handle: str, passages: list[PassageEntry], embedder: Embedder
+) -> dict[str, list[float]]:
+    """The vectors the agent's embedding model made, when they are as long as what it makes
+    here (one text embedded again tells: a provider's dimensions are not in any catalogue)."""
+    made_here = [p for p in passages if p.embedding_model == handle and p.embedding]
+    if not made_here:
+        return {}
+    probe = await embedder.embed(handle, made_here[0].text)
+    return {p.id: p.embedding for p in made_here if p.embedding and len(p.embedding) == len(probe)}
+
+
 async def passage_vectors(
     document: AgentFile, models: dict[str, AgentModels], embedder: Embedder
 ) -> dict[str, list[float] | None]:
-    """Passage file id -> its vector: kept when made by the agent's embedding model here,
-    else embedded again (before any write: a failing provider leaves nothing stored)."""
+    """Passage file id -> its vector: kept when it fits the agent's embedding model here, else
+    embedded again (before any write: a failing provider leaves nothing stored)."""
     vectors: dict[str, list[float] | None] = {}
     for entry in document.agents:
         handle = models[entry.id].embedding
-        stale = []
-        for passage in entry.passages:
-            if handle is None or passage.embedding_model == handle and passage.embedding:
-                vectors[passage.id] = passage.embedding if handle else None
-            else:
-                stale.append(passage)
-        if handle is not None and stale:
-            await embedder.embed_in_advance(handle, [p.text for p in stale])
-            for passage in stale:
-                vectors[passage.id] = await embedder.embed(handle, passage.text)
+        if handle is None:
+            vectors.update({passage.id: None for passage in entry.passages})
+            continue
+        vectors.update(await _fitting_vectors(handle, entry.passages, embedder))
+        stale = [passage for passage in entry.passages if passage.id not in vectors]
+        await embedder.embed_in_advance(handle, [passage.text for passage in stale])
+        for passage in stale:
+            vectors[passage.id] = await embedder.embed(handle, passage.text)
     return vectors
 
 
