@@ -19,6 +19,7 @@ from lettalite.agent.toolbox import ToolKinds
 from lettalite.agent.turn_lock import TurnLocks
 from lettalite.api import (
     access_tokens,
+    agent_files,
     agents,
     archival,
     blocks,
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     routers = (
         health,
+        agent_files,
         agents,
         core_memory,
         archival,

@@ -1,9 +1,19 @@
-"""`lettalite serve`: migrate the database, then serve the API."""
+"""`lettalite serve`: migrate the database, then serve the API. `lettalite export` and
+`lettalite import`: Agent Files, through a running server's API.
+
+The Agent File commands are HTTP clients (of `LETTA_BASE_URL`, with `LETTALITE_API_KEY` or
+`LETTA_API_KEY`), not database tools: an import needs what only the server has (its model
+providers to check handles and embed archival memory, its MCP secret box), and so they work
+the same against a remote lettalite, or a Letta server.
+"""
 
 import argparse
 import asyncio
 import logging
+import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from lettalite.config import Settings, get_settings, is_loopback
 
@@ -51,6 +61,70 @@ def serve(host: str, port: int) -> None:
     )
 
 
+def _api(base_url: str) -> Any:
+    import httpx
+
+    key = os.environ.get("LETTALITE_API_KEY") or os.environ.get("LETTA_API_KEY")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=base_url, headers=headers, timeout=300)
+
+
+def _checked(response: Any) -> Any:
+    if response.is_success:
+        return response
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        detail = response.text
+    raise SystemExit(f"lettalite: {response.status_code}: {detail}")
+
+
+def export_agent(args: argparse.Namespace) -> None:
+    params = {"scrub_messages": args.scrub_messages, "use_legacy_format": args.legacy}
+    if args.conversation_id:
+        params["conversation_id"] = args.conversation_id
+    with _api(args.base_url) as api:
+        response = _checked(api.get(f"/v1/agents/{args.agent_id}/export", params=params))
+    sys.stdout.write(response.text + "\n")
+
+
+def import_agents(args: argparse.Namespace) -> None:
+    content = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    form = {
+        "append_copy_suffix": str(args.copy_suffix).lower(),
+        "override_existing_tools": str(not args.keep_existing_tools).lower(),
+        "strip_messages": str(args.strip_messages).lower(),
+    }
+    for name in ("name", "model", "embedding", "secrets"):
+        if getattr(args, name) is not None:
+            form[name] = getattr(args, name)
+    with _api(args.base_url) as api:
+        files = {"file": (Path(args.file).name, content, "application/json")}
+        response = _checked(api.post("/v1/agents/import", data=form, files=files))
+    for agent_id in response.json()["agent_ids"]:
+        print(agent_id)
+
+
+def _agent_file_commands(commands: Any, settings: Settings) -> None:
+    base_url = os.environ.get("LETTA_BASE_URL") or f"http://127.0.0.1:{settings.port}"
+    export = commands.add_parser("export", help="print an agent's Agent File (.af)")
+    export.add_argument("agent_id")
+    export.add_argument("--scrub-messages", action="store_true", help="leave the history out")
+    export.add_argument("--conversation-id", help="export this conversation's messages")
+    export.add_argument("--legacy", action="store_true", help="Letta's legacy single-agent format")
+    imports = commands.add_parser("import", help="create the agents of an Agent File")
+    imports.add_argument("file", help="the .af file, or - for standard input")
+    imports.add_argument("--name", help="the imported agent's name")
+    imports.add_argument("--no-copy-suffix", dest="copy_suffix", action="store_false")
+    imports.add_argument("--model", help="a model handle for agents whose model is not served")
+    imports.add_argument("--embedding", help="an embedding handle to use instead of the file's")
+    imports.add_argument("--secrets", help='values of blanked secrets, as JSON: {"KEY": "..."}')
+    imports.add_argument("--keep-existing-tools", action="store_true")
+    imports.add_argument("--strip-messages", action="store_true")
+    for command in (export, imports):
+        command.add_argument("--base-url", default=base_url, help="default: LETTA_BASE_URL")
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="lettalite")
@@ -59,7 +133,14 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--host", default=settings.host)
     serve_parser.add_argument("--port", type=int, default=settings.port)
     commands.add_parser("migrate", help="apply database migrations and exit")
+    _agent_file_commands(commands, settings)
     args = parser.parse_args(argv)
+    if args.command == "export":
+        export_agent(args)
+        return
+    if args.command == "import":
+        import_agents(args)
+        return
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"

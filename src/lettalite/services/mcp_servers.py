@@ -214,7 +214,7 @@ async def _store_tools(
             "metadata_": {"mcp": {"server_name": row.server_name, "server_id": row.id}},
         }
         if existing is None:
-            session.add(_tool_row(tool.name, fields))
+            session.add(mcp_tool_row(tool.name, fields))
             added.append(tool.name)
             continue
         if any(getattr(existing, key) != value for key, value in fields.items()):
@@ -227,7 +227,7 @@ async def _store_tools(
     return McpRefreshResult(deleted=[t.name for t in gone], updated=updated, added=added)
 
 
-def _tool_row(name: str, fields: dict[str, Any]) -> ToolRow:
+def mcp_tool_row(name: str, fields: dict[str, Any]) -> ToolRow:
     return ToolRow(
         id=new_id("tool"),
         name=name,
@@ -238,6 +238,15 @@ def _tool_row(name: str, fields: dict[str, Any]) -> ToolRow:
     )
 
 
+def new_server_row(
+    name: str, config: StdioConfig | HttpConfig, runtime: McpRuntime
+) -> McpServerRow:
+    """A new server's row from its config; not yet stored, nor connected to."""
+    row = McpServerRow(id=new_id("mcp_server"), server_name=name)
+    _apply_config(row, config, runtime.box, runtime.allow_stdio)
+    return row
+
+
 async def create_server(
     session: AsyncSession, runtime: McpRuntime, request: CreateMcpServer
 ) -> McpServer:
@@ -245,8 +254,7 @@ async def create_server(
     registered (its tools come with a refresh)."""
     if await queries.server_named(session, request.server_name) is not None:
         raise Conflict(f"An MCP server named '{request.server_name}' already exists")
-    row = McpServerRow(id=new_id("mcp_server"), server_name=request.server_name)
-    _apply_config(row, request.config, runtime.box, runtime.allow_stdio)
+    row = new_server_row(request.server_name, request.config, runtime)
     try:
         offered = await runtime.connections.list_tools(server_spec(row, runtime.box))
     except McpUnavailable:
