@@ -1,8 +1,8 @@
 """Which operations of the official Python SDK (letta-client 1.x) lettalite has no route for.
 
 Walks the SDK's resource classes from `Letta` down, reads each method's HTTP method and path
-from its generated source, and looks in the app's OpenAPI document for a route with the same method and path
-shape. Run it to print what is missing:
+from its generated source, and looks in the app's OpenAPI document for a route with the same
+method and path shape. Run it to print what is missing:
 
     PYTHONPATH=src python tests/sdk/test_sdk_coverage.py
 
