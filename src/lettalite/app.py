@@ -32,6 +32,7 @@ from lettalite.api import (
     messages,
     models,
     runs,
+    steps,
     tools,
 )
 from lettalite.api.auth import install_auth
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations,
         global_messages,
         runs,
+        steps,
         context,
         access_tokens,
     )

@@ -41,10 +41,8 @@ KNOWN_GAP_PREFIXES = (
     "/v1/agents/{}/archives",
     "/v1/agents/{}/schedule",
     "/v1/agents/{}/identities",
-    "/v1/steps",
     "/v1/tags",
     "/v1/tools/search",
-    "/v1/runs/{}/trace",
 )
 
 

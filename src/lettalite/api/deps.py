@@ -56,6 +56,8 @@ AgentId = Annotated[str, _path_id("agent")]
 BlockId = Annotated[str, _path_id("block")]
 ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
+StepId = Annotated[str, _path_id("step")]
+IdentityId = Annotated[str, _path_id("identity")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.

@@ -46,6 +46,8 @@ def step_model(step: StepRow) -> Step:
         prompt_tokens=step.prompt_tokens,
         completion_tokens=step.completion_tokens,
         total_tokens=step.prompt_tokens + step.completion_tokens,
+        feedback=step.feedback,
+        tags=step.tags or [],
         created_at=step.created_at,
     )
 
