@@ -27,6 +27,7 @@ from lettalite.api import (
     core_memory,
     global_messages,
     health,
+    identities,
     mcp_servers,
     mcp_servers_legacy,
     messages,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         global_messages,
         runs,
         steps,
+        identities,
         context,
         access_tokens,
     )

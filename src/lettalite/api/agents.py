@@ -51,6 +51,8 @@ async def list_agents(
     tags: Annotated[list[str] | None, Query()] = None,
     match_all_tags: bool = False,
     query_text: str | None = None,
+    identity_id: Annotated[str | None, Query(max_length=128)] = None,
+    identifier_keys: Annotated[list[str] | None, Query()] = None,
 ) -> list[AgentState]:
     return await agent_service.list_agents(
         session,
@@ -59,6 +61,8 @@ async def list_agents(
         tags=tags or [],
         match_all_tags=match_all_tags,
         query_text=query_text,
+        identity_id=identity_id,
+        identifier_keys=identifier_keys or [],
     )
 
 

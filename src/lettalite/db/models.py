@@ -92,6 +92,9 @@ class AgentRow(Timestamps, ContextWindow, Base):
         passive_deletes=True,
         lazy="raise_on_sql",
     )
+    identity_links: Mapped[list["IdentityAgentRow"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise_on_sql"
+    )
 
     @property
     def conversation_key(self) -> str | None:
@@ -433,7 +436,10 @@ class IdentityRow(Timestamps, Base):
     properties: Mapped[list[Any]]
 
     agent_links: Mapped[list["IdentityAgentRow"]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+        back_populates="identity",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
     )
     block_links: Mapped[list["IdentityBlockRow"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -449,6 +455,8 @@ class IdentityAgentRow(Base):
     agent_id: Mapped[str] = mapped_column(
         ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+    identity: Mapped[IdentityRow] = relationship(back_populates="agent_links", lazy="raise_on_sql")
 
 
 class IdentityBlockRow(Base):
