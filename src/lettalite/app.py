@@ -34,6 +34,7 @@ from lettalite.api import (
     models,
     runs,
     steps,
+    tags,
     tools,
 )
 from lettalite.api.auth import install_auth
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         global_messages,
         runs,
         steps,
+        tags,
         identities,
         context,
         access_tokens,

@@ -118,3 +118,7 @@ async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -
 async def agents_with_tool(session: AsyncSession, tool_id: str) -> list[AgentRow]:
     query = select(AgentRow).join(AgentToolRow, AgentToolRow.agent_id == AgentRow.id)
     return list(await session.scalars(query.where(AgentToolRow.tool_id == tool_id)))
+
+
+async def all_agent_tags(session: AsyncSession) -> list[str]:
+    return list(await session.scalars(select(AgentTagRow.tag).distinct()))

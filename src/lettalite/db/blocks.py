@@ -47,3 +47,9 @@ async def relabel_block(session: AsyncSession, block_id: str, label: str) -> Non
     links = await session.scalars(select(AgentBlockRow).where(AgentBlockRow.block_id == block_id))
     for link in links:
         link.label = label
+
+
+async def all_block_tags(session: AsyncSession) -> set[str]:
+    # A JSON list per block: gathered here, as no SQL works on it on both backends.
+    lists = await session.scalars(select(BlockRow.tags).where(BlockRow.tags.is_not(None)))
+    return {tag for tags in lists for tag in tags}
