@@ -40,7 +40,6 @@ KNOWN_GAP_PREFIXES = (
     "/v1/agents/{}/folders",
     "/v1/agents/{}/archives",
     "/v1/agents/{}/schedule",
-    "/v1/tools/search",
 )
 
 
