@@ -149,6 +149,9 @@ def test_blocks_of_an_identity(client: Letta, http: httpx.Client) -> None:
     assert attached.status_code == 200 and attached.json()["id"] == block.id
     blocks = client.get(f"/v1/identities/{identity.id}/blocks", cast_to=list[dict])
     assert [b["id"] for b in blocks] == [block.id]
+    assert [b.id for b in client.blocks.list(identity_id=identity.id)] == [block.id]
+    by_key = client.blocks.list(identifier_keys=[identity.identifier_key, "nobody"])
+    assert [b.id for b in by_key] == [block.id]
     assert http.patch(f"/v1/blocks/{block.id}/identities/detach/{identity.id}").status_code == 200
     assert read(client, identity.id).block_ids == []
 
@@ -160,7 +163,7 @@ def test_bad_identity_input_is_refused_with_detail(http: httpx.Client) -> None:
         ({"name": "Ada", "identity_type": "user"}, 422, "identifier_key"),
         ({**base, "surprise": 1}, 422, "surprise"),
         ({**base, "agent_ids": ["agent-1"]}, 422, "agent_ids"),
-        ({**base, "properties": [{"key": "n", "value": "x", "type": "number"}]}, 422, "number"),
+        ({**base, "properties": [{"key": "n", "value": "x", "type": "number"}]}, 400, "number"),
         ({**base, "agent_ids": [missing_id("agent")]}, 404, missing_id("agent")),
         ({**base, "block_ids": [missing_id("block")]}, 404, missing_id("block")),
     ]

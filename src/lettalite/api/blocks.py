@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from lettalite.api.deps import BlockId, SessionDep, page_params
 from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
@@ -33,8 +33,16 @@ async def list_blocks(
     session: SessionDep,
     page: Annotated[Page, Depends(page_params("asc", 50))],
     label: str | None = None,
+    identity_id: Annotated[str | None, Query(max_length=128)] = None,
+    identifier_keys: Annotated[list[str] | None, Query()] = None,
 ) -> list[Block]:
-    return await block_service.list_blocks(session, page=page, label=label)
+    return await block_service.list_blocks(
+        session,
+        page=page,
+        label=label,
+        identity_id=identity_id,
+        identifier_keys=identifier_keys or [],
+    )
 
 
 @router.get("/{block_id}", response_model=Block)

@@ -12,7 +12,7 @@ from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import RequestModel
-from lettalite.schemas.message import LettaMessage
+from lettalite.schemas.message import LettaMessage, StopReasonType
 from lettalite.schemas.run import ProviderTrace, Run, RunStatus, RunUsage, Step
 from lettalite.services import runs as run_service
 from lettalite.services import steps as step_service
@@ -31,6 +31,7 @@ async def list_runs(
     active: bool = False,
     background: bool | None = None,
     conversation_id: Annotated[str | None, Query(max_length=128)] = None,
+    stop_reason: StopReasonType | None = None,
 ) -> list[Run]:
     wanted_agents = [*(agent_ids or []), *([agent_id] if agent_id else [])]
     return await run_service.list_runs(
@@ -41,6 +42,7 @@ async def list_runs(
         active=active,
         background=background,
         conversation_id=conversation_id,
+        stop_reason=stop_reason,
     )
 
 

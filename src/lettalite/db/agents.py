@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from lettalite.db.identities import agents_of
+from lettalite.db.identities import linked_to
 from lettalite.db.models import (
     AgentBlockRow,
     AgentRow,
@@ -77,7 +77,8 @@ async def list_agents(
 ) -> list[AgentRow]:
     query = _agents()
     if identity_id is not None or identifier_keys:
-        query = query.where(AgentRow.id.in_(agents_of(identity_id, identifier_keys)))
+        linked = linked_to(IdentityAgentRow.agent_id, identity_id, identifier_keys)
+        query = query.where(AgentRow.id.in_(linked))
     if block_id is not None:
         attached = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id == block_id)
         query = query.where(AgentRow.id.in_(attached))

@@ -1,11 +1,12 @@
 """Block queries."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.db.models import AgentBlockRow, BlockRow
+from lettalite.db.identities import linked_to
+from lettalite.db.models import AgentBlockRow, BlockRow, IdentityBlockRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
@@ -19,11 +20,19 @@ async def get_block(session: AsyncSession, block_id: str) -> BlockRow:
 
 
 async def list_blocks(
-    session: AsyncSession, *, page: Page, label: str | None = None
+    session: AsyncSession,
+    *,
+    page: Page,
+    label: str | None = None,
+    identity_id: str | None = None,
+    identifier_keys: Sequence[str] = (),
 ) -> list[BlockRow]:
     query = select(BlockRow)
     if label is not None:
         query = query.where(BlockRow.label == label)
+    if identity_id is not None or identifier_keys:
+        linked = linked_to(IdentityBlockRow.block_id, identity_id, identifier_keys)
+        query = query.where(BlockRow.id.in_(linked))
     return await paginate(session, query, BLOCK_SORT, page)
 
 

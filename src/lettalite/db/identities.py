@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from lettalite.db.models import BlockRow, IdentityAgentRow, IdentityBlockRow, IdentityRow
+from lettalite.db.models import BlockRow, IdentityBlockRow, IdentityRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
@@ -69,17 +70,18 @@ async def count_identities(session: AsyncSession, where: IdentityFilter) -> int:
     return await session.scalar(query) or 0
 
 
-def agents_of(identity_id: str | None, identifier_keys: Sequence[str]) -> Select[Any]:
-    """The ids of the agents attached to this identity or to an identity with one of these
-    keys (both given: to either)."""
-    query = select(IdentityAgentRow.agent_id).join(IdentityRow)
-    if identity_id is not None and identifier_keys:
-        return query.where(
-            (IdentityRow.id == identity_id) | IdentityRow.identifier_key.in_(identifier_keys)
-        )
+def linked_to(
+    column: InstrumentedAttribute[str], identity_id: str | None, identifier_keys: Sequence[str]
+) -> Select[Any]:
+    """`column` (`IdentityAgentRow.agent_id` or `IdentityBlockRow.block_id`) of the links to
+    this identity or to an identity with one of these keys (both given: to either)."""
+    wanted = []
     if identity_id is not None:
-        return query.where(IdentityRow.id == identity_id)
-    return query.where(IdentityRow.identifier_key.in_(identifier_keys))
+        wanted.append(IdentityRow.id == identity_id)
+    if identifier_keys:
+        wanted.append(IdentityRow.identifier_key.in_(identifier_keys))
+    link_identity = column.class_.identity_id
+    return select(column).join(IdentityRow, IdentityRow.id == link_identity).where(or_(*wanted))
 
 
 async def list_identity_blocks(

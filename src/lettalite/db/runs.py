@@ -38,8 +38,11 @@ async def list_runs(
     statuses: Sequence[str] = (),
     background: bool | None = None,
     conversation_id: str | None = None,
+    stop_reason: str | None = None,
 ) -> list[RunRow]:
     query = select(RunRow)
+    if stop_reason is not None:
+        query = query.where(RunRow.stop_reason == stop_reason)
     if conversation_id is not None:
         query = query.where(RunRow.conversation_id == conversation_id)
     if agent_ids:

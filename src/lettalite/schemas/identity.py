@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import MAX_BLOCKS, MAX_ITEMS, RequestModel, WireModel
@@ -15,18 +15,9 @@ IdentityIdItem = Annotated[str, Field(pattern=id_pattern("identity"))]
 MAX_PROPERTIES = 256
 
 
-def _has_type(value: Any, kind: PropertyType) -> bool:
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    return isinstance(value, dict)
-
-
 class IdentityProperty(RequestModel):
-    """`{"key": "plan", "value": "pro", "type": "string"}`; the value must be of its type."""
+    """`{"key": "plan", "value": "pro", "type": "string"}`; the value must be of its type
+    (checked by the service: the schema cannot say it, so a mismatch is a 400)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,11 +25,14 @@ class IdentityProperty(RequestModel):
     value: str | int | float | bool | dict[str, Any]
     type: PropertyType
 
-    @model_validator(mode="after")
-    def _value_has_its_type(self) -> "IdentityProperty":
-        if not _has_type(self.value, self.type):
-            raise ValueError(f"property {self.key!r}: its value is not a {self.type}")
-        return self
+    def has_its_type(self) -> bool:
+        if self.type == "string":
+            return isinstance(self.value, str)
+        if self.type == "number":
+            return isinstance(self.value, int | float) and not isinstance(self.value, bool)
+        if self.type == "boolean":
+            return isinstance(self.value, bool)
+        return isinstance(self.value, dict)
 
 
 Properties = list[IdentityProperty]

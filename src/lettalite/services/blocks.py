@@ -1,5 +1,7 @@
 """Block operations: standalone blocks and an agent's core-memory blocks."""
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.memory import refresh_prompts
@@ -30,10 +32,18 @@ async def get_block(session: AsyncSession, block_id: str) -> Block:
     return block_model(await block_queries.get_block(session, block_id))
 
 
-async def list_blocks(session: AsyncSession, *, page: Page, label: str | None) -> list[Block]:
-    return [
-        block_model(b) for b in await block_queries.list_blocks(session, page=page, label=label)
-    ]
+async def list_blocks(
+    session: AsyncSession,
+    *,
+    page: Page,
+    label: str | None,
+    identity_id: str | None = None,
+    identifier_keys: Sequence[str] = (),
+) -> list[Block]:
+    blocks = await block_queries.list_blocks(
+        session, page=page, label=label, identity_id=identity_id, identifier_keys=identifier_keys
+    )
+    return [block_model(block) for block in blocks]
 
 
 async def delete_block(session: AsyncSession, block_id: str) -> None:

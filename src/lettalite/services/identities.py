@@ -19,7 +19,7 @@ from lettalite.db.models import (
 )
 from lettalite.db.pagination import Page
 from lettalite.db.session import flush
-from lettalite.errors import Conflict, NotFound
+from lettalite.errors import Conflict, InvalidArgument, NotFound
 from lettalite.ids import new_id
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block
@@ -60,6 +60,9 @@ async def _apply_links(
 
 
 def _stored(properties: Sequence[IdentityProperty]) -> list[dict]:
+    for item in properties:
+        if not item.has_its_type():
+            raise InvalidArgument(f"Property {item.key!r}: its value is not a {item.type}")
     # One value per key: the last one sent wins.
     by_key = {p.key: p.model_dump(mode="json") for p in properties}
     return list(by_key.values())

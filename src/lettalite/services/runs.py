@@ -65,6 +65,7 @@ async def list_runs(
     active: bool,
     background: bool | None,
     conversation_id: str | None = None,
+    stop_reason: str | None = None,
 ) -> list[Run]:
     if active:
         statuses = [s for s in statuses if s in run_queries.ACTIVE_STATUSES] or list(
@@ -77,6 +78,7 @@ async def list_runs(
         statuses=statuses,
         background=background,
         conversation_id=conversation_id,
+        stop_reason=stop_reason,
     )
     return [run_model(row) for row in rows]
 
