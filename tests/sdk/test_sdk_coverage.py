@@ -12,11 +12,14 @@ deliberate, and closing one means deleting its line here.
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from letta_client import Letta
 from letta_client._compat import cached_property
+from letta_client._utils import maybe_transform
 
 from lettalite.app import create_app
 from lettalite.config import Settings
@@ -27,6 +30,10 @@ CALL = re.compile(
     r"self\._?(get_api_list|get|post|patch|put|delete)\(\s*(?:path_template\(\s*)?\"([^\"]+)\""
 )
 PARAMETER = re.compile(r"\{[^}]*\}")
+# `query=maybe_transform({"after": after, ...}, x_params.XParams)`, and the same for `body=`:
+# what a call sends, by its Python names and the params type that maps them to wire names.
+SENT = re.compile(r"(?:query|body)=(?:async_)?maybe_transform\(\s*\{(.*?)\},\s*([\w.]+)", re.S)
+KEY = re.compile(r'"(\w+)":')
 
 # Operations lettalite does not serve yet: groups other work of issue 18 adds (folders, files,
 # archives, passages, schedules, templates, agent files) and Letta Cloud's environments.
@@ -49,6 +56,7 @@ class Operation:
     name: str  # how the SDK spells it: `agents.blocks.attach`
     method: str
     path: str  # the path with every parameter written `{}`
+    sent: frozenset[str] = frozenset()  # the query parameters and body fields it sends
 
     @property
     def key(self) -> str:
@@ -73,12 +81,26 @@ def operations_of(resource: object, prefix: str) -> list[Operation]:
     for name, function in inspect.getmembers(cls, inspect.isfunction):
         if name.startswith("_"):
             continue
-        for verb, path in CALL.findall(inspect.getsource(function)):
+        code = inspect.getsource(function)
+        sent = frozenset(
+            key for keys, params in SENT.findall(code) for key in wire_names(function, keys, params)
+        )
+        for verb, path in CALL.findall(code)[:1]:
             method = "GET" if verb == "get_api_list" else verb.upper()
-            found.append(Operation(f"{prefix}{name}", method, shape(path)))
+            found.append(Operation(f"{prefix}{name}", method, shape(path), sent))
     for name in resource_attributes(cls):
         found.extend(operations_of(getattr(resource, name), f"{prefix}{name}."))
     return found
+
+
+def wire_names(function: Callable[..., Any], keys: str, params_type: str) -> set[str]:
+    """The names the SDK sends for these Python names (its params types rename some)."""
+    names = dict.fromkeys(KEY.findall(keys))
+    scope: Any = function.__globals__
+    for part in params_type.split("."):
+        scope = scope.get(part) if isinstance(scope, dict) else getattr(scope, part, None)
+    # A params type the module does not name at run time (imported for type checking): as is.
+    return set(names if scope is None else maybe_transform(names, scope))
 
 
 def sdk_operations() -> list[Operation]:
@@ -87,18 +109,47 @@ def sdk_operations() -> list[Operation]:
 
 
 @cache
-def served_routes() -> frozenset[str]:
+def openapi() -> dict[str, Any]:
     app = create_app(Settings(LETTALITE_DATABASE_URL="sqlite+aiosqlite:///:memory:"))
-    return frozenset(
-        f"{method.upper()} {shape(path).rstrip('/')}"
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-    )
+    return app.openapi()
+
+
+def properties(schema: dict[str, Any]) -> set[str]:
+    """The field names of a request body schema (through `$ref` and `anyOf`)."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return properties(openapi()["components"]["schemas"][name])
+    found = set(schema.get("properties", {}))
+    for option in schema.get("anyOf", ()):
+        found |= properties(option)
+    return found
+
+
+@cache
+def served_routes() -> dict[str, frozenset[str]]:
+    """`METHOD /path/{}` of every route, with the query parameters and body fields it reads."""
+    routes = {}
+    for path, operations in openapi()["paths"].items():
+        for method, operation in operations.items():
+            query = {p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"}
+            content = operation.get("requestBody", {}).get("content", {})
+            body = {field for media in content.values() for field in properties(media["schema"])}
+            routes[f"{method.upper()} {shape(path).rstrip('/')}"] = frozenset(query | body)
+    return routes
+
+
+def route_of(operation: Operation) -> frozenset[str] | None:
+    # The SDK writes collections with a trailing slash; lettalite serves both spellings.
+    return served_routes().get(f"{operation.method} {operation.path.rstrip('/')}")
 
 
 def is_served(operation: Operation) -> bool:
-    # The SDK writes collections with a trailing slash; lettalite serves both spellings.
-    return f"{operation.method} {operation.path.rstrip('/')}" in served_routes()
+    return route_of(operation) is not None
+
+
+def unread_parameters(operation: Operation) -> list[str]:
+    """What the SDK sends that the route does not declare (and so silently ignores)."""
+    return sorted(operation.sent - (route_of(operation) or operation.sent))
 
 
 def is_known_gap(operation: Operation) -> bool:
@@ -128,6 +179,10 @@ def main() -> None:
         note = "  (known gap)" if is_known_gap(op) else ""
         print(f"{op.method:6} {op.path:60} {op.name}{note}")
     print(f"{len(operations) - len(missing)} of {len(operations)} SDK operations served")
+    print("\nSent by the SDK, not read by the route (ignored):")
+    for op in operations:
+        if unread := unread_parameters(op):
+            print(f"{op.name:34} {', '.join(unread)}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""SDK parameters lettalite used to ignore silently: `runs.list(stop_reason=)` and
-`tools.update(metadata=)`."""
+"""SDK parameters the coverage report (tests/sdk/test_sdk_coverage.py) named as ignored:
+`runs.list(stop_reason=)`; and `tools.update(metadata=)`, which the SDK sends as `metadata_`."""
 
 import uuid
 
@@ -16,7 +16,7 @@ def test_runs_filter_by_stop_reason(client: Letta) -> None:
     assert list(client.runs.list(agent_id=agent.id, stop_reason="max_steps")) == []
 
 
-def test_tool_metadata_is_updated_as_the_sdk_sends_it(client: Letta) -> None:
+def test_tool_metadata_round_trips_through_the_sdk(client: Letta) -> None:
     name = f"meta_{uuid.uuid4().hex[:8]}"
     tool = client.tools.create(source_code=source(name, "return 1"))
     updated = client.tools.update(tool.id, metadata={"owner": "ada"})

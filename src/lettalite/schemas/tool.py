@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from lettalite.schemas.common import MAX_ITEMS, MAX_TAGS, EnvName, RequestModel, Tag, WireModel
 
@@ -75,10 +75,7 @@ class ToolUpdate(ToolSchemaInputs):
     return_char_limit: int | None = Field(None, ge=1, le=MAX_RETURN_CHAR_LIMIT)
     default_requires_approval: bool | None = None
     enable_parallel_execution: bool | None = None
-    # Letta's schema names it `metadata_`; the Python SDK 1.12.1 sends `metadata`.
-    metadata: dict[str, Any] | None = Field(
-        None, validation_alias=AliasChoices("metadata_", "metadata")
-    )
+    metadata: dict[str, Any] | None = Field(None, validation_alias="metadata_")
 
 
 class ToolRunFromSource(ToolSchemaInputs):
