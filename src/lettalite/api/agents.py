@@ -29,6 +29,7 @@ from lettalite.schemas.agent import (
     UpdateAgent,
 )
 from lettalite.schemas.mcp import McpServer
+from lettalite.schemas.message import StopReasonType
 from lettalite.schemas.tool import Tool, ToolExecutionResult, ToolRunForAgent
 from lettalite.services import agents as agent_service
 from lettalite.services import mcp_servers as mcp_service
@@ -53,6 +54,7 @@ async def list_agents(
     query_text: str | None = None,
     identity_id: Annotated[str | None, Query(max_length=128)] = None,
     identifier_keys: Annotated[list[str] | None, Query()] = None,
+    last_stop_reason: StopReasonType | None = None,
 ) -> list[AgentState]:
     return await agent_service.list_agents(
         session,
@@ -63,6 +65,7 @@ async def list_agents(
         query_text=query_text,
         identity_id=identity_id,
         identifier_keys=identifier_keys or [],
+        last_stop_reason=last_stop_reason,
     )
 
 

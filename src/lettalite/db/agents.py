@@ -74,8 +74,11 @@ async def list_agents(
     block_id: str | None = None,
     identity_id: str | None = None,
     identifier_keys: Sequence[str] = (),
+    last_stop_reason: str | None = None,
 ) -> list[AgentRow]:
     query = _agents()
+    if last_stop_reason is not None:
+        query = query.where(AgentRow.last_stop_reason == last_stop_reason)
     if identity_id is not None or identifier_keys:
         linked = linked_to(IdentityAgentRow.agent_id, identity_id, identifier_keys)
         query = query.where(AgentRow.id.in_(linked))

@@ -348,6 +348,7 @@ async def list_agents(
     query_text: str | None = None,
     identity_id: str | None = None,
     identifier_keys: Sequence[str] = (),
+    last_stop_reason: str | None = None,
 ) -> list[AgentState]:
     agents = await agent_queries.list_agents(
         session,
@@ -358,6 +359,7 @@ async def list_agents(
         query_text=query_text,
         identity_id=identity_id,
         identifier_keys=identifier_keys,
+        last_stop_reason=last_stop_reason,
     )
     ids = await message_queries.in_context_message_ids(session, agents)
     return [agent_state(agent, ids[agent.id], None) for agent in agents]

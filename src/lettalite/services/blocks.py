@@ -1,7 +1,5 @@
 """Block operations: standalone blocks and an agent's core-memory blocks."""
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.memory import refresh_prompts
@@ -33,16 +31,9 @@ async def get_block(session: AsyncSession, block_id: str) -> Block:
 
 
 async def list_blocks(
-    session: AsyncSession,
-    *,
-    page: Page,
-    label: str | None,
-    identity_id: str | None = None,
-    identifier_keys: Sequence[str] = (),
+    session: AsyncSession, *, page: Page, where: block_queries.BlockFilter
 ) -> list[Block]:
-    blocks = await block_queries.list_blocks(
-        session, page=page, label=label, identity_id=identity_id, identifier_keys=identifier_keys
-    )
+    blocks = await block_queries.list_blocks(session, page=page, where=where)
     return [block_model(block) for block in blocks]
 
 
