@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.db.identities import linked_to
 from lettalite.db.models import AgentBlockRow, BlockRow, IdentityBlockRow
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.db.session import get_or_404
+from lettalite.db.session import get_or_404, ids_with_tags
 
 BLOCK_SORT = SortKey(BlockRow.created_at, BlockRow.id)
 # An agent's blocks are listed in the order they were attached.
@@ -69,11 +69,8 @@ class BlockFilter:
 async def list_blocks(session: AsyncSession, *, page: Page, where: BlockFilter) -> list[BlockRow]:
     query = where.apply(select(BlockRow))
     if where.tags:
-        # Tags are a JSON list, matched here; the ids that match go back to SQL for paging.
-        tagged = await session.execute(
-            select(BlockRow.id, BlockRow.tags).where(BlockRow.tags.is_not(None))
-        )
-        query = query.where(BlockRow.id.in_([id_ for id_, tags in tagged if where.has_tags(tags)]))
+        tagged = await ids_with_tags(session, BlockRow.id, BlockRow.tags, where.has_tags)
+        query = query.where(BlockRow.id.in_(tagged))
     return await paginate(session, query, BLOCK_SORT, page)
 
 

@@ -19,7 +19,7 @@ from lettalite.db.models import (
     TurnLeaseRow,
 )
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.db.session import get_or_404
+from lettalite.db.session import get_or_404, ids_with_tags
 
 RUN_SORT = SortKey(RunRow.created_at, RunRow.id)
 STEP_SORT = SortKey(StepRow.created_at, StepRow.id)
@@ -260,14 +260,11 @@ class StepFilter:
 async def list_steps(session: AsyncSession, page: Page, where: StepFilter) -> list[StepRow]:
     query = where.apply(select(StepRow))
     if where.tags:
-        # Tags are a JSON list, which only feedback sets: few steps have any.
-        tagged = await session.execute(
-            select(StepRow.id, StepRow.tags).where(StepRow.tags.is_not(None))
-        )
         wanted = set(where.tags)
-        query = query.where(
-            StepRow.id.in_([id_ for id_, tags in tagged if wanted.intersection(tags)])
+        tagged = await ids_with_tags(
+            session, StepRow.id, StepRow.tags, lambda tags: bool(wanted.intersection(tags))
         )
+        query = query.where(StepRow.id.in_(tagged))
     return await paginate(session, query, STEP_SORT, page)
 
 
