@@ -177,6 +177,9 @@ def test_bad_identity_input_is_refused_with_detail(http: httpx.Client) -> None:
     )
     assert http.get(f"/v1/identities/{missing_id('identity')}").status_code == 404
     assert http.get("/v1/identities/identity-1").status_code == 422
+    many = [{"key": f"k{i}", "value": i, "type": "number"} for i in range(257)]
+    too_many = http.post("/v1/identities/", json={**base, "properties": many})
+    assert too_many.status_code == 422 and "256" in str(too_many.json()["detail"])
     bad = [{"key": "k", "value": 1, "type": "text"}]
     assert (
         http.put(f"/v1/identities/{missing_id('identity')}/properties", json=bad).status_code == 422
