@@ -245,6 +245,7 @@ class TurnRunner:
                 ]
                 await steps.refresh_after(session, conversation, outcomes)
             session.add(steps.step_row(turn, call, completion))
+            session.add(steps.trace_row(call, completion))
             await steps.store(session, conversation, turn.run_id, [*inputs, *produced])
         return produced
 
@@ -380,6 +381,7 @@ class TurnRunner:
                     self._database, self.tool_kinds, turn, state.inputs, state.calls
                 )
             call.estimated_tokens = estimate_request(request)
+            call.request_body = llm.request_body(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
             except LLMError as error:

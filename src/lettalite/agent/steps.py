@@ -6,6 +6,8 @@ and memory edits land together or not at all.
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +23,14 @@ from lettalite.agent.turn import StepCall, Turn
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import ConversationRow, MessageRow, StepRow
+from lettalite.db.models import ConversationRow, MessageRow, StepRow, StepTraceRow
 from lettalite.ids import new_id
 from lettalite.llm.types import Completion, ToolCallRequest
 from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
 from lettalite.tools import format_model_time
+
+# Of each side of a step's provider trace, at most this many characters of JSON are kept.
+TRACE_MAX_CHARS = 200_000
 
 
 def input_row(turn: Turn, message: MessageCreate) -> MessageRow:
@@ -129,6 +134,24 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
         completion_tokens=completion.usage.completion_tokens,
         estimated_prompt_tokens=call.estimated_tokens,
         llm_duration_ns=int(call.llm_seconds * 1e9),
+    )
+
+
+def bounded(value: dict[str, Any]) -> dict[str, Any]:
+    """`value`, or when its JSON is longer than TRACE_MAX_CHARS, the start of that JSON: a
+    trace is for reading what happened, and a long context must not double the database."""
+    # PostgreSQL cannot store NUL characters, which model output may hold.
+    text = json.dumps(value, ensure_ascii=False, default=str).replace("\\u0000", "")
+    if len(text) <= TRACE_MAX_CHARS:
+        return json.loads(text)
+    return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
+
+
+def trace_row(call: StepCall, completion: Completion) -> StepTraceRow:
+    return StepTraceRow(
+        step_id=call.step_id,
+        request_json=bounded(call.request_body or {}),
+        response_json=bounded(asdict(completion)),
     )
 
 

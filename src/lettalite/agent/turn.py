@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lettalite.agent.conversation import ConversationRef
 from lettalite.ids import new_id
@@ -88,3 +89,4 @@ class StepCall:
     started: float = field(default_factory=time.perf_counter)
     llm_seconds: float = 0.0
     estimated_tokens: int = 0  # our estimate of the request sent, kept beside the provider's
+    request_body: dict[str, Any] | None = None  # the provider request sent, for the trace

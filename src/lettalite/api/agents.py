@@ -29,6 +29,7 @@ from lettalite.schemas.agent import (
     UpdateAgent,
 )
 from lettalite.schemas.mcp import McpServer
+from lettalite.schemas.message import StopReasonType
 from lettalite.schemas.tool import Tool, ToolExecutionResult, ToolRunForAgent
 from lettalite.services import agents as agent_service
 from lettalite.services import mcp_servers as mcp_service
@@ -51,6 +52,9 @@ async def list_agents(
     tags: Annotated[list[str] | None, Query()] = None,
     match_all_tags: bool = False,
     query_text: str | None = None,
+    identity_id: Annotated[str | None, Query(max_length=128)] = None,
+    identifier_keys: Annotated[list[str] | None, Query()] = None,
+    last_stop_reason: StopReasonType | None = None,
 ) -> list[AgentState]:
     return await agent_service.list_agents(
         session,
@@ -59,6 +63,9 @@ async def list_agents(
         tags=tags or [],
         match_all_tags=match_all_tags,
         query_text=query_text,
+        identity_id=identity_id,
+        identifier_keys=identifier_keys or [],
+        last_stop_reason=last_stop_reason,
     )
 
 

@@ -2,19 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from lettalite.api.deps import BlockId, SessionDep, page_params
 from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route
+from lettalite.db.blocks import BlockFilter
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
+from lettalite.schemas.common import Tag
 from lettalite.services import blocks as block_service
 
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
 # Optimistic concurrency for read-modify-write clients: the ETag of a read, sent back.
 IfMatch = Annotated[str | None, Header(alias="if-match", max_length=1024)]
+SearchText = Annotated[str | None, Query(max_length=1000)]
 
 
 def tagged(block: Block, response: Response) -> Block:
@@ -28,13 +31,43 @@ async def create_block(body: CreateBlock, session: SessionDep) -> Block:
     return await block_service.create_block(session, body)
 
 
+def block_filter(
+    label: SearchText = None,
+    label_search: SearchText = None,
+    value_search: SearchText = None,
+    description_search: SearchText = None,
+    identity_id: Annotated[str | None, Query(max_length=128)] = None,
+    identifier_keys: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[list[Tag] | None, Query()] = None,
+    match_all_tags: bool = False,
+    connected_to_agents_count_eq: Annotated[int | None, Query(ge=0)] = None,
+    connected_to_agents_count_gt: Annotated[int | None, Query(ge=0)] = None,
+    connected_to_agents_count_lt: Annotated[int | None, Query(ge=0)] = None,
+) -> BlockFilter:
+    return BlockFilter(
+        label=label,
+        label_search=label_search,
+        value_search=value_search,
+        description_search=description_search,
+        identity_id=identity_id,
+        identifier_keys=identifier_keys or (),
+        tags=tags or (),
+        match_all_tags=match_all_tags,
+        agent_count=(
+            connected_to_agents_count_eq,
+            connected_to_agents_count_gt,
+            connected_to_agents_count_lt,
+        ),
+    )
+
+
 @collection_route(router, "GET", response_model=list[Block])
 async def list_blocks(
     session: SessionDep,
     page: Annotated[Page, Depends(page_params("asc", 50))],
-    label: str | None = None,
+    where: Annotated[BlockFilter, Depends(block_filter)],
 ) -> list[Block]:
-    return await block_service.list_blocks(session, page=page, label=label)
+    return await block_service.list_blocks(session, page=page, where=where)
 
 
 @router.get("/{block_id}", response_model=Block)

@@ -63,6 +63,8 @@ BlockId = Annotated[str, _path_id("block")]
 ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 ProviderId = Annotated[str, _path_id("provider")]
+StepId = Annotated[str, _path_id("step")]
+IdentityId = Annotated[str, _path_id("identity")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.

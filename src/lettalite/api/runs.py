@@ -12,9 +12,10 @@ from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import RequestModel
-from lettalite.schemas.message import LettaMessage
-from lettalite.schemas.run import Run, RunStatus, RunUsage, Step
+from lettalite.schemas.message import LettaMessage, StopReasonType
+from lettalite.schemas.run import ProviderTrace, Run, RunStatus, RunUsage, Step
 from lettalite.services import runs as run_service
+from lettalite.services import steps as step_service
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 RunId = Annotated[str, Path(pattern=id_pattern("run"), description="`run-<uuid4>`")]
@@ -30,6 +31,7 @@ async def list_runs(
     active: bool = False,
     background: bool | None = None,
     conversation_id: Annotated[str | None, Query(max_length=128)] = None,
+    stop_reason: StopReasonType | None = None,
 ) -> list[Run]:
     wanted_agents = [*(agent_ids or []), *([agent_id] if agent_id else [])]
     return await run_service.list_runs(
@@ -40,6 +42,7 @@ async def list_runs(
         active=active,
         background=background,
         conversation_id=conversation_id,
+        stop_reason=stop_reason,
     )
 
 
@@ -65,6 +68,14 @@ async def list_run_steps(
 @router.get("/{run_id}/usage", response_model=RunUsage)
 async def get_run_usage(run_id: RunId, session: SessionDep) -> RunUsage:
     return await run_service.run_usage(session, run_id)
+
+
+@router.get("/{run_id}/trace", response_model=list[ProviderTrace])
+async def get_run_trace(
+    run_id: RunId, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 1000
+) -> list[ProviderTrace]:
+    """The provider traces of the run's steps, in order (see `GET /v1/steps/{id}/trace`)."""
+    return await step_service.run_traces(session, run_id, limit)
 
 
 class ReplayRequest(RequestModel):

@@ -10,7 +10,14 @@ from lettalite.api.routing import collection_route
 from lettalite.db.pagination import Page
 from lettalite.db.tools import ToolFilter
 from lettalite.schemas.message import ToolReturnMessage
-from lettalite.schemas.tool import Tool, ToolCreate, ToolRunFromSource, ToolUpdate
+from lettalite.schemas.tool import (
+    Tool,
+    ToolCreate,
+    ToolRunFromSource,
+    ToolSearchRequest,
+    ToolSearchResult,
+    ToolUpdate,
+)
 from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
@@ -63,6 +70,12 @@ async def create_tool(request: ToolCreate, session: SessionDep) -> Tool:
 @collection_route(router, "PUT", response_model=Tool)
 async def upsert_tool(request: ToolCreate, session: SessionDep) -> Tool:
     return await tool_service.upsert_tool(session, request)
+
+
+@router.post("/search", response_model=list[ToolSearchResult])
+async def search_tools(request: ToolSearchRequest, session: SessionDep) -> list[ToolSearchResult]:
+    """Tools ranked by how well their name, description and tags match the query."""
+    return await tool_service.search_tools(session, request)
 
 
 @router.post("/add-base-tools", response_model=list[Tool])

@@ -6,7 +6,15 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from lettalite.db.models import AgentBlockRow, AgentRow, AgentTagRow, AgentToolRow
+from lettalite.db.identities import linked_to
+from lettalite.db.models import (
+    AgentBlockRow,
+    AgentRow,
+    AgentTagRow,
+    AgentToolRow,
+    IdentityAgentRow,
+    IdentityRow,
+)
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.errors import NotFound
 
@@ -15,7 +23,13 @@ _MEMORY_AND_TOOLS = (
     selectinload(AgentRow.block_links).joinedload(AgentBlockRow.block),
     selectinload(AgentRow.tool_links).joinedload(AgentToolRow.tool),
 )
-_WITH_RELATIONS = (*_MEMORY_AND_TOOLS, selectinload(AgentRow.tag_rows))
+_WITH_RELATIONS = (
+    *_MEMORY_AND_TOOLS,
+    selectinload(AgentRow.tag_rows),
+    selectinload(AgentRow.identity_links)
+    .joinedload(IdentityAgentRow.identity)
+    .options(selectinload(IdentityRow.agent_links), selectinload(IdentityRow.block_links)),
+)
 
 
 def _agents() -> Select[tuple[AgentRow]]:
@@ -58,8 +72,16 @@ async def list_agents(
     match_all_tags: bool = False,
     query_text: str | None = None,
     block_id: str | None = None,
+    identity_id: str | None = None,
+    identifier_keys: Sequence[str] = (),
+    last_stop_reason: str | None = None,
 ) -> list[AgentRow]:
     query = _agents()
+    if last_stop_reason is not None:
+        query = query.where(AgentRow.last_stop_reason == last_stop_reason)
+    if identity_id is not None or identifier_keys:
+        linked = linked_to(IdentityAgentRow.agent_id, identity_id, identifier_keys)
+        query = query.where(AgentRow.id.in_(linked))
     if block_id is not None:
         attached = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id == block_id)
         query = query.where(AgentRow.id.in_(attached))
@@ -100,3 +122,7 @@ async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -
 async def agents_with_tool(session: AsyncSession, tool_id: str) -> list[AgentRow]:
     query = select(AgentRow).join(AgentToolRow, AgentToolRow.agent_id == AgentRow.id)
     return list(await session.scalars(query.where(AgentToolRow.tool_id == tool_id)))
+
+
+async def all_agent_tags(session: AsyncSession) -> list[str]:
+    return list(await session.scalars(select(AgentTagRow.tag).distinct()))

@@ -94,6 +94,9 @@ class AgentRow(Timestamps, ContextWindow, Base):
         passive_deletes=True,
         lazy="raise_on_sql",
     )
+    identity_links: Mapped[list["IdentityAgentRow"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise_on_sql"
+    )
 
     @property
     def conversation_key(self) -> str | None:
@@ -227,6 +230,24 @@ class StepRow(Base):
     # lettalite's own estimate of the same request: with prompt_tokens, how far off it runs.
     estimated_prompt_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
     llm_duration_ns: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by `PATCH /v1/steps/{id}/feedback`: "positive" | "negative", and free tags.
+    feedback: Mapped[str | None] = mapped_column(String(16))
+    tags: Mapped[list[Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StepTraceRow(Base):
+    """What a step sent to its model and what came back (each side bounded in size)."""
+
+    __tablename__ = "step_trace"
+
+    step_id: Mapped[str] = mapped_column(
+        ForeignKey("step.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The provider's own request body, as lettalite sent it.
+    request_json: Mapped[dict[str, Any]]
+    # The completion lettalite assembled from the provider's answer (provider-neutral).
+    response_json: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -416,3 +437,52 @@ class ProviderRow(Timestamps, Base):
     api_version: Mapped[str | None] = mapped_column(String(64))
     sealed_keys: Mapped[str | None] = mapped_column(Text)
     last_synced: Mapped[datetime | None]
+
+
+class IdentityRow(Timestamps, Base):
+    """A party agents and blocks belong to (a user, an org, ...), known by `identifier_key`."""
+
+    __tablename__ = "identity"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Unique per project_id; checked by the service (a NULL project_id defeats a constraint).
+    identifier_key: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    identity_type: Mapped[str] = mapped_column(String(16))  # org | user | other
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    # [{"key", "value", "type": "string" | "number" | "boolean" | "json"}], as sent.
+    properties: Mapped[list[Any]]
+
+    agent_links: Mapped[list["IdentityAgentRow"]] = relationship(
+        back_populates="identity",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+    block_links: Mapped[list["IdentityBlockRow"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class IdentityAgentRow(Base):
+    __tablename__ = "identity_agent"
+
+    identity_id: Mapped[str] = mapped_column(
+        ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    identity: Mapped[IdentityRow] = relationship(back_populates="agent_links", lazy="raise_on_sql")
+
+
+class IdentityBlockRow(Base):
+    __tablename__ = "identity_block"
+
+    identity_id: Mapped[str] = mapped_column(
+        ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True
+    )
+    block_id: Mapped[str] = mapped_column(
+        ForeignKey("block.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

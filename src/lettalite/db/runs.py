@@ -1,16 +1,25 @@
 """Run and step queries."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.messages import MESSAGE_SORT
-from lettalite.db.models import AgentRow, ConversationRow, MessageRow, RunRow, StepRow, TurnLeaseRow
+from lettalite.db.models import (
+    AgentRow,
+    ConversationRow,
+    MessageRow,
+    RunRow,
+    StepRow,
+    StepTraceRow,
+    TurnLeaseRow,
+)
 from lettalite.db.pagination import Page, SortKey, paginate
-from lettalite.db.session import get_or_404
+from lettalite.db.session import get_or_404, ids_with_tags
 
 RUN_SORT = SortKey(RunRow.created_at, RunRow.id)
 STEP_SORT = SortKey(StepRow.created_at, StepRow.id)
@@ -29,8 +38,11 @@ async def list_runs(
     statuses: Sequence[str] = (),
     background: bool | None = None,
     conversation_id: str | None = None,
+    stop_reason: str | None = None,
 ) -> list[RunRow]:
     query = select(RunRow)
+    if stop_reason is not None:
+        query = query.where(RunRow.stop_reason == stop_reason)
     if conversation_id is not None:
         query = query.where(RunRow.conversation_id == conversation_id)
     if agent_ids:
@@ -208,3 +220,63 @@ async def record_last_run(
             .where(ConversationRow.id == conversation_id)
             .values(last_run_completion=completed_at)
         )
+
+
+@dataclass(frozen=True)
+class StepFilter:
+    """Which steps `GET /v1/steps/` lists; empty fields filter nothing."""
+
+    agent_id: str | None = None
+    model: str | None = None  # a handle (`openai/gpt-4o-mini`) or the model's own name
+    start: datetime | None = None
+    end: datetime | None = None
+    feedback: str | None = None
+    has_feedback: bool | None = None
+    tags: Sequence[str] = ()
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        conditions = []
+        if self.agent_id is not None:
+            conditions.append(StepRow.agent_id == self.agent_id)
+        if self.model is not None:
+            conditions.append(
+                or_(
+                    StepRow.model == self.model,
+                    StepRow.model.endswith(f"/{self.model}", autoescape=True),
+                )
+            )
+        if self.start is not None:
+            conditions.append(StepRow.created_at >= self.start)
+        if self.end is not None:
+            conditions.append(StepRow.created_at <= self.end)
+        if self.feedback is not None:
+            conditions.append(StepRow.feedback == self.feedback)
+        if self.has_feedback is not None:
+            known = StepRow.feedback.is_not(None)
+            conditions.append(known if self.has_feedback else ~known)
+        return query.where(*conditions)
+
+
+async def list_steps(session: AsyncSession, page: Page, where: StepFilter) -> list[StepRow]:
+    query = where.apply(select(StepRow))
+    if where.tags:
+        wanted = set(where.tags)
+        tagged = await ids_with_tags(
+            session, StepRow.id, StepRow.tags, lambda tags: bool(wanted.intersection(tags))
+        )
+        query = query.where(StepRow.id.in_(tagged))
+    return await paginate(session, query, STEP_SORT, page)
+
+
+async def get_step(session: AsyncSession, step_id: str) -> StepRow:
+    return await get_or_404(session, StepRow, step_id, "Step")
+
+
+async def step_messages(session: AsyncSession, step_id: str, page: Page) -> list[MessageRow]:
+    query = select(MessageRow).where(MessageRow.step_id == step_id)
+    return await paginate(session, query, MESSAGE_SORT, page)
+
+
+async def step_traces(session: AsyncSession, step_ids: Sequence[str]) -> list[StepTraceRow]:
+    query = select(StepTraceRow).where(StepTraceRow.step_id.in_(step_ids))
+    return list(await session.scalars(query))

@@ -1,15 +1,16 @@
 """Engine and session factory. One `Database` per process, created by the app's lifespan."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 
 from lettalite.db.vectors import (
@@ -89,6 +90,18 @@ async def get_or_404(session: AsyncSession, model: type[Row], row_id: str, kind:
     if row is None:
         raise NotFound(f"{kind} {row_id} not found")
     return row
+
+
+async def ids_with_tags(
+    session: AsyncSession,
+    id_column: InstrumentedAttribute[str],
+    tags_column: InstrumentedAttribute[list[Any] | None],
+    matches: Callable[[list[Any]], bool],
+) -> list[str]:
+    """The ids of the rows whose tags (a JSON list: no SQL reads it on both backends) match;
+    a listing filters on them in SQL, so paging stays there."""
+    rows = await session.execute(select(id_column, tags_column).where(tags_column.is_not(None)))
+    return [row_id for row_id, tags in rows if matches(tags)]
 
 
 async def flush(session: AsyncSession) -> None:

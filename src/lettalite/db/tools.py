@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.db.fulltext import ranked_match
 from lettalite.db.models import AgentToolRow, ToolRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
@@ -98,3 +99,15 @@ async def list_agent_tools(session: AsyncSession, agent_id: str, page: Page) -> 
         .where(AgentToolRow.agent_id == agent_id)
     )
     return await paginate(session, query, AGENT_TOOL_SORT, page)
+
+
+async def search_tools(
+    session: AsyncSession, words: Sequence[str], tool_types: Sequence[str], limit: int | None
+) -> list[ToolRow]:
+    """Tools matching any of the words, best first (no words: every tool, oldest first)."""
+    query = ToolFilter(tool_types=tool_types).apply(select(ToolRow))
+    if words:
+        query = ranked_match(query, "tool", list(words), session.bind.dialect.name)
+    else:
+        query = query.order_by(ToolRow.created_at, ToolRow.id)
+    return list(await session.scalars(query.limit(limit)))

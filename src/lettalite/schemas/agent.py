@@ -16,6 +16,7 @@ from lettalite.schemas.common import (
     Tag,
     WireModel,
 )
+from lettalite.schemas.identity import Identity, IdentityIdItem
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.model_settings import ModelSettings
@@ -56,6 +57,7 @@ class AgentFields(RequestModel):
     description: str | None = None
     system: str | None = None
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
+    identity_ids: list[IdentityIdItem] | None = Field(None, max_length=MAX_ITEMS)
     metadata: dict[str, Any] | None = None
     model: str | None = None
     embedding: str | None = None
@@ -165,7 +167,7 @@ class AgentState(WireModel):
     template_id: str | None = None
     base_template_id: str | None = None
     identity_ids: list[str] = []
-    identities: list[Any] = []
+    identities: list[Identity] = []
     secrets: list[AgentSecret] = []
     tool_exec_environment_variables: list[AgentSecret] = []
     pending_approval: ApprovalRequestMessage | None = None

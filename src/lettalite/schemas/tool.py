@@ -102,3 +102,24 @@ class ToolExecutionResult(WireModel):
     stdout: list[str] | None = None
     stderr: list[str] | None = None
     sandbox_config_fingerprint: str | None = None
+
+
+class ToolSearchRequest(RequestModel):
+    """`POST /v1/tools/search`. lettalite keeps no tool embeddings: every mode ranks by the
+    full-text match of the query over names, descriptions and tags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str | None = Field(None, max_length=1000)
+    search_mode: Literal["vector", "fts", "hybrid"] = "hybrid"
+    tool_types: list[str] | None = Field(None, max_length=MAX_ITEMS)
+    tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)  # any of them
+    limit: int = Field(50, ge=1, le=100)
+
+
+class ToolSearchResult(WireModel):
+    tool: Tool
+    embedded_text: str | None = None
+    fts_rank: int | None  # 1 for the best full-text match
+    vector_rank: int | None = None
+    combined_score: float

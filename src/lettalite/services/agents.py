@@ -1,7 +1,7 @@
 """Agent operations: create, read, list, update, delete, attach and detach."""
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from lettalite.agent.toolbox import APPROVAL_RULE, approval_rule_names
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
+from lettalite.db import identities as identity_queries
 from lettalite.db import messages as message_queries
 from lettalite.db import tools as tool_queries
 from lettalite.db.models import (
@@ -27,6 +28,7 @@ from lettalite.db.models import (
     AgentTagRow,
     AgentToolRow,
     BlockRow,
+    IdentityAgentRow,
     MessageRow,
     ToolRow,
 )
@@ -281,6 +283,18 @@ async def _set_tags(session: AsyncSession, agent: AgentRow, tags: list[str]) -> 
     )
 
 
+async def _set_identities(session: AsyncSession, agent: AgentRow, identity_ids: list[str]) -> None:
+    wanted = list(dict.fromkeys(identity_ids))
+    found = await identity_queries.identities_by_id(session, wanted)
+    if missing := [i for i in wanted if i not in found]:
+        raise NotFound(f"Identity {', '.join(missing)} not found")
+    kept = {link.identity_id: link for link in agent.identity_links}
+    for link in agent.identity_links:
+        if link.identity_id not in found:
+            link.identity.agent_links.remove(link)
+    agent.identity_links = [kept.get(i) or IdentityAgentRow(identity=found[i]) for i in wanted]
+
+
 async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentState:
     if request.model is None and request.llm_config is None:
         raise InvalidArgument("Must specify either model or llm_config in request")
@@ -299,6 +313,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         block_links=[],
         tool_links=[],
         tag_rows=[],
+        identity_links=[],
     )
     _apply_model_fields(agent, request)
     _apply_rules_and_secrets(agent, request)
@@ -318,6 +333,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     await _set_blocks(session, agent, blocks)
     await _set_tools(session, agent, tools)
     await _set_tags(session, agent, request.tags or [])
+    await _set_identities(session, agent, request.identity_ids or [])
     system_message = MessageRow(
         id=new_id("message"),
         agent_id=agent.id,
@@ -340,10 +356,13 @@ async def list_agents(
     session: AsyncSession,
     *,
     page: Page,
-    name: str | None,
-    tags: list[str],
-    match_all_tags: bool,
-    query_text: str | None,
+    name: str | None = None,
+    tags: Sequence[str] = (),
+    match_all_tags: bool = False,
+    query_text: str | None = None,
+    identity_id: str | None = None,
+    identifier_keys: Sequence[str] = (),
+    last_stop_reason: str | None = None,
 ) -> list[AgentState]:
     agents = await agent_queries.list_agents(
         session,
@@ -352,6 +371,9 @@ async def list_agents(
         tags=tags,
         match_all_tags=match_all_tags,
         query_text=query_text,
+        identity_id=identity_id,
+        identifier_keys=identifier_keys,
+        last_stop_reason=last_stop_reason,
     )
     ids = await message_queries.in_context_message_ids(session, agents)
     return [agent_state(agent, ids[agent.id], None) for agent in agents]
@@ -371,6 +393,8 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
     _apply_model_fields(agent, request)
     if request.tags is not None:
         await _set_tags(session, agent, request.tags)
+    if request.identity_ids is not None:
+        await _set_identities(session, agent, request.identity_ids)
     if request.block_ids is not None:
         await _set_blocks(session, agent, await _resolve_blocks(session, request.block_ids))
     if request.tool_ids is not None:

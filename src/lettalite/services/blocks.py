@@ -30,10 +30,11 @@ async def get_block(session: AsyncSession, block_id: str) -> Block:
     return block_model(await block_queries.get_block(session, block_id))
 
 
-async def list_blocks(session: AsyncSession, *, page: Page, label: str | None) -> list[Block]:
-    return [
-        block_model(b) for b in await block_queries.list_blocks(session, page=page, label=label)
-    ]
+async def list_blocks(
+    session: AsyncSession, *, page: Page, where: block_queries.BlockFilter
+) -> list[Block]:
+    blocks = await block_queries.list_blocks(session, page=page, where=where)
+    return [block_model(block) for block in blocks]
 
 
 async def delete_block(session: AsyncSession, block_id: str) -> None:

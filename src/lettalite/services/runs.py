@@ -46,6 +46,8 @@ def step_model(step: StepRow) -> Step:
         prompt_tokens=step.prompt_tokens,
         completion_tokens=step.completion_tokens,
         total_tokens=step.prompt_tokens + step.completion_tokens,
+        feedback=step.feedback,
+        tags=step.tags or [],
         created_at=step.created_at,
     )
 
@@ -63,6 +65,7 @@ async def list_runs(
     active: bool,
     background: bool | None,
     conversation_id: str | None = None,
+    stop_reason: str | None = None,
 ) -> list[Run]:
     if active:
         statuses = [s for s in statuses if s in run_queries.ACTIVE_STATUSES] or list(
@@ -75,6 +78,7 @@ async def list_runs(
         statuses=statuses,
         background=background,
         conversation_id=conversation_id,
+        stop_reason=stop_reason,
     )
     return [run_model(row) for row in rows]
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.tool_rules import renamed_in_rule
 from lettalite.db import agents as agent_queries
 from lettalite.db import tools as tool_queries
+from lettalite.db.fulltext import query_words
 from lettalite.db.mcp_servers import MCP_TOOL_TYPE as MCP
 from lettalite.db.models import ToolRow
 from lettalite.db.pagination import Page
@@ -18,6 +19,8 @@ from lettalite.schemas.tool import (
     Tool,
     ToolCreate,
     ToolSchemaInputs,
+    ToolSearchRequest,
+    ToolSearchResult,
     ToolUpdate,
 )
 from lettalite.services.views import tool_model
@@ -291,3 +294,24 @@ async def attached_tool_named(session: AsyncSession, agent_id: str, name: str) -
         if link.tool.name == name:
             return link.tool
     raise NotFound(f"Tool '{name}' not found or not attached to agent '{agent_id}'")
+
+
+async def search_tools(session: AsyncSession, request: ToolSearchRequest) -> list[ToolSearchResult]:
+    """Tools ranked by the full-text match of the query (any word may match), filtered by
+    type and by tags (any of them)."""
+    words = query_words(request.query or "")
+    wanted_tags = set(request.tags or ())
+    # Tags are a JSON list, filtered here: then the ranking must not be cut short in SQL.
+    limit = None if wanted_tags else request.limit
+    rows = await tool_queries.search_tools(session, words, request.tool_types or [], limit)
+    if wanted_tags:
+        rows = [row for row in rows if wanted_tags.intersection(row.tags or ())]
+    return [
+        ToolSearchResult(
+            tool=tool_model(row),
+            embedded_text=f"{row.name}: {row.description or ''}".strip(),
+            fts_rank=rank if words else None,
+            combined_score=1 / rank if words else 0.0,
+        )
+        for rank, row in enumerate(rows[: request.limit], start=1)
+    ]

@@ -4,7 +4,7 @@
 import uuid
 
 from lettalite.config import get_settings
-from lettalite.db.models import AgentRow, BlockRow, PassageRow, ToolRow
+from lettalite.db.models import AgentRow, BlockRow, IdentityRow, PassageRow, ToolRow
 from lettalite.llm.catalog import (
     DEFAULT_EMBEDDING,
     ModelHandle,
@@ -15,6 +15,7 @@ from lettalite.llm.catalog import (
 )
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
+from lettalite.schemas.identity import Identity
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
 from lettalite.schemas.passage import Passage
@@ -32,6 +33,19 @@ def block_model(block: BlockRow) -> Block:
         metadata=block.metadata_ or {},
         tags=block.tags or [],
         version=block.version,
+    )
+
+
+def identity_model(identity: IdentityRow) -> Identity:
+    return Identity(
+        id=identity.id,
+        identifier_key=identity.identifier_key,
+        name=identity.name,
+        identity_type=identity.identity_type,
+        project_id=identity.project_id,
+        agent_ids=[link.agent_id for link in identity.agent_links],
+        block_ids=[link.block_id for link in identity.block_links],
+        properties=identity.properties,
     )
 
 
@@ -135,6 +149,7 @@ def agent_state(
 ) -> AgentState:
     blocks = [block_model(link.block) for link in agent.block_links]
     secrets = secret_models(agent)
+    identities = [identity_model(link.identity) for link in agent.identity_links]
     return AgentState(
         id=agent.id,
         name=agent.name,
@@ -162,4 +177,6 @@ def agent_state(
         secrets=secrets,
         tool_exec_environment_variables=secrets,
         pending_approval=pending_approval,
+        identity_ids=[identity.id for identity in identities],
+        identities=identities,
     )
