@@ -22,6 +22,7 @@ from lettalite.api import (
     agents,
     archival,
     blocks,
+    chat_completions,
     context,
     conversations,
     core_memory,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs,
         context,
         access_tokens,
+        chat_completions,
     )
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []

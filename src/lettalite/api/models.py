@@ -1,14 +1,30 @@
 from fastapi import APIRouter
 
-from lettalite.api.routing import collection_route
+from lettalite.api.deps import DatabaseDep
+from lettalite.config import get_settings
+from lettalite.schemas.chat_completion import OpenAIModelList
 from lettalite.schemas.model import EmbeddingModel, Model
+from lettalite.services import chat_completions as chat_service
 from lettalite.services import models as model_service
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-@collection_route(router, "GET", response_model=list[Model])
+@router.get("/", response_model=list[Model])
 async def list_models() -> list[Model]:
+    return await model_service.list_models()
+
+
+@router.get(
+    "",
+    response_model=list[Model] | OpenAIModelList,
+    include_in_schema=False,
+    description="As `/v1/models/`; with LETTALITE_LIST_AGENTS_AS_MODELS, the agents as models "
+    "in OpenAI's list shape (OpenAI clients call this path, Letta's SDKs the one with a slash).",
+)
+async def list_models_or_agents(database: DatabaseDep) -> list[Model] | OpenAIModelList:
+    if get_settings().list_agents_as_models:
+        return await chat_service.agents_as_models(database)
     return await model_service.list_models()
 
 
