@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
@@ -33,6 +33,7 @@ from lettalite.api import (
     messages,
     models,
     runs,
+    schedules,
     tools,
 )
 from lettalite.api.auth import install_auth
@@ -47,23 +48,36 @@ from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
 from lettalite.services.mcp_servers import McpRuntime
+from lettalite.services.scheduler import POLL_SECONDS, Scheduler
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
 
 
-async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
-    """Fail runs left active by a process that died: now, and then once per lease period."""
-    grace = timedelta(seconds=settings.turn_wait_seconds + settings.turn_lease_seconds)
+async def keep_running(name: str, work: Callable[[], Awaitable[float]], pause: float) -> None:
+    """Run `work` over and over, sleeping the seconds it returns in between; when it fails,
+    log why and try again after `pause`."""
     while True:
         try:
-            await runs.sweep_orphans(created_grace=grace)
-        except Exception as error:  # a database hiccup must not stop future sweeps
+            wait = await work()
+        except Exception as error:  # a database hiccup must not stop later rounds
             if is_database_outage(error):
-                logger.warning("Sweeping orphaned runs skipped: the database is unavailable")
+                logger.warning("%s skipped: the database is unavailable", name)
             else:
-                logger.exception("Sweeping orphaned runs failed")
-        await asyncio.sleep(settings.turn_lease_seconds)
+                logger.exception("%s failed", name)
+            wait = pause
+        await asyncio.sleep(wait)
+
+
+def orphan_sweep(runs: RunManager, settings: Settings) -> Callable[[], Awaitable[float]]:
+    """Fail runs left active by a process that died: now, and then once per lease period."""
+    grace = timedelta(seconds=settings.turn_wait_seconds + settings.turn_lease_seconds)
+
+    async def sweep() -> float:
+        await runs.sweep_orphans(created_grace=grace)
+        return settings.turn_lease_seconds
+
+    return sweep
 
 
 def mcp_runtime(settings: Settings) -> McpRuntime:
@@ -121,9 +135,19 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.runs = run_manager
     app.state.providers = providers
     app.state.mcp = mcp
-    sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
+    sweep = orphan_sweep(run_manager, settings)
+    scheduler = Scheduler(database, run_manager)
+    background = [
+        asyncio.create_task(
+            keep_running("Sweeping orphaned runs", sweep, settings.turn_lease_seconds)
+        ),
+        asyncio.create_task(
+            keep_running("Firing scheduled messages", scheduler.fire_due, POLL_SECONDS)
+        ),
+    ]
     yield
-    sweeper.cancel()
+    for task in background:
+        task.cancel()
     await run_manager.close()
     await mcp.connections.close()
     await providers.close()
@@ -157,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         context,
         access_tokens,
         chat_completions,
+        schedules,
     )
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []
