@@ -199,3 +199,23 @@ def test_without_the_setting_the_model_list_is_unchanged(server: LettaliteServer
     without = httpx.get(f"{server.url}/v1/models").json()
     assert without == with_slash and isinstance(without, list)
     assert not any(model["handle"].startswith("agent-") for model in without)
+
+
+def test_image_parts_reach_the_agent(client: Letta, oai: OpenAI) -> None:
+    agent = create_seed_agent(client, name="oai-image")
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    parts = [{"type": "text", "text": "what is this?"}, image]
+    completion = oai.chat.completions.create(
+        model=agent.id, messages=[{"role": "user", "content": parts}]
+    )
+    assert completion.choices[0].message.content.startswith(ECHO_PREFIX)
+    [sent] = [m for m in client.agents.messages.list(agent.id) if m.message_type == "user_message"]
+    text, picture = sent.content
+    assert text.text == "what is this?"
+    assert (picture.source.media_type, picture.source.data) == ("image/png", "iVBORw0KGgo=")
+    too_long = {"type": "image_url", "image_url": {"url": "https://example.com/" + "x" * 9000}}
+    with pytest.raises(openai.BadRequestError) as raised:
+        oai.chat.completions.create(
+            model=agent.id, messages=[{"role": "user", "content": [too_long]}]
+        )
+    assert "url" in raised.value.body["detail"]

@@ -14,6 +14,8 @@ from lettalite.schemas.message import (
     MessageType,
 )
 
+LAST_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last time stored
+
 
 class ScheduledRequest(RequestModel):
     """What is sent to the agent each time: a background send, as `/messages/async` takes."""
@@ -26,7 +28,9 @@ class ScheduledRequest(RequestModel):
 
 class OneTimeSchedule(RequestModel):
     type: Literal["one-time"] = "one-time"
-    scheduled_at: float = Field(description="Unix time in milliseconds, in the future")
+    scheduled_at: float = Field(
+        ge=0, le=LAST_TIME_MS, description="Unix time in milliseconds, in the future"
+    )
 
 
 class RecurringSchedule(RequestModel):

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.run_handle import RunEvent, RunHandle
 from lettalite.agent.runs import RunManager
@@ -95,12 +97,17 @@ def turn_request(body: ChatCompletionRequest) -> LettaStreamingRequest:
     if last is None or last.content is None:
         raise InvalidArgument("messages: there is no user message to send to the agent")
     content = last.content
-    if isinstance(content, list):
-        content = [content_part(part) for part in content]
+    try:
+        if isinstance(content, list):
+            content = [content_part(part) for part in content]
+        message = MessageCreate(role="user", content=content)
+    except ValidationError as error:  # e.g. an image URL over its length limit
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        detail = f"messages: the last user message's {where}: {problem['msg']}"
+        raise InvalidArgument(detail) from None
     return LettaStreamingRequest(
-        messages=[MessageCreate(role="user", content=content)],
-        streaming=body.stream,
-        stream_tokens=body.stream,
+        messages=[message], streaming=body.stream, stream_tokens=body.stream
     )
 
 
