@@ -44,9 +44,7 @@ def upgrade() -> None:
         "scheduled_message",
         ["agent_id", "created_at"],
     )
-    op.create_index(
-        op.f("ix_scheduled_message_next_run_ms"), "scheduled_message", ["next_run_ms"]
-    )
+    op.create_index(op.f("ix_scheduled_message_next_run_ms"), "scheduled_message", ["next_run_ms"])
 
 
 def downgrade() -> None:
