@@ -48,7 +48,7 @@ from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
 from lettalite.services.mcp_servers import McpRuntime
-from lettalite.services.scheduler import POLL_SECONDS, Scheduler
+from lettalite.services.scheduler import RETRY_SECONDS, Scheduler
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
@@ -56,15 +56,18 @@ logger = logging.getLogger("lettalite")
 
 async def keep_running(name: str, work: Callable[[], Awaitable[float]], pause: float) -> None:
     """Run `work` over and over, sleeping the seconds it returns in between; when it fails,
-    log why and try again after `pause`."""
+    log why (a database outage once, not every round) and try again after `pause`."""
+    in_outage = False
     while True:
         try:
             wait = await work()
+            in_outage = False
         except Exception as error:  # a database hiccup must not stop later rounds
-            if is_database_outage(error):
-                logger.warning("%s skipped: the database is unavailable", name)
-            else:
+            if not is_database_outage(error):
                 logger.exception("%s failed", name)
+            elif not in_outage:
+                logger.warning("%s skipped: the database is unavailable", name)
+                in_outage = True
             wait = pause
         await asyncio.sleep(wait)
 
@@ -142,7 +145,7 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
             keep_running("Sweeping orphaned runs", sweep, settings.turn_lease_seconds)
         ),
         asyncio.create_task(
-            keep_running("Firing scheduled messages", scheduler.fire_due, POLL_SECONDS)
+            keep_running("Firing scheduled messages", scheduler.fire_due, RETRY_SECONDS)
         ),
     ]
     yield

@@ -85,23 +85,24 @@ def test_a_recurring_schedule_fires_once_per_occurrence(
     created = first.agents.schedule.create(
         agent.id,
         messages=[{"role": "user", "content": "tick"}],
-        schedule={"type": "recurring", "cron_expression": "* * * * * *"},  # every second
+        schedule={"type": "recurring", "cron_expression": "*/2 * * * * *"},  # every 2 s
     )
-    time.sleep(3.5)
+    time.sleep(7)
     second.agents.schedule.delete(created.id, agent_id=agent.id)
     deleted_at = time.time()
-    time.sleep(1.5)  # a run started just before the delete finishes meanwhile
-    runs = wait_for(lambda: finished_runs(first, agent.id), timeout=20)
+    time.sleep(2)  # a run started just before the delete finishes meanwhile
+    runs = wait_for(lambda: finished_runs(first, agent.id), timeout=30)
     occurrences = [scheduled_time(run) for run in runs]
-    assert len(set(occurrences)) == len(runs) >= 3, occurrences  # none fired twice
-    assert all(at == int(at) for at in occurrences)  # whole seconds, as the cron says
-    assert occurrences == sorted(occurrences) and occurrences[-1] < deleted_at
+    # Every occurrence from the first to the last fired, each once, in order.
+    assert len(runs) >= 3 and occurrences[-1] < deleted_at, occurrences
+    assert occurrences == [occurrences[0] + 2 * n for n in range(len(runs))], occurrences
+    assert occurrences[0] % 2 == 0
     for run, occurrence in zip(runs, occurrences, strict=True):
         assert run.metadata["scheduled_message_id"] == created.id
         late = run.created_at.timestamp() - occurrence
-        assert 0 <= late < ON_TIME_SECONDS, late
+        assert 0 <= late < 2, late  # before the next occurrence, even on a loaded machine
     assert user_texts(first, agent.id) == ["tick"] * len(runs)
-    time.sleep(1.2)
+    time.sleep(2.5)
     assert len(list(first.runs.list(agent_id=agent.id))) == len(runs)  # deleted: no more
 
 

@@ -1,26 +1,62 @@
 """Scheduled messages (`/v1/agents/{agent_id}/schedule`): messages the server sends an agent
 once at a time, or on a cron schedule."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from lettalite.schemas.common import MAX_ITEMS, MAX_MESSAGES_PER_SEND, RequestModel, WireModel
+from lettalite.schemas.common import (
+    MAX_ITEMS,
+    MAX_MESSAGES_PER_SEND,
+    MAX_PARTS,
+    RequestModel,
+    WireModel,
+)
 from lettalite.schemas.message import (
     DEFAULT_MAX_STEPS,
     MAX_STEPS_CAP,
     CallbackUrl,
-    MessageCreate,
     MessageType,
 )
 
 LAST_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last time stored
 
 
+class ScheduledTextPart(RequestModel):
+    type: Literal["text"] = "text"
+    text: str
+    signature: str | None = None
+
+
+class ScheduledImageSource(RequestModel):
+    type: Literal["base64"] = "base64"
+    data: str
+    media_type: str = Field(max_length=255)
+    detail: str | None = Field(None, max_length=255)
+
+
+class ScheduledImagePart(RequestModel):
+    type: Literal["image"]
+    source: ScheduledImageSource
+
+
+class ScheduledMessageCreate(RequestModel):
+    """A message of a schedule, in Letta's shape for schedules (images inline only)."""
+
+    type: Literal["message"] = "message"
+    role: Literal["user", "assistant", "system"]
+    content: (
+        str | Annotated[list[ScheduledTextPart | ScheduledImagePart], Field(max_length=MAX_PARTS)]
+    )
+    name: str | None = Field(None, max_length=255)
+    otid: str | None = Field(None, max_length=64)
+    sender_id: str | None = Field(None, max_length=255)
+
+
 class ScheduledRequest(RequestModel):
     """What is sent to the agent each time: a background send, as `/messages/async` takes."""
 
-    messages: list[MessageCreate] = Field(min_length=1, max_length=MAX_MESSAGES_PER_SEND)
+    messages: list[ScheduledMessageCreate] = Field(min_length=1, max_length=MAX_MESSAGES_PER_SEND)
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=MAX_STEPS_CAP)
     callback_url: CallbackUrl | None = None
     include_return_message_types: list[MessageType] | None = Field(None, max_length=MAX_ITEMS)

@@ -19,10 +19,11 @@ from lettalite.services import turns as turn_service
 from lettalite.services.schedules import iso_time, next_occurrence_ms, now_ms
 
 logger = logging.getLogger("lettalite.scheduler")
-# The longest the scheduler sleeps between looks: a schedule another replica created fires
-# at most this late. A look is one indexed query.
+# The longest the scheduler sleeps between looks, so how late a due message can fire (it
+# sleeps exactly until a time it already saw coming). A look is one indexed query.
 POLL_SECONDS = 0.25
 BATCH = 100
+RETRY_SECONDS = 1.0  # after a failed look (the database is unavailable, say)
 
 
 class Scheduler:
