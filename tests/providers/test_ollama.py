@@ -1,6 +1,7 @@
 """Agents on `ollama/<model>` through the official Python SDK, against the scripted Ollama API
 (native `/api/chat` and `/api/embed`); what Ollama was sent is read from the fake's log."""
 
+
 import httpx
 import pytest
 from letta_client import Letta
