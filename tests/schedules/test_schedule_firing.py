@@ -55,7 +55,7 @@ def test_a_one_time_schedule_fires_once_within_a_second(
 ) -> None:
     first, second = (sdk(server) for server in replicas)
     agent = create_seed_agent(first)
-    due_at = time.time() + 1.5
+    due_at = time.time() + 2.5
     created = second.agents.schedule.create(
         agent.id,
         messages=[{"role": "user", "content": "scheduled hello"}],
