@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
@@ -23,6 +23,7 @@ from lettalite.api import (
     agents,
     archival,
     blocks,
+    chat_completions,
     context,
     conversations,
     core_memory,
@@ -34,6 +35,7 @@ from lettalite.api import (
     messages,
     models,
     runs,
+    schedules,
     steps,
     tags,
     tools,
@@ -53,23 +55,39 @@ from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
 from lettalite.services import providers as byok_providers
 from lettalite.services.mcp_servers import McpRuntime
+from lettalite.services.scheduler import RETRY_SECONDS, Scheduler
 from lettalite.services.tools import sync_builtin_tools
 
 logger = logging.getLogger("lettalite")
 
 
-async def sweep_orphaned_runs(runs: RunManager, settings: Settings) -> None:
-    """Fail runs left active by a process that died: now, and then once per lease period."""
-    grace = timedelta(seconds=settings.turn_wait_seconds + settings.turn_lease_seconds)
+async def keep_running(name: str, work: Callable[[], Awaitable[float]], pause: float) -> None:
+    """Run `work` over and over, sleeping the seconds it returns in between; when it fails,
+    log why (a database outage once, not every round) and try again after `pause`."""
+    in_outage = False
     while True:
         try:
-            await runs.sweep_orphans(created_grace=grace)
-        except Exception as error:  # a database hiccup must not stop future sweeps
-            if is_database_outage(error):
-                logger.warning("Sweeping orphaned runs skipped: the database is unavailable")
-            else:
-                logger.exception("Sweeping orphaned runs failed")
-        await asyncio.sleep(settings.turn_lease_seconds)
+            wait = await work()
+            in_outage = False
+        except Exception as error:  # a database hiccup must not stop later rounds
+            if not is_database_outage(error):
+                logger.exception("%s failed", name)
+            elif not in_outage:
+                logger.warning("%s skipped: the database is unavailable", name)
+                in_outage = True
+            wait = pause
+        await asyncio.sleep(wait)
+
+
+def orphan_sweep(runs: RunManager, settings: Settings) -> Callable[[], Awaitable[float]]:
+    """Fail runs left active by a process that died: now, and then once per lease period."""
+    grace = timedelta(seconds=settings.turn_wait_seconds + settings.turn_lease_seconds)
+
+    async def sweep() -> float:
+        await runs.sweep_orphans(created_grace=grace)
+        return settings.turn_lease_seconds
+
+    return sweep
 
 
 def mcp_runtime(settings: Settings, box: SecretBox) -> McpRuntime:
@@ -130,13 +148,29 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.providers = providers
     app.state.mcp = mcp
     app.state.secret_box = box
-    sweeper = asyncio.create_task(sweep_orphaned_runs(run_manager, settings))
-    provider_reloader = asyncio.create_task(
-        byok_providers.keep_installed(database, box, settings.provider_reload_seconds)
-    )
+    sweep = orphan_sweep(run_manager, settings)
+    scheduler = Scheduler(database, run_manager)
+
+    async def reload_providers() -> float:  # another replica may have changed them
+        await byok_providers.install_stored(database, box)
+        return settings.provider_reload_seconds
+
+    background = [
+        asyncio.create_task(
+            keep_running("Sweeping orphaned runs", sweep, settings.turn_lease_seconds)
+        ),
+        asyncio.create_task(
+            keep_running("Firing scheduled messages", scheduler.fire_due, RETRY_SECONDS)
+        ),
+        asyncio.create_task(
+            keep_running(
+                "Reloading BYOK providers", reload_providers, settings.provider_reload_seconds
+            )
+        ),
+    ]
     yield
-    sweeper.cancel()
-    provider_reloader.cancel()
+    for task in background:
+        task.cancel()
     await run_manager.close()
     await mcp.connections.close()
     await providers.close()
@@ -174,6 +208,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         context,
         access_tokens,
         providers_api,
+        chat_completions,
+        schedules,
     )
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []

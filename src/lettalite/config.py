@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     stream_keepalive_seconds: float = Field(
         20.0, gt=0, validation_alias="LETTALITE_STREAM_KEEPALIVE_SECONDS"
     )
+    # `GET /v1/models` (the OpenAI client's path, without the trailing slash) answers in
+    # OpenAI's shape with the agents as models, for chat UIs that pick a model from that list.
+    list_agents_as_models: bool = Field(False, validation_alias="LETTALITE_LIST_AGENTS_AS_MODELS")
     # Database connections per process: kept open, and extra ones opened under load.
     db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
     db_max_overflow: int = Field(20, ge=0, validation_alias="LETTALITE_DB_MAX_OVERFLOW")

@@ -63,6 +63,8 @@ class RunRequest:
     queued: bool = False
     callback_url: str | None = None
     request_config: dict | None = None
+    # Shown as the run's `metadata` (e.g. the schedule that started it); kept when it fails.
+    metadata: dict[str, Any] | None = None
 
 
 class RunManager:
@@ -96,7 +98,7 @@ class RunManager:
                     request_key=request.request_key,
                     request_config=request.request_config,
                     callback_url=request.callback_url,
-                    metadata_={},
+                    metadata_=request.metadata or {},
                 )
             )
         handle = RunHandle(
@@ -113,6 +115,7 @@ class RunManager:
                     handle,
                     TurnResult(stop_reason="error", failure=TurnFailed("agent_busy", str(error))),
                     0.0,
+                    request.metadata,
                 )
                 self._forget_later(handle)
                 raise
@@ -237,7 +240,8 @@ class RunManager:
                 if hold is not None:
                     await self.locks.release(hold)  # on failure its lease simply lapses
             finally:
-                await self._finalize(handle, result, time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                await self._finalize(handle, result, seconds, request.metadata)
                 self._forget_later(handle)
         if request.callback_url:
             await send_callback(self._database, self.callback_policy, handle, request.callback_url)
@@ -256,7 +260,13 @@ class RunManager:
         async with self._database.session() as session:
             return await run_queries.start_run(session, run_id)
 
-    async def _finalize(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
+    async def _finalize(
+        self,
+        handle: RunHandle,
+        result: TurnResult,
+        seconds: float,
+        metadata: dict[str, Any] | None,
+    ) -> None:
         """Publish how the run ended and record it; readers are released whatever happens
         (if the database cannot take the record now, the orphan sweep fails the run later)."""
         handle.result = result
@@ -265,13 +275,19 @@ class RunManager:
         handle.publish(StopReason(stop_reason=result.stop_reason))
         handle.publish(result.statistics())
         try:
-            await self._record_end(handle, result, seconds)
+            await self._record_end(handle, result, seconds, metadata)
         except Exception:
             logger.exception("Could not record the end of run %s", handle.run_id)
         finally:
             handle.finish()
 
-    async def _record_end(self, handle: RunHandle, result: TurnResult, seconds: float) -> None:
+    async def _record_end(
+        self,
+        handle: RunHandle,
+        result: TurnResult,
+        seconds: float,
+        metadata: dict[str, Any] | None,
+    ) -> None:
         ended = {
             "status": _run_status(result),
             "stop_reason": result.stop_reason,
@@ -283,7 +299,8 @@ class RunManager:
             ended["ttft_ns"] = int(result.first_token_seconds * 1e9)
         failure = result.failure
         if failure is not None:
-            ended["metadata_"] = {"error": failure.detail, "error_type": failure.error_type}
+            error = {"error": failure.detail, "error_type": failure.error_type}
+            ended["metadata_"] = {**(metadata or {}), **error}
         async with self._database.session() as session:
             await run_queries.end_run(session, handle.run_id, ended)
             if failure is None or failure.error_type not in REFUSALS:

@@ -140,15 +140,29 @@ def describe_validation_errors(error: RequestValidationError) -> str:
     return "; ".join(_describe_problem(item) for item in error.errors()) or "Invalid request"
 
 
-async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": describe_validation_errors(error)})
+# Routes that OpenAI's SDKs call: their exceptions show only a body's `message`.
+OPENAI_PATHS = ("/v1/chat/",)
 
 
-async def _lettalite_error(_request: Request, error: LettaliteError) -> JSONResponse:
+def _content(request: Request, body: dict[str, object]) -> dict[str, object]:
+    """The error body; on OpenAI's routes the detail is repeated as `message`."""
+    detail = body.get("detail")
+    if request.url.path.startswith(OPENAI_PATHS) and isinstance(detail, str):
+        return {**body, "message": detail}
+    return body
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    content = _content(request, {"detail": describe_validation_errors(error)})
+    return JSONResponse(status_code=422, content=content)
+
+
+async def _lettalite_error(request: Request, error: LettaliteError) -> JSONResponse:
     status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400)
     headers = {"x-should-retry": "false"} if isinstance(error, NO_RETRY_ERRORS) else {}
     headers.update(error.headers)
-    return JSONResponse(status_code=status, content=error.body(), headers=headers)
+    content = _content(request, error.body())
+    return JSONResponse(status_code=status, content=content, headers=headers)
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Agent queries."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +98,20 @@ async def list_agents(
             )
         query = query.where(AgentRow.id.in_(tagged))
     return await paginate(session, query, AGENT_SORT, page)
+
+
+async def agent_ids_named(session: AsyncSession, name: str) -> list[str]:
+    """The ids of the agents with this name, oldest first (names need not be unique)."""
+    query = select(AgentRow.id).where(AgentRow.name == name)
+    query = query.order_by(AGENT_SORT.sort, AGENT_SORT.id)
+    return list(await session.scalars(query))
+
+
+async def agent_names(session: AsyncSession) -> list[tuple[str, str, datetime]]:
+    """Every agent's id, name and creation time, oldest first."""
+    query = select(AgentRow.id, AgentRow.name, AgentRow.created_at)
+    rows = await session.execute(query.order_by(AGENT_SORT.sort, AGENT_SORT.id))
+    return [(row.id, row.name, row.created_at) for row in rows]
 
 
 async def agents_by_ids(session: AsyncSession, agent_ids: Sequence[str]) -> list[AgentRow]:

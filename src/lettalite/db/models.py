@@ -486,3 +486,23 @@ class IdentityBlockRow(Base):
     block_id: Mapped[str] = mapped_column(
         ForeignKey("block.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ScheduledMessageRow(Base):
+    """Messages to send an agent at a time (one-time) or on a cron schedule (recurring).
+
+    `next_run_ms` (Unix milliseconds, UTC) is when it fires next; a replica fires it only if
+    its conditional update of that value wins, so each occurrence fires once.
+    """
+
+    __tablename__ = "scheduled_message"
+    __table_args__ = (Index("ix_scheduled_message_agent_id_created_at", "agent_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    # {"messages", "max_steps", "callback_url", "include_return_message_types"}, as sent.
+    request: Mapped[dict[str, Any]]
+    scheduled_at_ms: Mapped[int | None] = mapped_column(BigInteger)  # one-time
+    cron_expression: Mapped[str | None] = mapped_column(String(255))  # recurring
+    next_run_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -430,10 +430,14 @@ def _sendable_url(url: str) -> str:
     return url
 
 
+# Where a background turn POSTs its result when it ends.
+CallbackUrl = Annotated[
+    str, Field(pattern=r"^https?://", max_length=2048), AfterValidator(_sendable_url)
+]
+
+
 class LettaAsyncRequest(LettaRequest):
-    callback_url: Annotated[str, AfterValidator(_sendable_url)] | None = Field(
-        None, pattern=r"^https?://", max_length=2048
-    )
+    callback_url: CallbackUrl | None = None
 
 
 class CancelRequest(RequestModel):

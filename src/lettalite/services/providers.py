@@ -6,7 +6,6 @@ LETTALITE_PROVIDER_RELOAD_SECONDS (so another replica's change takes effect ther
 time).
 """
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -137,16 +136,6 @@ async def install_stored(database: Database, box: SecretBox) -> None:
         except RuntimeError as error:
             logger.error("Provider %r is not served: %s", row.name, error)
     set_byok_endpoints(endpoints)
-
-
-async def keep_installed(database: Database, box: SecretBox, every_seconds: float) -> None:
-    """Reload the stored providers now and then: other replicas change them too."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await install_stored(database, box)
-        except Exception:  # a database hiccup must not stop future reloads
-            logger.exception("Reloading the BYOK providers failed")
 
 
 async def list_providers(

@@ -138,6 +138,7 @@ async def start_run(
     background: bool = False,
     queued: bool = False,
     callback_url: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> RunHandle:
     """Start a turn, or join the run an identical earlier request started (an SDK re-send)."""
     if callback_url is not None:
@@ -163,6 +164,7 @@ async def start_run(
             queued=queued,
             callback_url=callback_url,
             request_config=config,
+            metadata=metadata,
         )
     )
 
