@@ -63,6 +63,7 @@ BlockId = Annotated[str, _path_id("block")]
 ToolId = Annotated[str, _path_id("tool")]
 PassageId = Annotated[str, _path_id("passage")]
 ProviderId = Annotated[str, _path_id("provider")]
+ArchiveId = Annotated[str, _path_id("archive")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.

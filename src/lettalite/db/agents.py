@@ -6,7 +6,13 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from lettalite.db.models import AgentBlockRow, AgentRow, AgentTagRow, AgentToolRow
+from lettalite.db.models import (
+    AgentArchiveRow,
+    AgentBlockRow,
+    AgentRow,
+    AgentTagRow,
+    AgentToolRow,
+)
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.errors import NotFound
 
@@ -58,10 +64,14 @@ async def list_agents(
     match_all_tags: bool = False,
     query_text: str | None = None,
     block_id: str | None = None,
+    archive_id: str | None = None,
 ) -> list[AgentRow]:
     query = _agents()
     if block_id is not None:
         attached = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id == block_id)
+        query = query.where(AgentRow.id.in_(attached))
+    if archive_id is not None:
+        attached = select(AgentArchiveRow.agent_id).where(AgentArchiveRow.archive_id == archive_id)
         query = query.where(AgentRow.id.in_(attached))
     if name is not None:
         query = query.where(AgentRow.name == name)
