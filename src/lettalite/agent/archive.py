@@ -121,6 +121,7 @@ async def default_archive(session: AsyncSession, agent: AgentRow) -> ArchiveRow:
         metadata_={},
     )
     session.add(archive)
+    await flush(session)  # before its link: no relationship tells the flush their order
     session.add(AgentArchiveRow(agent_id=agent.id, archive_id=archive.id, is_owner=True))
     await flush(session)
     return archive

@@ -33,15 +33,14 @@ from lettalite.services import archives as archive_service
 router = APIRouter(tags=["archives"])
 ARCHIVES = "/v1/archives"
 ArchivePage = Annotated[Page, Depends(page_params("desc", 50))]
-archives = APIRouter(prefix=ARCHIVES)
 
 
-@collection_route(archives, "POST", response_model=Archive, responses=WRITE_ERROR_RESPONSES)
+@collection_route(router, "POST", ARCHIVES, response_model=Archive, responses=WRITE_ERROR_RESPONSES)
 async def create_archive(body: CreateArchive, session: SessionDep) -> Archive:
     return await archive_service.create_archive(session, body)
 
 
-@collection_route(archives, "GET", response_model=list[Archive])
+@collection_route(router, "GET", ARCHIVES, response_model=list[Archive])
 async def list_archives(
     session: SessionDep,
     page: ArchivePage,
@@ -130,6 +129,3 @@ async def search_passages(
     body: SearchPassages, session: SessionDep, clients: ModelClientsDep
 ) -> list[ScoredPassage]:
     return await archive_service.search(session, body, clients)
-
-
-router.include_router(archives)
