@@ -43,7 +43,9 @@ const byAgent = await client.passages.search({
 });
 const detached = await client.agents.archives.detach(archive.id, { agent_id: agent.id });
 const afterDetach = await client.passages.search({ agent_id: agent.id, query: "soup" });
-const deletedPassage = await client.archives.passages.delete(batch[1].id, { archive_id: archive.id });
+const deletedPassage = await client.archives.passages.delete(batch[1].id, {
+  archive_id: archive.id,
+});
 const remaining = await client.passages.search({ archive_id: archive.id, limit: 10 });
 const deletedArchive = await client.archives.delete(archive.id);
 let retrieveAfterDelete = null;
