@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.compaction import estimate_text
 from lettalite.agent.memory import refresh_prompts
+from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries
 from lettalite.db import passages as passage_queries
 from lettalite.db.base import utcnow
@@ -112,6 +113,9 @@ async def default_archive(session: AsyncSession, agent: AgentRow) -> ArchiveRow:
     """Where the agent's inserts go: the archive it owns, else the first attached, else a new
     archive of its own with its embedding model."""
     attached = await archive_queries.agent_archives(session, agent.id)
+    if not attached:  # two first inserts at once must not make two archives
+        await agent_queries.lock_agent(session, agent.id)
+        attached = await archive_queries.agent_archives(session, agent.id)
     if attached:
         return attached[0]
     archive = ArchiveRow(
