@@ -163,3 +163,27 @@ def test_bad_attachments_are_refused(client: Letta, http: httpx.Client) -> None:
         assert response.status_code == status, path
         assert response.json()["detail"]
     assert client.archives.list(agent_id=agent.id).items == []
+
+
+def test_each_archive_is_searched_with_its_own_embedding_model(
+    client: Letta, fake_llm: FakeLLM
+) -> None:
+    # The agent has no embedding model; the attached archive has one, and the query is embedded
+    # with it: the passage shares no word with the query, so only its vector can find it.
+    agent = create_seed_agent(client, tools=ARCHIVAL_TOOLS)
+    embedded = client.archives.create(name="by vector", embedding=EMBEDDING)
+    client.archives.passages.create(embedded.id, text=SHARED_FACT)
+    words_only = client.archives.create(name="by words")
+    client.archives.passages.create(words_only.id, text="Parking permits renew in xylophone month")
+    for archive in (embedded, words_only):
+        client.agents.archives.attach(archive.id, agent_id=agent.id)
+    fake_llm.clear()
+    # The vector match first, then the word match from the archive without vectors.
+    assert searched(client, agent.id, "xylophone zeppelin") == [
+        SHARED_FACT,
+        "Parking permits renew in xylophone month",
+    ]
+    embedded_inputs = [
+        r["body"]["input"] for r in fake_llm.requests() if r["path"].endswith("/embeddings")
+    ]
+    assert embedded_inputs == [["xylophone zeppelin"]]
