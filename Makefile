@@ -20,7 +20,7 @@ REQUIRE_POSTGRES ?= 0
 # Test processes (pytest-xdist): the suite mostly waits on servers, so more than the cores.
 TEST_WORKERS ?= 3
 # Run on a throwaway server made from this machine's PostgreSQL installation, without pgvector.
-WITHOUT_PGVECTOR_TESTS := tests/without_pgvector tests/api/test_archival.py \
+WITHOUT_PGVECTOR_TESTS := tests/without_pgvector tests/api/test_archival.py tests/archives \
 	tests/agent/test_archival_tools.py tests/test_migrations.py
 
 .PHONY: serve test lint test-sqlite test-postgres test-postgres-without-pgvector bench clean

@@ -1,4 +1,4 @@
-"""Archival search latency: one agent with many embedded passages.
+"""Archival search latency: one archive with many embedded passages.
 
 Vector search (sqlite-vec on SQLite, pgvector on PostgreSQL; exact, no approximate index) and
 the full-text search used without an embedding model, each with and without a tag filter.
@@ -14,9 +14,9 @@ import random
 import statistics
 import time
 
-from bench.common import WORDS, add_agent, run_on_database
+from bench.common import WORDS, run_on_database
 from lettalite.db import passages as passage_queries
-from lettalite.db.models import PassageRow, PassageTagRow
+from lettalite.db.models import ArchiveRow, PassageRow, PassageTagRow
 from lettalite.db.passages import PassageFilter
 from lettalite.db.session import Database
 from lettalite.ids import new_id
@@ -32,7 +32,9 @@ def unit_vector(rng: random.Random, dims: int) -> list[float]:
 
 
 async def fill(database: Database, count: int, dims: int) -> str:
-    agent_id = await add_agent(database, embedding=MODEL)
+    archive_id = new_id("archive")
+    async with database.session() as session:
+        session.add(ArchiveRow(id=archive_id, name="bench", embedding=MODEL, metadata_={}))
     rng = random.Random(11)
     for start in range(0, count, 1000):
         async with database.session() as session:
@@ -40,7 +42,7 @@ async def fill(database: Database, count: int, dims: int) -> str:
                 session.add(
                     PassageRow(
                         id=new_id("passage"),
-                        agent_id=agent_id,
+                        archive_id=archive_id,
                         text=" ".join(rng.choices(WORDS, k=20)),
                         metadata_={},
                         embedding_model=MODEL,
@@ -49,7 +51,7 @@ async def fill(database: Database, count: int, dims: int) -> str:
                         tag_rows=[PassageTagRow(tag=tag)],
                     )
                 )
-    return agent_id
+    return archive_id
 
 
 async def timed(database: Database, search, rounds: int = 20) -> tuple[float, float, int]:  # noqa: ANN001
@@ -65,7 +67,7 @@ async def timed(database: Database, search, rounds: int = 20) -> tuple[float, fl
 async def measure(url: str, count: int, dims: int) -> None:
     database = Database(url)
     started = time.perf_counter()
-    agent_id = await fill(database, count, dims)
+    archive_id = await fill(database, count, dims)
     print(f"stored {count} passages of {dims} dimensions in {time.perf_counter() - started:.1f} s")
     query = unit_vector(random.Random(3), dims)
     cases = {
@@ -79,10 +81,10 @@ async def measure(url: str, count: int, dims: int) -> None:
         async def search(session, by_vector=by_vector, where=where):  # noqa: ANN001, ANN202
             if by_vector:
                 return await passage_queries.nearest_passages(
-                    session, agent_id, vector=query, embedding_model=MODEL, where=where, limit=5
+                    session, [archive_id], vector=query, embedding_model=MODEL, where=where, limit=5
                 )
             return await passage_queries.matching_passages(
-                session, agent_id, query="walnut river", where=where, limit=5
+                session, [archive_id], query="walnut river", where=where, limit=5
             )
 
         p50, worst, hits = await timed(database, search)

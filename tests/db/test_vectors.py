@@ -190,14 +190,16 @@ RANKED_TEXTS = [
 RANKED_QUERY = "bees on the bakery roof"
 
 
-async def _nearest_ids(database_url: str, agent_id: str, *, in_python: bool) -> list[str]:
+async def _nearest(
+    database_url: str, archive_id: str, *, in_python: bool
+) -> list[tuple[str, float | None]]:
     database = Database(database_url)
     database.sessions.configure(info={RANKS_IN_PYTHON: in_python})
     try:
         async with database.session() as session:
             nearest = await passages.nearest_passages(
                 session,
-                agent_id,
+                [archive_id],
                 vector=embed(RANKED_QUERY),
                 embedding_model=EMBEDDING,
                 where=passages.PassageFilter(),
@@ -205,7 +207,7 @@ async def _nearest_ids(database_url: str, agent_id: str, *, in_python: bool) -> 
             )
     finally:
         await database.dispose()
-    return [passage.id for passage in nearest]
+    return [(passage.id, distance) for passage, distance in nearest]
 
 
 def test_python_ranking_in_batches_orders_as_the_database_does(
@@ -223,7 +225,12 @@ def test_python_ranking_in_batches_orders_as_the_database_does(
     )  # stable: among equals, the newer (inserted later) first
     expected = [passage.id for passage in by_distance[:6]]
     assert by_distance[4].text == by_distance[5].text  # the tie is inside the top 6
-    in_database = asyncio.run(_nearest_ids(server.database_url, agent.id, in_python=False))
-    assert in_database == expected
+    archive_id = stored[0].archive_id
+    in_database = asyncio.run(_nearest(server.database_url, archive_id, in_python=False))
+    assert [passage_id for passage_id, _ in in_database] == expected
     monkeypatch.setattr(passages, "PYTHON_RANKING_BATCH", 3)  # the top 6 spans batches
-    assert asyncio.run(_nearest_ids(server.database_url, agent.id, in_python=True)) == expected
+    in_python = asyncio.run(_nearest(server.database_url, archive_id, in_python=True))
+    assert [passage_id for passage_id, _ in in_python] == expected
+    # Both report the same distances (float32 vectors either way).
+    for (_, database_distance), (_, python_distance) in zip(in_database, in_python, strict=True):
+        assert database_distance == pytest.approx(python_distance, abs=1e-5)

@@ -65,6 +65,7 @@ PassageId = Annotated[str, _path_id("passage")]
 ProviderId = Annotated[str, _path_id("provider")]
 StepId = Annotated[str, _path_id("step")]
 IdentityId = Annotated[str, _path_id("identity")]
+ArchiveId = Annotated[str, _path_id("archive")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.

@@ -11,11 +11,13 @@ from fastapi import APIRouter
 
 
 def collection_route(
-    router: APIRouter, method: str, **kwargs: Any
+    router: APIRouter, method: str, path: str = "", **kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers `path` (after the router's prefix) with and without its trailing slash."""
+
     def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-        router.add_api_route("/", endpoint, methods=[method], **kwargs)
-        router.add_api_route("", endpoint, methods=[method], include_in_schema=False, **kwargs)
+        router.add_api_route(f"{path}/", endpoint, methods=[method], **kwargs)
+        router.add_api_route(path, endpoint, methods=[method], include_in_schema=False, **kwargs)
         return endpoint
 
     return register

@@ -23,6 +23,8 @@ from lettalite.services import tools as tool_service
 
 # Every operation may refuse a value with 400 (a source without a schema, an unknown type).
 router = APIRouter(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
+
+
 def tool_filter(
     name: str | None = None,
     names: ListQuery = None,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lettalite.db.identities import linked_to
 from lettalite.db.models import (
+    AgentArchiveRow,
     AgentBlockRow,
     AgentRow,
     AgentTagRow,
@@ -76,6 +77,7 @@ async def list_agents(
     identity_id: str | None = None,
     identifier_keys: Sequence[str] = (),
     last_stop_reason: str | None = None,
+    archive_id: str | None = None,
 ) -> list[AgentRow]:
     query = _agents()
     if last_stop_reason is not None:
@@ -85,6 +87,9 @@ async def list_agents(
         query = query.where(AgentRow.id.in_(linked))
     if block_id is not None:
         attached = select(AgentBlockRow.agent_id).where(AgentBlockRow.block_id == block_id)
+        query = query.where(AgentRow.id.in_(attached))
+    if archive_id is not None:
+        attached = select(AgentArchiveRow.agent_id).where(AgentArchiveRow.archive_id == archive_id)
         query = query.where(AgentRow.id.in_(attached))
     if name is not None:
         query = query.where(AgentRow.name == name)

@@ -358,14 +358,48 @@ class ConversationBlockRow(Base):
     block: Mapped[BlockRow] = relationship(lazy="joined")
 
 
-class PassageRow(Timestamps, Base):
-    """One archival memory of an agent: text, tags and (with an embedding model) its vector."""
+class ArchiveRow(Timestamps, Base):
+    """A collection of archival passages, attachable to several agents.
 
-    __tablename__ = "archival_passage"
-    __table_args__ = (Index("ix_archival_passage_agent_id_created_at", "agent_id", "created_at"),)
+    One embedding model per archive (`embedding`, or none for full-text search only):
+    vectors of different models cannot be ranked together.
+    """
+
+    __tablename__ = "archive"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    embedding: Mapped[str | None] = mapped_column(String(255))
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+
+
+class AgentArchiveRow(Base):
+    """Attachment of an archive to an agent. `is_owner` marks the archive made for the agent
+    (its archival memory): it follows the agent's embedding model and goes with the agent."""
+
+    __tablename__ = "agent_archive"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    archive_id: Mapped[str] = mapped_column(
+        ForeignKey("archive.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_owner: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PassageRow(Timestamps, Base):
+    """One passage of an archive: text, tags and (with an embedding model) its vector."""
+
+    __tablename__ = "archival_passage"
+    __table_args__ = (
+        Index("ix_archival_passage_archive_id_created_at", "archive_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    archive_id: Mapped[str] = mapped_column(ForeignKey("archive.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     # In the order given; `tag_rows` holds the same tags for filtering by tag in SQL.
     tags: Mapped[list[Any]]

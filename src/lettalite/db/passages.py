@@ -1,7 +1,12 @@
-"""Archival passage queries: listing, and search by vector similarity or by full text."""
+"""Archival passage queries: listing, and search by vector similarity or by full text.
+
+Passages belong to archives; every query is scoped to a set of archives (an agent's attached
+archives, one archive, or all of them).
+"""
 
 import heapq
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +15,7 @@ from sqlalchemy import Row, Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
-from lettalite.db.models import PassageRow, PassageTagRow
+from lettalite.db.models import AgentArchiveRow, PassageRow, PassageTagRow
 from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.vectors import RANKS_IN_PYTHON, cosine_distance, python_cosine_distance
 from lettalite.errors import NotFound
@@ -44,17 +49,26 @@ class PassageFilter:
         return statement
 
 
-async def get_passage(session: AsyncSession, agent_id: str, passage_id: str) -> PassageRow:
+def in_archives(archive_ids: Sequence[str] | None) -> Select[tuple[PassageRow]]:
+    """The passages of these archives; of every archive for None."""
+    query = select(PassageRow)
+    return query if archive_ids is None else query.where(PassageRow.archive_id.in_(archive_ids))
+
+
+async def get_passage(
+    session: AsyncSession, passage_id: str, archive_ids: Sequence[str], owner: str
+) -> PassageRow:
+    """The passage, if it belongs to one of `archive_ids`; `owner` names them for the error."""
     passage = await session.get(PassageRow, passage_id)
-    if passage is None or passage.agent_id != agent_id:
-        raise NotFound(f"Passage {passage_id} not found for agent {agent_id}")
+    if passage is None or passage.archive_id not in archive_ids:
+        raise NotFound(f"Passage {passage_id} not found for {owner}")
     return passage
 
 
 async def list_passages(
-    session: AsyncSession, agent_id: str, page: Page, *, contains: str | None
+    session: AsyncSession, archive_ids: Sequence[str], page: Page, *, contains: str | None
 ) -> list[PassageRow]:
-    query = select(PassageRow).where(PassageRow.agent_id == agent_id)
+    query = in_archives(archive_ids)
     if contains:
         if session.bind.dialect.name == "sqlite":
             # SQLite's LIKE ignores case for ASCII only. (`icontains` would lower the search in
@@ -66,38 +80,42 @@ async def list_passages(
 
 
 async def count_passages(session: AsyncSession, agent_id: str) -> int:
-    query = select(func.count()).where(PassageRow.agent_id == agent_id)
+    """How many passages the agent's attached archives hold."""
+    attached = select(AgentArchiveRow.archive_id).where(AgentArchiveRow.agent_id == agent_id)
+    query = select(func.count()).where(PassageRow.archive_id.in_(attached))
     return (await session.execute(query)).scalar_one()
 
 
 async def nearest_passages(
     session: AsyncSession,
-    agent_id: str,
+    archive_ids: Sequence[str] | None,
     *,
     vector: list[float],
     embedding_model: str,
     where: PassageFilter,
     limit: int,
-) -> list[PassageRow]:
-    """The passages embedded by `embedding_model` closest to `vector`, nearest first (the
-    newest first among equally near ones)."""
+) -> list[tuple[PassageRow, float | None]]:
+    """The passages embedded by `embedding_model` closest to `vector` with their cosine
+    distances, nearest first (the newest first among equally near ones)."""
     statement = where.apply(
-        select(PassageRow).where(
-            PassageRow.agent_id == agent_id,
-            PassageRow.embedding_model == embedding_model,
-            PassageRow.embedding.is_not(None),
+        in_archives(archive_ids).where(
+            PassageRow.embedding_model == embedding_model, PassageRow.embedding.is_not(None)
         )
     )
     if session.info.get(RANKS_IN_PYTHON):
         return await _nearest_ranked_in_python(session, statement, vector, limit)
     distance = cosine_distance(PassageRow.embedding, vector, session.bind.dialect.name)
-    statement = statement.order_by(distance, PassageRow.created_at.desc()).limit(limit)
-    return list(await session.scalars(statement))
+    statement = (
+        statement.add_columns(distance)
+        .order_by(distance, PassageRow.created_at.desc())
+        .limit(limit)
+    )
+    return [(row, distance) for row, distance in await session.execute(statement)]
 
 
 async def _nearest_ranked_in_python(
     session: AsyncSession, candidates: Select[Any], vector: list[float], limit: int
-) -> list[PassageRow]:
+) -> list[tuple[PassageRow, float | None]]:
     """`nearest_passages` for a database that cannot compare vectors: streams the candidates'
     vectors and keeps the `limit` nearest, so memory holds one batch, not the archive."""
 
@@ -116,29 +134,23 @@ async def _nearest_ranked_in_python(
     ids = [ranked[-1] for ranked in nearest]
     rows = await session.scalars(select(PassageRow).where(PassageRow.id.in_(ids)))
     by_id = {row.id: row for row in rows}
-    return [by_id[passage_id] for passage_id in ids]
+    return [(by_id[passage_id], None if nan else d) for nan, d, _, passage_id in nearest]
 
 
 async def matching_passages(
     session: AsyncSession,
-    agent_id: str,
+    archive_ids: Sequence[str] | None,
     *,
     query: str,
     where: PassageFilter,
     limit: int,
-    not_embedded_by: str | None = None,
+    excluding: Sequence[str] = (),
 ) -> list[PassageRow]:
     """Passages sharing a word with `query`, best full-text rank first; for a blank query, the
-    newest passages.
-
-    `not_embedded_by` leaves out the passages a vector search by that model already ranks.
-    """
-    statement = where.apply(select(PassageRow).where(PassageRow.agent_id == agent_id))
-    if not_embedded_by is not None:
-        statement = statement.where(
-            PassageRow.embedding_model.is_distinct_from(not_embedded_by)
-            | PassageRow.embedding.is_(None)
-        )
+    newest passages. `excluding` leaves out passages already found (by vector)."""
+    statement = where.apply(in_archives(archive_ids))
+    if excluding:
+        statement = statement.where(PassageRow.id.not_in(excluding))
     if query.strip():
         words = query_words(query)
         if not words:

@@ -134,9 +134,14 @@ def _serves_any_embedding_model(provider: str) -> bool:
     """Ollama and the other OpenAI-compatible servers serve whatever they have pulled or
     loaded, so no catalogue can say which of their models embed."""
     endpoint = provider_endpoints().get(provider)
-    return endpoint is not None and endpoint.listed_live and endpoint.protocol in (
-        "ollama",
-        "openai",
+    return (
+        endpoint is not None
+        and endpoint.listed_live
+        and endpoint.protocol
+        in (
+            "ollama",
+            "openai",
+        )
     )
 
 

@@ -48,6 +48,12 @@ class EmbeddingConfigInput(RequestModel):
     embedding_model: str | None = None
     embedding_endpoint_type: str | None = None
 
+    def requested_handle(self) -> str | None:
+        """The handle, else `<endpoint type>/<model>` (OpenAI when no type is given)."""
+        if self.handle is None and self.embedding_model:
+            return f"{self.embedding_endpoint_type or 'openai'}/{self.embedding_model}"
+        return self.handle
+
 
 MAX_SECRETS = 256
 

@@ -20,7 +20,7 @@ class CreatePassage(RequestModel):
 
 
 class Passage(WireModel):
-    """A passage of an agent's archival memory.
+    """A passage of an archive (an agent's archival memory is its attached archives).
 
     `embedding` is always null: vectors stay in the database (Letta returns them padded to
     4096 floats, about 80 KB of JSON per passage, which no client needs to list memories).

@@ -17,6 +17,7 @@ from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PR
 from lettalite.agent.render import letta_messages
 from lettalite.agent.toolbox import APPROVAL_RULE, approval_rule_names
 from lettalite.db import agents as agent_queries
+from lettalite.db import archives as archive_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
 from lettalite.db import identities as identity_queries
@@ -42,7 +43,6 @@ from lettalite.schemas.agent import (
     AgentSecret,
     AgentState,
     CreateAgent,
-    EmbeddingConfigInput,
     UpdateAgent,
 )
 from lettalite.schemas.block import CreateBlock
@@ -115,7 +115,8 @@ def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
     max_tokens = fields.max_tokens or (fields.llm_config.max_tokens if fields.llm_config else None)
     if max_tokens is not None:
         agent.max_tokens = max_tokens
-    embedding = fields.embedding or _embedding_config_handle(fields.embedding_config)
+    config = fields.embedding_config
+    embedding = fields.embedding or (config.requested_handle() if config else None)
     if embedding is not None:
         agent.embedding = resolve_embedding(embedding).handle
     if fields.model_settings is not None:
@@ -131,14 +132,6 @@ def _apply_model_settings(agent: AgentRow, settings: ModelSettings) -> None:
         agent.max_tokens = settings.max_output_tokens
     if settings.response_format is not None:
         agent.response_format = settings.response_format.model_dump(mode="json")
-
-
-def _embedding_config_handle(config: EmbeddingConfigInput | None) -> str | None:
-    if config is None:
-        return None
-    if config.handle is None and config.embedding_model:
-        return f"{config.embedding_endpoint_type or 'openai'}/{config.embedding_model}"
-    return config.handle
 
 
 def _apply_rules_and_secrets(agent: AgentRow, fields: AgentFields) -> None:
@@ -390,7 +383,11 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
     _apply_rules_and_secrets(agent, request)
     if request.system is not None:
         agent.system = request.system
+    embedding = agent.embedding
     _apply_model_fields(agent, request)
+    if agent.embedding != embedding:  # the agent's own archive embeds with its model
+        for archive in await archive_queries.owned_archives(session, agent.id):
+            archive.embedding = agent.embedding
     if request.tags is not None:
         await _set_tags(session, agent, request.tags)
     if request.identity_ids is not None:
@@ -415,6 +412,7 @@ async def recompile(session: AsyncSession, agent_id: str, *, dry_run: bool) -> s
 async def delete_agent(session: AsyncSession, agent_id: str) -> None:
     agent = await agent_queries.get_agent(session, agent_id)
     await conversation_queries.delete_isolated_blocks(session, agent_id)
+    await archive_queries.delete_owned_unshared(session, agent_id)
     await session.delete(agent)
 
 

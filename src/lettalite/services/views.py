@@ -127,6 +127,7 @@ def passage_model(passage: PassageRow) -> Passage:
         tags=passage.tags,
         metadata=passage.metadata_ or {},
         embedding_config=embedding_config(passage.embedding_model),
+        archive_id=passage.archive_id,
         created_at=passage.created_at,
         updated_at=passage.updated_at,
     )

@@ -38,8 +38,6 @@ class ToolSpec:
     source_code: str | None = None  # "sandbox" tools: the function's own source
 
 
-
-
 TOOLS: dict[str, ToolSpec] = {}
 
 _SECTION_HEADER = re.compile(r"(Args|Arguments|Returns|Yields|Raises|Examples?|Notes?):")
