@@ -1,7 +1,7 @@
 """Migration 0013 moves every agent's passages into an archive of its own, with their tags,
 vectors and full-text index; its downgrade gives them back to their agents.
 
-A server fills a database at head; it is taken down to 0010 (the per-agent schema), checked
+A server fills a database at head; it is taken down to 0012 (the per-agent schema), checked
 there, and brought back up by the next server start. Searches before and after must agree:
 vector search only works if the vectors survived (the queries share no word with the
 passages), and full-text search only if the index was rebuilt.
@@ -38,7 +38,7 @@ def snapshot(client: Letta, agent_ids: list[str]) -> dict[str, Any]:
 
 
 async def per_agent_counts(database_url: str) -> dict[str, tuple[int, int, int]]:
-    """(passages, with a vector, tags) per agent, in the 0010 schema."""
+    """(passages, with a vector, tags) per agent, in the 0012 schema."""
     database = Database(database_url)
     try:
         async with database.engine.connect() as connection:
