@@ -37,17 +37,13 @@ KEY = re.compile(r'"(\w+)":')
 
 # Operations lettalite does not serve yet: groups other work of issue 18 adds (folders, files,
 # archives, passages, schedules, templates, agent files) and Letta Cloud's environments.
-KNOWN_GAPS = {"POST /v1/agents/import", "GET /v1/agents/{}/export"}
+KNOWN_GAPS: set[str] = set()
 KNOWN_GAP_PREFIXES = (
     "/v1/environments",
     "/v1/folders",
-    "/v1/archives",
-    "/v1/passages",
     "/v1/templates",
     "/v1/agents/{}/files",
     "/v1/agents/{}/folders",
-    "/v1/agents/{}/archives",
-    "/v1/agents/{}/schedule",
 )
 
 

@@ -3,7 +3,8 @@
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.db.models import AgentToolRow, McpServerRow, ToolRow
+from lettalite.db.models import AgentToolRow, ToolRow
+from lettalite.db.server_models import McpServerRow
 from lettalite.db.session import get_or_404
 
 MCP_TOOL_TYPE = "external_mcp"

@@ -3,8 +3,8 @@
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.db.models import ScheduledMessageRow
 from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.server_models import ScheduledMessageRow
 from lettalite.errors import NotFound
 
 SCHEDULE_SORT = SortKey(ScheduledMessageRow.created_at, ScheduledMessageRow.id)

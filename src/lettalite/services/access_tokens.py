@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db import agents as agent_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import AccessTokenRow, ConversationRow, RunRow
+from lettalite.db.models import ConversationRow, RunRow
+from lettalite.db.server_models import AccessTokenRow
 from lettalite.db.session import Database, flush
 from lettalite.errors import InvalidArgument, NotFound, Unauthorized
 from lettalite.ids import UUID4_PATTERN, new_id

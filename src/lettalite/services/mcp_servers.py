@@ -17,7 +17,8 @@ from lettalite.agent.toolbox import McpToolRef
 from lettalite.db import agents as agent_queries
 from lettalite.db import mcp_servers as queries
 from lettalite.db import tools as tool_queries
-from lettalite.db.models import McpServerRow, ToolRow
+from lettalite.db.models import ToolRow
+from lettalite.db.server_models import McpServerRow
 from lettalite.db.session import Database, flush
 from lettalite.errors import Conflict, InvalidArgument, McpConnectionError, NotFound
 from lettalite.ids import new_id

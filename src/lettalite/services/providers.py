@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.config import BUILT_IN_PROVIDERS, get_settings
-from lettalite.db.models import ProviderRow
 from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.server_models import ProviderRow
 from lettalite.db.session import Database, get_or_404
 from lettalite.errors import Conflict, InvalidArgument
 from lettalite.ids import new_id

@@ -11,7 +11,7 @@ import logging
 from lettalite.agent.conversation import ConversationRef
 from lettalite.agent.runs import RunManager
 from lettalite.db import schedules as schedule_queries
-from lettalite.db.models import ScheduledMessageRow
+from lettalite.db.server_models import ScheduledMessageRow
 from lettalite.db.session import Database
 from lettalite.errors import LettaliteError
 from lettalite.schemas.message import LettaRequest, MessageCreate

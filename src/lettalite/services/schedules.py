@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.db import agents as agent_queries
 from lettalite.db import schedules as schedule_queries
-from lettalite.db.models import ScheduledMessageRow
 from lettalite.db.pagination import Page
+from lettalite.db.server_models import ScheduledMessageRow
 from lettalite.errors import InvalidArgument
 from lettalite.ids import new_id
 from lettalite.schemas.schedule import (

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.db import mcp_servers as mcp_queries
 from lettalite.db import tools as tool_queries
 from lettalite.db.mcp_servers import MCP_TOOL_TYPE
-from lettalite.db.models import BlockRow, McpServerRow, ToolRow
+from lettalite.db.models import BlockRow, ToolRow
+from lettalite.db.server_models import McpServerRow
 from lettalite.errors import InvalidArgument
 from lettalite.ids import new_id
 from lettalite.schemas.agent_file import BlockEntry, McpServerEntry, ToolEntry

@@ -13,16 +13,17 @@ from lettalite.db import mcp_servers as mcp_queries
 from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import (
+    AgentArchiveRow,
     AgentRow,
     BlockRow,
     ContextWindow,
     ConversationRow,
-    McpServerRow,
     MessageRow,
     PassageRow,
     ToolRow,
 )
 from lettalite.db.schema import HEAD_REVISION
+from lettalite.db.server_models import McpServerRow
 from lettalite.errors import NotFound
 from lettalite.services.agent_files.ids import IdMap, timestamp
 from lettalite.services.agent_files.messages import message_entry
@@ -131,7 +132,9 @@ async def _mcp_servers(session: AsyncSession, tools: list[ToolRow]) -> list[McpS
 
 
 async def _passages(session: AsyncSession, agent_id: str) -> list[PassageRow]:
-    query = select(PassageRow).where(PassageRow.agent_id == agent_id)
+    """The passages of every archive attached to the agent: its archival memory."""
+    attached = select(AgentArchiveRow.archive_id).where(AgentArchiveRow.agent_id == agent_id)
+    query = select(PassageRow).where(PassageRow.archive_id.in_(attached))
     return list(await session.scalars(query.order_by(PassageRow.created_at, PassageRow.id)))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder
+from lettalite.agent.archive import Embedder, default_archive
 from lettalite.agent.memory import refresh_prompts, text_content
 from lettalite.agent.prompt import DEFAULT_SYSTEM_PROMPT
 from lettalite.db.base import utcnow
@@ -248,19 +248,24 @@ def _store_history(agent: AgentRow, entry: AgentEntry, session: AsyncSession) ->
         agent.pending_approval_message_id = last.id
 
 
-def _store_passages(
+async def _store_passages(
     session: AsyncSession,
     agent: AgentRow,
     entry: AgentEntry,
     vectors: dict[str, list[float] | None],
 ) -> None:
+    """The agent's passages, in an archive of its own."""
+    if not entry.passages:
+        return
+    await flush(session)  # the agent's archive links to its row
+    archive = await default_archive(session, agent)
     for passage in entry.passages:
         tags = list(dict.fromkeys(passage.tags))
         vector = vectors[passage.id]
         session.add(
             PassageRow(
                 id=new_id("passage"),
-                agent_id=agent.id,
+                archive_id=archive.id,
                 text=passage.text,
                 tags=tags,
                 tag_rows=[PassageTagRow(tag=tag) for tag in tags],
@@ -302,7 +307,7 @@ async def import_agent_file(
         if options.strip_messages:
             entry = entry.model_copy(update={"messages": [], "in_context_message_ids": []})
         _store_history(agent, entry, session)
-        _store_passages(session, agent, entry, vectors)
+        await _store_passages(session, agent, entry, vectors)
     await flush(session)
     await refresh_prompts(session, imported)
     return imported
