@@ -87,6 +87,18 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def json_without_nul(value: Any) -> Any:
+    """A JSON value with NUL characters dropped from every string in it (a `\\u0000` escape in
+    model output decodes to one)."""
+    if isinstance(value, str):
+        return without_nul(value)
+    if isinstance(value, list):
+        return [json_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {json_without_nul(key): json_without_nul(item) for key, item in value.items()}
+    return value
+
+
 def assistant_content(completion: Completion) -> list[dict[str, str]]:
     parts = []
     if completion.reasoning:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.archive import Embedder
 from lettalite.agent.builtin_tools import texts_to_embed
-from lettalite.agent.context import assistant_content, without_nul
+from lettalite.agent.context import assistant_content, json_without_nul, without_nul
 from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import refresh_prompts
 from lettalite.agent.ruled_calls import REFUSED
@@ -140,10 +140,10 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
 def bounded(value: dict[str, Any]) -> dict[str, Any]:
     """`value`, or when its JSON is longer than TRACE_MAX_CHARS, the start of that JSON: a
     trace is for reading what happened, and a long context must not double the database."""
-    # PostgreSQL cannot store NUL characters, which model output may hold.
-    text = json.dumps(value, ensure_ascii=False, default=str).replace("\\u0000", "")
+    text = json.dumps(value, ensure_ascii=False, default=str)
     if len(text) <= TRACE_MAX_CHARS:
-        return json.loads(text)
+        # Round-tripped so that what is stored is plain JSON (default=str applied).
+        return json_without_nul(json.loads(text))
     return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
 
 

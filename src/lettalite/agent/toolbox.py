@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.archive import Embedder
-from lettalite.agent.context import without_nul
+from lettalite.agent.context import json_without_nul
 from lettalite.agent.conversation import Conversation
 from lettalite.db.mcp_servers import MCP_TOOL_TYPE, tool_server_id
 from lettalite.db.models import AgentRow, ToolRow
@@ -220,7 +220,7 @@ class Toolbox:
             return PreparedCall(
                 call, tool, failed=failure(f"The arguments of {call.name} must be a JSON object")
             )
-        checked = tool.executor.check(call.name, _without_nul(arguments))
+        checked = tool.executor.check(call.name, json_without_nul(arguments))
         if isinstance(checked, ToolOutcome):
             return PreparedCall(call, tool, failed=checked)
         return PreparedCall(call, tool, checked)
@@ -313,15 +313,3 @@ def tool_definition(row: ToolRow) -> ToolDefinition:
 # A client tool's result may fill this much of the context window (at least the minimum).
 CLIENT_RETURN_SHARE = 0.8
 CLIENT_RETURN_MIN_CHARS = 5000
-
-
-def _without_nul(value: Any) -> Any:
-    """JSON arguments as they can be stored: a `\\u0000` escape decodes to a NUL character,
-    which PostgreSQL text cannot hold."""
-    if isinstance(value, str):
-        return without_nul(value)
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
-    return value
