@@ -137,8 +137,9 @@ def test_delete_removes_the_tool_and_detaches_it(http: httpx.Client) -> None:
 
 
 def test_run_from_source_returns_the_result_and_output(http: httpx.Client) -> None:
+    name = unique("shout")  # other tests on this server may store a "shout"
     code = source(
-        "shout", "print('working'); return text.upper()", params="text: str", doc_args="text: x"
+        name, "print('working'); return text.upper()", params="text: str", doc_args="text: x"
     )
     response = http.post("/v1/tools/run", json={"source_code": code, "args": {"text": "hey"}})
     assert response.status_code == 200, response.text
@@ -146,7 +147,7 @@ def test_run_from_source_returns_the_result_and_output(http: httpx.Client) -> No
     assert body["message_type"] == "tool_return_message"
     assert body["status"] == "success" and body["tool_return"] == "HEY"
     assert body["stdout"] == ["working\n"]
-    assert http.get("/v1/tools/", params={"name": "shout"}).json() == []  # nothing stored
+    assert http.get("/v1/tools/", params={"name": name}).json() == []  # nothing stored
 
 
 def test_run_from_source_reports_exceptions_and_bad_arguments(http: httpx.Client) -> None:

@@ -55,13 +55,13 @@ def test_a_one_time_schedule_fires_once_within_a_second(
 ) -> None:
     first, second = (sdk(server) for server in replicas)
     agent = create_seed_agent(first)
-    due_at = time.time() + 2.5
+    due_at = time.time() + 5  # creating it stays before its time on a loaded machine
     created = second.agents.schedule.create(
         agent.id,
         messages=[{"role": "user", "content": "scheduled hello"}],
         schedule={"type": "one-time", "scheduled_at": int(due_at * 1000)},
     )
-    [run] = wait_for(lambda: finished_runs(first, agent.id), timeout=10)
+    [run] = wait_for(lambda: finished_runs(first, agent.id), timeout=15)
     late = run.created_at.timestamp() - due_at
     assert 0 <= late < ON_TIME_SECONDS, late
     assert run.background is True and run.metadata["scheduled_message_id"] == created.id

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from lettalite.llm.retries import (
     RetryPolicy,
@@ -159,17 +160,29 @@ class OpenAIProvider:
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return _request_kwargs(request)
 
+    async def _post(self, body: dict[str, Any], *, stream: bool) -> Any:
+        """POST /chat/completions with `body` as built: the SDK's `create` would walk the
+        whole request again to transform it (half a turn's CPU with a long history), while
+        its raw call keeps its retries-off client, auth, errors and response types."""
+        return await self._client.post(
+            "/chat/completions",
+            body=body,
+            cast_to=ChatCompletion,
+            options={"security": {"bearer_auth": True}},
+            stream=stream,
+            stream_cls=openai.AsyncStream[ChatCompletionChunk],
+        )
+
     async def complete(self, request: ChatRequest) -> Completion:
-        kwargs = _request_kwargs(request)
-        response = await self._retrying(lambda: self._client.chat.completions.create(**kwargs))
-        return _completion(response)
+        body = _request_kwargs(request)
+        return _completion(await self._retrying(lambda: self._post(body, stream=False)))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         assembly = _StreamAssembly()
-        kwargs = {**_request_kwargs(request), "stream": True}
-        kwargs["stream_options"] = {"include_usage": True}
+        body = {**_request_kwargs(request), "stream": True}
+        body["stream_options"] = {"include_usage": True}
         # Opening the stream is retried; once tokens flow, a failure ends the call.
-        chunks = await self._retrying(lambda: self._client.chat.completions.create(**kwargs))
+        chunks = await self._retrying(lambda: self._post(body, stream=True))
         try:
             async for chunk in chunks:
                 for delta in assembly.add(chunk):
