@@ -22,6 +22,9 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+AGENT_COLUMNS = ("base_template_id", "template_id", "deployment_id")
+INDEXED_AGENT_COLUMNS = ("base_template_id", "template_id")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -55,20 +58,18 @@ def upgrade() -> None:
             "template_id", "version", name=op.f("uq_template_version_template_id_version")
         ),
     )
-    with op.batch_alter_table("agent") as batch:
-        batch.add_column(sa.Column("base_template_id", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("template_id", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("deployment_id", sa.String(length=64), nullable=True))
-        batch.create_index(op.f("ix_agent_base_template_id"), ["base_template_id"])
-        batch.create_index(op.f("ix_agent_template_id"), ["template_id"])
+    # Plain ALTER TABLE on both databases: a batch rebuild of `agent` on SQLite would drop the
+    # table, and with it (ON DELETE CASCADE) every row that refers to an agent.
+    for column in AGENT_COLUMNS:
+        op.add_column("agent", sa.Column(column, sa.String(length=64), nullable=True))
+    for column in INDEXED_AGENT_COLUMNS:
+        op.create_index(op.f(f"ix_agent_{column}"), "agent", [column])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agent") as batch:
-        batch.drop_index(op.f("ix_agent_template_id"))
-        batch.drop_index(op.f("ix_agent_base_template_id"))
-        batch.drop_column("deployment_id")
-        batch.drop_column("template_id")
-        batch.drop_column("base_template_id")
+    for column in INDEXED_AGENT_COLUMNS:
+        op.drop_index(op.f(f"ix_agent_{column}"), table_name="agent")
+    for column in AGENT_COLUMNS:
+        op.drop_column("agent", column)
     op.drop_table("template_version")
     op.drop_table("template")
