@@ -34,9 +34,13 @@ ShortText = Annotated[str | None, Query(max_length=255)]
 
 
 @collection_route(
-    router, "POST", TEMPLATES, response_model=Template, status_code=201,
+    router,
+    "POST",
+    TEMPLATES,
+    response_model=Template,
+    status_code=201,
     responses=WRITE_ERROR_RESPONSES,
-)  # fmt: skip
+)
 async def create_template(body: CreateTemplate, session: SessionDep) -> Template:
     return await template_service.create_template(session, body)
 
