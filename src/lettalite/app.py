@@ -39,6 +39,7 @@ from lettalite.api import (
     schedules,
     steps,
     tags,
+    templates,
     tools,
 )
 from lettalite.api import providers as providers_api
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         providers_api,
         chat_completions,
         schedules,
+        templates,
     )
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []

@@ -36,12 +36,11 @@ SENT = re.compile(r"(?:query|body)=(?:async_)?maybe_transform\(\s*\{(.*?)\},\s*(
 KEY = re.compile(r'"(\w+)":')
 
 # Operations lettalite does not serve yet: groups other work of issue 18 adds (folders, files,
-# archives, passages, schedules, templates, agent files) and Letta Cloud's environments.
+# archives, passages, schedules, agent files) and Letta Cloud's environments.
 KNOWN_GAPS: set[str] = set()
 KNOWN_GAP_PREFIXES = (
     "/v1/environments",
     "/v1/folders",
-    "/v1/templates",
     "/v1/agents/{}/files",
     "/v1/agents/{}/folders",
 )

@@ -70,6 +70,10 @@ class AgentRow(Timestamps, ContextWindow, Base):
     next_sequence: Mapped[int] = mapped_column(default=0)
     last_stop_reason: Mapped[str | None] = mapped_column(String(64))
     last_run_completion: Mapped[datetime | None]
+    # Made from a template: the template, the version and the one request that made it.
+    base_template_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    template_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    deployment_id: Mapped[str | None] = mapped_column(String(64))
 
     block_links: Mapped[list["AgentBlockRow"]] = relationship(
         order_by="AgentBlockRow.id",

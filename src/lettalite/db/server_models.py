@@ -1,10 +1,10 @@
 """Tables of what the server keeps beside agents and their memory: access tokens, MCP servers,
-providers added at run time and scheduled messages."""
+providers added at run time, scheduled messages and agent templates."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lettalite.db.base import Base, Timestamps, utcnow
@@ -78,4 +78,32 @@ class ScheduledMessageRow(Base):
     scheduled_at_ms: Mapped[int | None] = mapped_column(BigInteger)  # one-time
     cron_expression: Mapped[str | None] = mapped_column(String(255))  # recurring
     next_run_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TemplateRow(Timestamps, Base):
+    """An agent template: a working copy (`current`, an Agent File without messages) that
+    `PATCH` replaces, and the numbered versions `save` made of it."""
+
+    __tablename__ = "template"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    current: Mapped[dict[str, Any]]
+    latest_version: Mapped[int]
+    # Agents made from it overwrite same-named custom tools with the template's code.
+    update_existing_tools: Mapped[bool] = mapped_column(default=False)
+
+
+class TemplateVersionRow(Base):
+    """A saved version of a template: its Agent File as it was."""
+
+    __tablename__ = "template_version"
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template_id: Mapped[str] = mapped_column(ForeignKey("template.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    snapshot: Mapped[dict[str, Any]]
+    message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

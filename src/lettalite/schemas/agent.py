@@ -172,6 +172,7 @@ class AgentState(WireModel):
     project_id: str | None = None
     template_id: str | None = None
     base_template_id: str | None = None
+    deployment_id: str | None = None
     identity_ids: list[str] = []
     identities: list[Identity] = []
     secrets: list[AgentSecret] = []

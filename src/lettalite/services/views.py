@@ -180,4 +180,7 @@ def agent_state(
         pending_approval=pending_approval,
         identity_ids=[identity.id for identity in identities],
         identities=identities,
+        template_id=agent.template_id,
+        base_template_id=agent.base_template_id,
+        deployment_id=agent.deployment_id,
     )

@@ -1,6 +1,6 @@
 """Agent Files (`.af`): Letta's portable document of agents, their memory, tools and history."""
 
-from lettalite.services.agent_files.document import parse_agent_file
+from lettalite.services.agent_files.document import parse_agent_file, validate_agent_file
 from lettalite.services.agent_files.export import document_text, export_agent_file
 from lettalite.services.agent_files.import_ import ImportOptions, import_agent_file
 from lettalite.services.agent_files.legacy import agent_file_to_legacy
@@ -12,4 +12,5 @@ __all__ = [
     "export_agent_file",
     "import_agent_file",
     "parse_agent_file",
+    "validate_agent_file",
 ]

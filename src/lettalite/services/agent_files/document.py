@@ -43,7 +43,11 @@ def _loads(raw: bytes) -> Any:
 
 
 def parse_agent_file(raw: bytes) -> AgentFile:
-    data = _loads(raw)
+    return validate_agent_file(_loads(raw))
+
+
+def validate_agent_file(data: dict[str, Any]) -> AgentFile:
+    """The document of decoded JSON (a legacy one converted), checked whole."""
     if "agents" not in data:
         if not is_legacy(data):
             raise InvalidArgument(
