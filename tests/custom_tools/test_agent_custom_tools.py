@@ -53,9 +53,7 @@ def test_a_tool_exception_reaches_the_model_as_a_tool_error(client: Letta) -> No
     response = client.agents.messages.create(agent_id=agent.id, input=call(name))
     [result] = tool_returns(response)
     assert result.status == "error"
-    assert result.tool_return == (
-        f"Error executing function {name}: KeyError: 'missing thing'"
-    )
+    assert result.tool_return == (f"Error executing function {name}: KeyError: 'missing thing'")
     assert any("Traceback" in line for line in result.stderr or [])
 
 
@@ -166,7 +164,6 @@ def test_send_message_ends_the_turn_under_letta_base_rules(client: Letta) -> Non
     assert result.status == "success"
     plain = create_seed_agent(client, tools=["send_message"])  # base tools on: no base rules
     assert plain.tool_rules == []
-
 
 
 def test_a_value_nested_deeper_than_the_server_reads_is_a_tool_error(

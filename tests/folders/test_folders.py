@@ -95,7 +95,9 @@ def test_upload_processes_in_the_background(client: Letta, embedding: str | None
     assert done.total_chunks is not None and done.total_chunks > 5
     assert done.chunks_embedded == (done.total_chunks if embedding else 0)
     assert done.content is None
-    with_content = client.folders.files.retrieve(uploaded.id, folder_id=folder.id, include_content=True)
+    with_content = client.folders.files.retrieve(
+        uploaded.id, folder_id=folder.id, include_content=True
+    )
     assert with_content.content == text
 
 

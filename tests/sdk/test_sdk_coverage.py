@@ -40,10 +40,7 @@ KEY = re.compile(r'"(\w+)":')
 KNOWN_GAPS: set[str] = set()
 KNOWN_GAP_PREFIXES = (
     "/v1/environments",
-    "/v1/folders",
     "/v1/templates",
-    "/v1/agents/{}/files",
-    "/v1/agents/{}/folders",
 )
 
 

@@ -70,8 +70,9 @@ def line_window(text: str, offset: int, length: int | None, char_limit: int) -> 
             break
         shown.append(rendered)
         used += len(rendered)
-    end = offset + len(shown)
-    return LineWindow("\n".join(shown), offset + 1 if shown else 0, end, len(lines))
+    if not shown:  # an empty file, or an offset past its end
+        return LineWindow("", 0, 0, len(lines))
+    return LineWindow("\n".join(shown), offset + 1, offset + len(shown), len(lines))
 
 
 def lru_evictions(
