@@ -70,7 +70,7 @@ def test_a_line_window_shows_numbered_lines_within_the_limit(
     shown = window.visible.split("\n") if window.start_line else []
     assert len(shown) == (window.end_line - window.start_line + 1 if shown else 0)
     assert window.total_lines == len(lines)
-    for number, rendered in zip(range(window.start_line, window.start_line + len(shown)), shown):
+    for number, rendered in enumerate(shown, start=window.start_line):
         full = f"{number}: {lines[number - 1]}"
         assert full.startswith(rendered)
     if length is not None:
