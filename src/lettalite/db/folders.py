@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -39,7 +39,7 @@ async def list_folders(
     return await paginate(session, query, FOLDER_SORT, page)
 
 
-def attached_folder_ids(agent_id: str) -> "select":
+def attached_folder_ids(agent_id: str) -> Select[tuple[str]]:
     return select(AgentFolderRow.folder_id).where(AgentFolderRow.agent_id == agent_id)
 
 
@@ -163,7 +163,7 @@ async def next_unfinished_file(session: AsyncSession, now: datetime) -> str | No
     return await session.scalar(query)
 
 
-def _unclaimed(now: datetime):  # noqa: ANN202 (a SQL condition)
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
     return or_(FileRow.claimed_until.is_(None), FileRow.claimed_until < now)
 
 

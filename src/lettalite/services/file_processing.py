@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.archive import Embedder, ModelClients
 from lettalite.db import folders as folder_queries
@@ -80,7 +81,7 @@ class FileProcessor:
             logger.exception("Processing file %s failed", file_id)
             await self._fail(file_id, f"Processing failed: {type(error).__name__}: {error}")
 
-    async def _load(self, session, file_id: str) -> FileRow:  # noqa: ANN001
+    async def _load(self, session: AsyncSession, file_id: str) -> FileRow:
         file = await session.get(FileRow, file_id)
         if file is None or file.processing_status not in folder_queries.UNFINISHED:
             raise FileGone
