@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from lettalite.config import get_settings
-from lettalite.db import models, server_models  # noqa: F401  (register every table on Base.metadata)
+from lettalite.db import folder_models, models, server_models  # noqa: F401  (register every table on Base.metadata)
 from lettalite.db.base import Base
 from lettalite.db.session import Database
 

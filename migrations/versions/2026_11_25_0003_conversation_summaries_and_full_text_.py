@@ -48,9 +48,7 @@ POSTGRES_FTS = [
 
 def _backfill_search_text() -> None:
     connection = op.get_bind()
-    message = sa.table(
-        "message", sa.column("id"), sa.column("role"), sa.column("content", sa.JSON)
-    )
+    message = sa.table("message", sa.column("id"), sa.column("role"), sa.column("content", sa.JSON))
     rows = connection.execute(sa.select(message).where(message.c.role != "system")).all()
     for row in rows:
         content = row.content if isinstance(row.content, list) else json.loads(row.content)

@@ -38,8 +38,7 @@ SQLITE_FTS = [
 POSTGRES_FTS = [
     "ALTER TABLE archival_passage ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
     "(to_tsvector('english', text)) STORED",
-    "CREATE INDEX ix_archival_passage_search_vector ON archival_passage "
-    "USING gin (search_vector)",
+    "CREATE INDEX ix_archival_passage_search_vector ON archival_passage USING gin (search_vector)",
 ]
 
 

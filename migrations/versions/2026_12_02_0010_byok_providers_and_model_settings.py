@@ -37,11 +37,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provider")),
         sa.UniqueConstraint("name", name=op.f("uq_provider_name")),
     )
-    with op.batch_alter_table("agent") as batch:
-        batch.add_column(sa.Column("model_settings", sa.JSON(), nullable=True))
+    op.add_column("agent", sa.Column("model_settings", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agent") as batch:
-        batch.drop_column("model_settings")
+    # Not a batch rebuild: on SQLite that drops `agent`, cascading to every row pointing at it.
+    op.drop_column("agent", "model_settings")
     op.drop_table("provider")

@@ -20,6 +20,7 @@ from lettalite.agent.turn_lock import TurnLocks
 from lettalite.api import (
     access_tokens,
     agent_files,
+    agent_folders,
     agents,
     archival,
     archives,
@@ -28,6 +29,7 @@ from lettalite.api import (
     context,
     conversations,
     core_memory,
+    folders,
     global_messages,
     health,
     identities,
@@ -56,6 +58,7 @@ from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
 from lettalite.secret_box import SecretBox
 from lettalite.services import providers as byok_providers
+from lettalite.services.file_processing import FileProcessor
 from lettalite.services.mcp_servers import McpRuntime
 from lettalite.services.scheduler import RETRY_SECONDS, Scheduler
 from lettalite.services.tools import sync_builtin_tools
@@ -150,6 +153,9 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.providers = providers
     app.state.mcp = mcp
     app.state.secret_box = box
+    app.state.file_processor = files = FileProcessor(
+        database, providers.client_for, settings.file_lease_seconds
+    )
     sweep = orphan_sweep(run_manager, settings)
     scheduler = Scheduler(database, run_manager)
 
@@ -169,6 +175,7 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
                 "Reloading BYOK providers", reload_providers, settings.provider_reload_seconds
             )
         ),
+        asyncio.create_task(keep_running("Processing files", files.work, RETRY_SECONDS)),
     ]
     yield
     for task in background:
@@ -196,6 +203,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         core_memory,
         archival,
         archives,
+        folders,
+        agent_folders,
         blocks,
         tools,
         mcp_servers,

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     provider_reload_seconds: float = Field(
         10.0, gt=0, validation_alias="LETTALITE_PROVIDER_RELOAD_SECONDS"
     )
+    # A process processing an uploaded file renews its claim on it this often; when it stops
+    # (a crash, a restart), another process takes the file over this long after.
+    file_lease_seconds: float = Field(60.0, ge=1, validation_alias="LETTALITE_FILE_LEASE_SECONDS")
 
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod

@@ -49,6 +49,10 @@ class InvalidArgument(LettaliteError):
     """400: the request is well-formed but asks for something that cannot be done."""
 
 
+class UnsupportedMediaType(LettaliteError):
+    """415: an upload of a file type the server cannot read."""
+
+
 class LLMProviderError(LettaliteError):
     """502: the model provider failed; the turn ended with `llm_api_error`."""
 

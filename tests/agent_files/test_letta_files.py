@@ -122,7 +122,7 @@ def test_llm_config_without_handle_and_string_content(client: Letta, http: httpx
         ({"agent_type": "sleeptime_agent"}, "sleeptime_agent"),
         ({"agent_type": "voice_convo_agent"}, "voice_convo_agent"),
         ({"group_ids": ["group-0"]}, "groups"),
-        ({"source_ids": ["source-0"]}, "folders and files"),
+        ({"source_ids": ["source-0"]}, "refers to sources not in the file: ['source-0']"),
     ],
 )
 def test_unsupported_agent_features_are_named(
@@ -137,9 +137,7 @@ def test_unsupported_agent_features_are_named(
     assert row_counts(http) == before
 
 
-@pytest.mark.parametrize(
-    "tool_type", ["external_composio", "external_langchain", "letta_files_core"]
-)
+@pytest.mark.parametrize("tool_type", ["external_composio", "external_langchain"])
 def test_tool_types_lettalite_does_not_run(http: httpx.Client, tool_type: str) -> None:
     document = letta_file("letta_1x_team.af")
     document["tools"][1].update(tool_type=tool_type, name="open_files")
@@ -150,15 +148,28 @@ def test_tool_types_lettalite_does_not_run(http: httpx.Client, tool_type: str) -
     assert row_counts(http) == before
 
 
-def test_files_and_folders_are_refused_for_now(http: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    ("files", "problem"),
+    [
+        ([{"id": "file-0", "source_id": "source-9"}], "refers to source source-9"),
+        ([{"id": "file-0"}], "source_id"),
+        ([{"id": "file-0", "source_id": "source-0", "file_size": -1}], "file_size"),
+    ],
+)
+def test_a_malformed_files_section_is_refused_whole(
+    http: httpx.Client, files: list, problem: str
+) -> None:
     document = letta_file("letta_1x_team.af")
     document["sources"] = [{"id": "source-0", "name": "docs", "embedding_config": None}]
-    document["files"] = [{"id": "file-0", "source_id": "source-0", "file_name": "a.txt"}]
+    document["files"] = files
+    document["agents"][0]["source_ids"] = ["source-0"]
     before = row_counts(http)
+    folders = len(http.get("/v1/folders/").json())
     response = import_document(http, document)
     assert response.status_code == 400
-    assert "folders and files" in response.json()["detail"]
+    assert problem in response.json()["detail"]
     assert row_counts(http) == before
+    assert len(http.get("/v1/folders/").json()) == folders
 
 
 def test_a_model_this_server_cannot_serve(client: Letta, http: httpx.Client) -> None:

@@ -35,15 +35,9 @@ PARAMETER = re.compile(r"\{[^}]*\}")
 SENT = re.compile(r"(?:query|body)=(?:async_)?maybe_transform\(\s*\{(.*?)\},\s*([\w.]+)", re.S)
 KEY = re.compile(r'"(\w+)":')
 
-# Operations lettalite does not serve yet: groups other work of issue 18 adds (folders, files,
-# archives, passages, schedules, agent files) and Letta Cloud's environments.
+# Operations lettalite does not serve: Letta Cloud's environments (issue 18 leaves them out).
 KNOWN_GAPS: set[str] = set()
-KNOWN_GAP_PREFIXES = (
-    "/v1/environments",
-    "/v1/folders",
-    "/v1/agents/{}/files",
-    "/v1/agents/{}/folders",
-)
+KNOWN_GAP_PREFIXES = ("/v1/environments",)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ def test_every_tool_is_registered_with_its_type() -> None:
         "web_search": "letta_builtin",
         "fetch_webpage": "letta_builtin",
         "run_code": "letta_builtin",
+        "open_files": "letta_files_core",
+        "grep_files": "letta_files_core",
+        "semantic_search_files": "letta_files_core",
     }
 
 
@@ -41,10 +44,29 @@ def test_contexts() -> None:
     assert contexts.pop("archival_memory_insert") == "archive"
     assert contexts.pop("archival_memory_search") == "archive"
     assert contexts.pop("run_code") == "sandbox"
+    for name in ("open_files", "grep_files", "semantic_search_files"):
+        assert contexts.pop(name) == "files"
     assert [contexts.pop(name) for name in ("send_message", "web_search", "fetch_webpage")] == [
         "none"
     ] * 3
     assert set(contexts.values()) == {"blocks"}
+
+
+def test_an_object_argument_is_checked_key_by_key() -> None:
+    spec = TOOLS["open_files"]
+    good = {"file_requests": [{"file_name": "f/a.txt", "offset": None, "length": 3}]}
+    assert validate_arguments(spec, good) == good
+    missing = validate_arguments(spec, {"file_requests": [{"offset": 1}]})
+    assert missing == ToolError("Argument 'file_requests' item 0 is missing 'file_name'")
+    wrong = validate_arguments(spec, {"file_requests": [{"file_name": "x", "length": "2"}]})
+    assert wrong == ToolError(
+        "Argument 'file_requests' item 0 key 'length' must be an integer, got string"
+    )
+    unknown = validate_arguments(spec, {"file_requests": [{"file_name": "x", "lines": 2}]})
+    assert isinstance(unknown, ToolError) and "unknown keys 'lines'" in unknown.message
+    assert validate_arguments(spec, {"file_requests": ["x"]}) == ToolError(
+        "Argument 'file_requests' item 0 must be an object, got string"
+    )
 
 
 def test_a_sandboxed_tool_carries_its_own_source_without_decorators() -> None:

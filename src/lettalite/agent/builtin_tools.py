@@ -1,4 +1,4 @@
-"""Built-in tools (memory, recall, archival) run against the conversation's stored state,
+"""Built-in tools (memory, recall, archival, files) run against the conversation's stored state,
 inside the step's transaction.
 
 Every failure becomes a tool result with status "error" that the model reads and can act on;
@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lettalite.agent.archive import AgentArchive
 from lettalite.agent.conversation import Conversation
+from lettalite.agent.files import AgentFiles
 from lettalite.agent.memory import block_view
 from lettalite.agent.toolbox import PreparedCall, StepScope, ToolOutcome, ToolScope, failure
 from lettalite.db import messages as message_queries
@@ -57,6 +58,9 @@ class BuiltinTools:
             result = spec.function(**arguments)
         elif spec.context == "history":
             result = await spec.function(_history_search(scope), **arguments)
+        elif spec.context == "files":
+            files = AgentFiles(scope.session, scope.conversation.agent, scope.embedder)
+            result = await spec.function(files, **arguments)
         else:
             archive = AgentArchive(scope.session, scope.conversation.agent, scope.embedder)
             result = await spec.function(archive, **arguments)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import Conversation
+from lettalite.agent.files import directories
 from lettalite.agent.prompt import compile_system_prompt
 from lettalite.db import conversations as conversation_queries
 from lettalite.db.agents import agents_by_ids
@@ -45,6 +46,7 @@ async def compiled_system_prompt(session: AsyncSession, conversation: Conversati
         compiled_at=utcnow(),
         recall_count=await count_recall(session, agent.id, conversation.window),
         archival_count=await count_passages(session, agent.id),
+        directories=await directories(session, agent),
     )
 
 

@@ -1,6 +1,7 @@
 """The system prompt: the agent's instructions followed by its compiled memory."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from lettalite.tools import BlockView, format_model_time
@@ -68,6 +69,57 @@ def render_memory_blocks(blocks: Iterable[BlockView]) -> str:
     )
 
 
+# Closed files listed per folder in the prompt; the rest are counted.
+MAX_CLOSED_LISTED = 50
+
+
+@dataclass(frozen=True)
+class FileBlock:
+    name: str  # <folder>/<file>
+    visible: str | None  # the open window's numbered lines; None: closed
+
+
+@dataclass(frozen=True)
+class DirectoryView:
+    name: str
+    description: str | None
+    instructions: str | None
+    files: Sequence[FileBlock]
+
+
+def render_directories(directories: Sequence[DirectoryView], limits: tuple[int, int]) -> str:
+    """The folders attached to the agent: open files with their visible lines, closed ones
+    by name."""
+    if not directories:
+        return ""
+    max_open, chars = limits
+    parts = [
+        "<directories>",
+        "Files of the folders attached to you. Open files show their visible lines below; "
+        "use open_files, grep_files and semantic_search_files to read and search the others.",
+        f"<file_limits>max_files_open={max_open}, per_file_view_window_char_limit={chars}"
+        "</file_limits>",
+    ]
+    for directory in directories:
+        parts.append(f'<directory name="{directory.name}">')
+        for tag, text in (
+            ("description", directory.description),
+            ("instructions", directory.instructions),
+        ):
+            if text:
+                parts.append(f"<{tag}>{text}</{tag}>")
+        closed = [f for f in directory.files if f.visible is None]
+        for file in directory.files:
+            if file.visible is not None:
+                parts += [f'<file status="open" name="{file.name}">', file.visible, "</file>"]
+        parts += [f'<file status="closed" name="{f.name}" />' for f in closed[:MAX_CLOSED_LISTED]]
+        if len(closed) > MAX_CLOSED_LISTED:
+            parts.append(f"<!-- and {len(closed) - MAX_CLOSED_LISTED} more closed files -->")
+        parts.append("</directory>")
+    parts.append("</directories>")
+    return "\n".join(parts)
+
+
 def render_memory_metadata(
     *, agent_id: str, compiled_at: datetime, recall_count: int, archival_count: int
 ) -> str:
@@ -92,9 +144,11 @@ def compile_system_prompt(
     compiled_at: datetime,
     recall_count: int,
     archival_count: int,
+    directories: str = "",
 ) -> str:
-    """The agent's instructions with its memory put where `{CORE_MEMORY}` is, or appended."""
-    memory = render_memory_blocks(blocks)
+    """The agent's instructions with its memory put where `{CORE_MEMORY}` is, or appended;
+    `directories` (rendered by render_directories) follows the memory blocks."""
+    memory = "\n\n".join(part for part in (render_memory_blocks(blocks), directories) if part)
     metadata = render_memory_metadata(
         agent_id=agent_id,
         compiled_at=compiled_at,

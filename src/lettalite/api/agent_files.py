@@ -3,7 +3,17 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Header, Query, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Body,
+    File,
+    Form,
+    Header,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import Response
 
 from lettalite.agent.archive import Embedder
@@ -76,6 +86,8 @@ def _secrets(text: str | None) -> dict[str, str]:
 
 @router.post("/import", response_model=ImportedAgents, responses=WRITE_ERROR_RESPONSES)
 async def import_agent(
+    request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     mcp: McpDep,
     clients: ModelClientsDep,
@@ -107,4 +119,6 @@ async def import_agent(
     agent_ids = await import_agent_file(
         session, document, options, runtime=mcp, embedder=Embedder(clients)
     )
+    if document.files:  # after the commit: their text is chunked and embedded again
+        background.add_task(request.app.state.file_processor.wake)
     return ImportedAgents(agent_ids=agent_ids)

@@ -66,6 +66,8 @@ ProviderId = Annotated[str, _path_id("provider")]
 StepId = Annotated[str, _path_id("step")]
 IdentityId = Annotated[str, _path_id("identity")]
 ArchiveId = Annotated[str, _path_id("archive")]
+FolderId = Annotated[str, _path_id("source")]  # Letta's folders are sources
+FileId = Annotated[str, _path_id("file")]
 
 
 # MCP server ids, names and their tools' ids: unvalidated strings in Letta's API.

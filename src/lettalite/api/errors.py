@@ -24,6 +24,7 @@ from lettalite.errors import (
     PreconditionFailed,
     Unauthorized,
     UnprocessableValue,
+    UnsupportedMediaType,
 )
 
 logger = logging.getLogger("lettalite")
@@ -63,6 +64,12 @@ WRITE_ERROR_RESPONSES: dict[int | str, dict] = {
     409: _error_response("The change collides with existing state (e.g. a duplicate label)"),
 }
 
+# Declared on file uploads.
+UPLOAD_ERROR_RESPONSES: dict[int | str, dict] = {
+    **WRITE_ERROR_RESPONSES,
+    415: _error_response("The file's type cannot be read (PDF, HTML, text and code files can)"),
+}
+
 # Declared on the MCP server operations: a server that cannot be reached is a 502 whose body
 # also carries Letta's `{"error": {"type": "mcp_connection_error", ...}}`.
 MCP_ERROR_RESPONSES: dict[int | str, dict] = {
@@ -92,6 +99,7 @@ STATUS_BY_ERROR: dict[type[LettaliteError], int] = {
     InvalidArgument: 400,
     PreconditionFailed: 412,
     UnprocessableValue: 422,
+    UnsupportedMediaType: 415,
     LLMProviderError: 502,
     McpConnectionError: 502,
 }

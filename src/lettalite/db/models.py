@@ -58,6 +58,9 @@ class AgentRow(Timestamps, ContextWindow, Base):
     embedding: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Files shown in the prompt at once, and characters of each; null: from the context window.
+    max_files_open: Mapped[int | None]
+    per_file_view_window_char_limit: Mapped[int | None]
     # Environment variables for the agent's tools, {name: value}; set by PATCH `secrets`.
     secrets: Mapped[dict[str, Any] | None]
     # Letta tool rules as sent, e.g. {"type": "requires_approval", "tool_name": "..."}.

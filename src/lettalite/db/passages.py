@@ -103,7 +103,7 @@ async def nearest_passages(
         )
     )
     if session.info.get(RANKS_IN_PYTHON):
-        return await _nearest_ranked_in_python(session, statement, vector, limit)
+        return await nearest_ranked_in_python(session, PassageRow, statement, vector, limit)
     distance = cosine_distance(PassageRow.embedding, vector, session.bind.dialect.name)
     statement = (
         statement.add_columns(distance)
@@ -113,26 +113,25 @@ async def nearest_passages(
     return [(row, distance) for row, distance in await session.execute(statement)]
 
 
-async def _nearest_ranked_in_python(
-    session: AsyncSession, candidates: Select[Any], vector: list[float], limit: int
-) -> list[tuple[PassageRow, float | None]]:
-    """`nearest_passages` for a database that cannot compare vectors: streams the candidates'
-    vectors and keeps the `limit` nearest, so memory holds one batch, not the archive."""
+async def nearest_ranked_in_python(
+    session: AsyncSession, model: Any, candidates: Select[Any], vector: list[float], limit: int
+) -> list[tuple[Any, float | None]]:
+    """Nearest rows of `model` (a table with `id`, `embedding`, `created_at`) for a database
+    that cannot compare vectors: streams the candidates' vectors and keeps the `limit`
+    nearest, so memory holds one batch, not the table."""
 
     def rank(row: Row[Any]) -> tuple[bool, float, float, str]:
         distance = python_cosine_distance(row.embedding, vector)
         # Vectors without a direction last, as pgvector's NaN distances sort.
         return (distance is None, distance or 0.0, -row.created_at.timestamp(), row.id)
 
-    columns = candidates.with_only_columns(
-        PassageRow.id, PassageRow.embedding, PassageRow.created_at
-    )
+    columns = candidates.with_only_columns(model.id, model.embedding, model.created_at)
     result = await session.stream(columns.execution_options(yield_per=PYTHON_RANKING_BATCH))
     nearest: list[tuple[bool, float, float, str]] = []
     async for batch in result.partitions():
         nearest = heapq.nsmallest(limit, itertools.chain(nearest, map(rank, batch)))
     ids = [ranked[-1] for ranked in nearest]
-    rows = await session.scalars(select(PassageRow).where(PassageRow.id.in_(ids)))
+    rows = await session.scalars(select(model).where(model.id.in_(ids)))
     by_id = {row.id: row for row in rows}
     return [(by_id[passage_id], None if nan else d) for nan, d, _, passage_id in nearest]
 

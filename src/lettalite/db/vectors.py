@@ -36,6 +36,8 @@ EMBEDDING_COLUMN_TYPE = text(
     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
     "WHERE attrelid = to_regclass('archival_passage') AND attname = 'embedding'"
 )
+# Tables with an `embedding` column; migrations give them all the type archival_passage has.
+VECTOR_TABLES = ("archival_passage", "file_passage")
 PGVECTOR_AVAILABLE = text("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
 
 
@@ -184,12 +186,13 @@ async def _move_into_pgvector(connection: AsyncConnection) -> str | None:
     try:
         async with connection.begin_nested():
             await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
-            await connection.execute(
-                text(
-                    "ALTER TABLE archival_passage ALTER COLUMN embedding TYPE vector "
-                    "USING embedding::vector"
+            for table in VECTOR_TABLES:
+                await connection.execute(
+                    text(
+                        f"ALTER TABLE {table} ALTER COLUMN embedding TYPE vector "
+                        "USING embedding::vector"
+                    )
                 )
-            )
     except DBAPIError as error:
         return (
             f"enabling it failed ({error.orig}); a superuser can run "

@@ -39,6 +39,7 @@ MAX_VECTOR = 8192
 # Letta's limit for one archival memory is 8192 tokens: about 32,000 characters.
 MAX_PASSAGE_CHARS = 100_000
 Name = Annotated[str, Field(max_length=255)]
+MAX_FILE_CONTENT = 20_000_000  # characters of one file's text
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Ids = Annotated[list[Annotated[str, Field(max_length=128)]], Field(max_length=MAX_ITEMS)]
 
@@ -302,9 +303,28 @@ class GroupEntry(FileEntity):
 
 
 class SourceEntry(RequestModel):
-    """Folders are not stored by lettalite yet: only their presence is checked."""
+    """A folder (Letta's source); Letta's other keys are ignored."""
 
     id: str = Field(max_length=128)
+    name: Name = Field(min_length=1)
+    description: Text | None = None
+    instructions: Text | None = None
+    metadata: dict[str, Any] | None = None
+    embedding_config: dict[str, Any] | None = None
+
+
+class FileEntry(RequestModel):
+    """A file of a folder with its text (`content`), which the import chunks again."""
+
+    id: str = Field(max_length=128)
+    source_id: str = Field(max_length=128)
+    file_name: str | None = Field(None, max_length=600)
+    original_file_name: str | None = Field(None, max_length=300)
+    file_type: str | None = Field(None, max_length=255)
+    file_size: int | None = Field(None, ge=0)
+    file_creation_date: str | None = Field(None, max_length=64)
+    file_last_modified_date: str | None = Field(None, max_length=64)
+    content: str | None = Field(None, max_length=MAX_FILE_CONTENT)
 
 
 class SkillEntry(FileEntity):
@@ -323,7 +343,7 @@ class AgentFile(FileEntity):
     agents: list[AgentEntry] = Field(max_length=MAX_FILE_AGENTS)
     groups: list[GroupEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
     blocks: list[BlockEntry] = Field(default_factory=list, max_length=MAX_FILE_BLOCKS)
-    files: list[SourceEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
+    files: list[FileEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
     sources: list[SourceEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
     tools: list[ToolEntry] = Field(default_factory=list, max_length=MAX_FILE_TOOLS)
     mcp_servers: list[McpServerEntry] = Field(default_factory=list, max_length=MAX_ITEMS)

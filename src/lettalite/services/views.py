@@ -4,6 +4,7 @@
 import uuid
 
 from lettalite.config import get_settings
+from lettalite.db.folder_models import FileRow, FolderRow
 from lettalite.db.models import AgentRow, BlockRow, IdentityRow, PassageRow, ToolRow
 from lettalite.llm.catalog import (
     DEFAULT_EMBEDDING,
@@ -15,6 +16,7 @@ from lettalite.llm.catalog import (
 )
 from lettalite.schemas.agent import AgentSecret, AgentState, Memory
 from lettalite.schemas.block import Block
+from lettalite.schemas.folder import FileMetadata, Folder
 from lettalite.schemas.identity import Identity
 from lettalite.schemas.message import ApprovalRequestMessage
 from lettalite.schemas.model import EmbeddingConfig, LLMConfig
@@ -118,6 +120,42 @@ def agent_embedding_config(handle: str | None) -> EmbeddingConfig:
     default = embedding_config(DEFAULT_EMBEDDING)
     assert default is not None
     return default.model_copy(update={"handle": None})
+
+
+def folder_model(folder: FolderRow) -> Folder:
+    return Folder(
+        id=folder.id,
+        name=folder.name,
+        description=folder.description,
+        instructions=folder.instructions,
+        metadata=folder.metadata_,
+        embedding_config=agent_embedding_config(folder.embedding).model_copy(
+            update={"embedding_chunk_size": folder.embedding_chunk_size}
+        ),
+        created_at=folder.created_at,
+        updated_at=folder.updated_at,
+    )
+
+
+def file_model(file: FileRow, *, content: bool = False) -> FileMetadata:
+    return FileMetadata(
+        id=file.id,
+        source_id=file.folder_id,
+        file_name=file.file_name,
+        original_file_name=file.original_file_name,
+        file_path=file.file_path,
+        file_type=file.file_type,
+        file_size=file.file_size,
+        file_creation_date=file.file_creation_date,
+        file_last_modified_date=file.file_last_modified_date,
+        processing_status=file.processing_status,
+        error_message=file.error_message,
+        total_chunks=file.total_chunks,
+        chunks_embedded=file.chunks_embedded,
+        content=file.content if content else None,
+        created_at=file.created_at,
+        updated_at=file.updated_at,
+    )
 
 
 def passage_model(passage: PassageRow) -> Passage:

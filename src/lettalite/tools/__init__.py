@@ -5,6 +5,7 @@ Importing this package registers every built-in tool in `TOOLS`.
 
 from lettalite.tools import archival as _archival
 from lettalite.tools import base as _base
+from lettalite.tools import files as _files
 from lettalite.tools import history as _history
 from lettalite.tools import memory as _memory
 from lettalite.tools.archival import ArchivalHit, Archive, ArchiveQuery
@@ -24,7 +25,7 @@ from lettalite.tools.blocks import (
 from lettalite.tools.history import HistoryHit, HistorySearch
 from lettalite.tools.registry import TOOLS, ToolSpec, validate_arguments
 
-del _archival, _base, _history, _memory  # imported only so their tools register themselves
+del _archival, _base, _files, _history, _memory  # imported only so their tools register themselves
 
 DEFAULT_TOOL_NAMES: frozenset[str] = frozenset(
     name for name, spec in TOOLS.items() if spec.attached_by_default

@@ -12,14 +12,25 @@ import textwrap
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from lettalite.tools.blocks import ToolError
 
-ToolType = Literal["letta_core", "letta_memory_core", "letta_sleeptime_core", "letta_builtin"]
+ToolType = Literal[
+    "letta_core", "letta_memory_core", "letta_sleeptime_core", "letta_builtin", "letta_files_core"
+]
 # What the server hands a tool as its first argument; "none" and "sandbox" tools take none
 # ("sandbox" tools run, as their own source, in the custom-tool sandbox).
-ToolContext = Literal["blocks", "history", "archive", "none", "sandbox"]
+ToolContext = Literal["blocks", "history", "archive", "files", "none", "sandbox"]
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
 Registrar = Callable[[ToolFunction], ToolFunction]
 
@@ -48,6 +59,7 @@ _TYPE_NOUNS = {
     "integer": ("an integer", "integers"),
     "boolean": ("a boolean", "booleans"),
     "array": ("an array", "arrays"),
+    "object": ("an object", "objects"),
 }
 
 
@@ -64,6 +76,11 @@ def history_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[Too
 def archive_tool(*, tool_type: ToolType, default: bool = False) -> Registrar[ToolFunction]:
     """Register a tool whose context is the agent's archival memory."""
     return _registrar(tool_type, default, "archive")
+
+
+def files_tool(*, tool_type: ToolType) -> Registrar[ToolFunction]:
+    """Register a tool whose context is the files of the folders attached to the agent."""
+    return _registrar(tool_type, False, "files")
 
 
 def plain_tool(*, tool_type: ToolType) -> Registrar[ToolFunction]:
@@ -233,7 +250,19 @@ def _schema_for_type(annotation: Any) -> dict[str, Any]:
     if origin is list:
         (item,) = get_args(annotation)
         return {"type": "array", "items": _schema_for_type(item)}
+    if is_typeddict(annotation):
+        return _object_schema(annotation)
     raise TypeError(f"Unsupported tool parameter annotation: {annotation!r}")
+
+
+def _object_schema(annotation: Any) -> dict[str, Any]:
+    """A TypedDict as a JSON object; its optional keys (NotRequired) may also be null."""
+    properties = {}
+    for key, hint in get_type_hints(annotation).items():
+        schema, _ = _schema_for_annotation(hint)
+        properties[key] = schema
+    required = [key for key in properties if key in annotation.__required_keys__]
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def validate_arguments(spec: ToolSpec, args: Mapping[str, Any]) -> dict[str, Any] | ToolError:
@@ -276,6 +305,25 @@ def _type_problem(schema: Mapping[str, Any], value: Any) -> str | None:
             problem = _type_problem(schema["items"], item)
             if problem:
                 return f"item {index} {problem}"
+    if schema["type"] == "object":
+        return _object_problem(schema, value)
+    return None
+
+
+def _object_problem(schema: Mapping[str, Any], value: Mapping[str, Any]) -> str | None:
+    properties = schema["properties"]
+    missing = [key for key in schema["required"] if key not in value]
+    if missing:
+        return f"is missing {_quoted(missing)}"
+    unknown = [key for key in value if key not in properties]
+    if unknown:
+        return f"has unknown keys {_quoted(unknown)}; accepted: {', '.join(properties)}"
+    for key, item in value.items():
+        if item is None and key not in schema["required"]:
+            continue
+        problem = _type_problem(properties[key], item)
+        if problem:
+            return f"key '{key}' {problem}"
     return None
 
 

@@ -73,6 +73,7 @@ def _duplicates(values: list[str]) -> list[str]:
 
 def _all_ids(document: AgentFile) -> list[str]:
     ids = [entity.id for entity in (*document.agents, *document.blocks, *document.tools)]
+    ids += [entity.id for entity in (*document.sources, *document.files)]
     ids += [server.id for server in document.mcp_servers]
     for agent in document.agents:
         ids += [message.id for message in agent.messages]
@@ -108,23 +109,45 @@ def reference_problems(document: AgentFile) -> list[str]:
     tools = {tool.id for tool in document.tools}
     for agent in document.agents:
         problems += _agent_reference_problems(agent, blocks, tools)
+    problems += folder_problems(document)
     if not document.agents:
         problems.append("the file holds no agents")
+    return problems
+
+
+def folder_problems(document: AgentFile) -> list[str]:
+    """Files must belong to listed sources; agents' folders and file views must be listed."""
+    sources = {source.id for source in document.sources}
+    files = {file.id: file for file in document.files}
+    problems = [
+        f"Schema validation failed: file {file.id} refers to source {file.source_id}, which "
+        "is not in the file"
+        for file in document.files
+        if file.source_id not in sources
+    ]
+    for agent in document.agents:
+        attached = set(agent.source_ids or ()) | set(agent.folder_ids or ())
+        if missing := sorted(attached - sources):
+            problems.append(f"agent {agent.id} refers to sources not in the file: {missing}")
+        for view in agent.files_agents:
+            file = files.get(view.file_id)
+            if view.agent_id != agent.id:
+                problems.append(
+                    f"Schema validation failed: files_agents {view.id} of agent {agent.id} "
+                    f"names agent {view.agent_id}"
+                )
+            if file is None or file.source_id != view.source_id or view.source_id not in attached:
+                problems.append(
+                    f"Schema validation failed: files_agents {view.id} of agent {agent.id} "
+                    f"refers to file {view.file_id} of source {view.source_id}, which is not "
+                    "in the file or not attached to the agent"
+                )
     return problems
 
 
 def unsupported_problems(document: AgentFile) -> list[str]:
     """What the document asks of lettalite that it does not do."""
     problems = []
-    if (
-        document.files
-        or document.sources
-        or any(a.files_agents or a.source_ids or a.folder_ids for a in document.agents)
-    ):
-        problems.append(
-            "folders and files (the file's `sources`, `files` and `files_agents`) are not "
-            "supported by this server yet; export the agent without its folders"
-        )
     if document.groups or any(agent.group_ids for agent in document.agents):
         problems.append("multi-agent groups (`groups`) are not supported by this server")
     for agent in document.agents:

@@ -1,4 +1,4 @@
-"""Export: an agent, its blocks, tools, MCP servers, messages and archival memory as one
+"""Export: an agent, its blocks, tools, MCP servers, messages, archival memory and folders as one
 Agent File, every database id replaced by `<prefix>-<n>` and every secret value blanked."""
 
 import json
@@ -25,6 +25,7 @@ from lettalite.db.models import (
 from lettalite.db.schema import HEAD_REVISION
 from lettalite.db.server_models import McpServerRow
 from lettalite.errors import NotFound
+from lettalite.services.agent_files.folders import export_folders
 from lettalite.services.agent_files.ids import IdMap, timestamp
 from lettalite.services.agent_files.messages import message_entry
 from lettalite.services.views import embedding_config, llm_config
@@ -197,12 +198,15 @@ async def export_agent_file(
     entry["messages"] = [message_entry(row, ids, summary_id) for row in rows]
     entry["in_context_message_ids"] = [ids("message", message_id) for message_id in in_context]
     entry["passages"] = [passage_entry(p, ids) for p in await _passages(session, agent.id)]
+    sources, files, entry["files_agents"], entry["source_ids"] = await export_folders(
+        session, agent, ids
+    )
     return {
         "agents": [entry],
         "groups": [],
         "blocks": [block_entry(block, ids) for block in blocks],
-        "files": [],
-        "sources": [],
+        "files": files,
+        "sources": sources,
         "tools": [tool_entry(tool, ids) for tool in tools],
         "mcp_servers": server_entries,
         "skills": [],

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.archive import Embedder, default_archive
 from lettalite.agent.memory import refresh_prompts, text_content
 from lettalite.agent.prompt import DEFAULT_SYSTEM_PROMPT
+from lettalite.db import tools as tool_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import (
     AgentBlockRow,
@@ -37,7 +38,9 @@ from lettalite.llm.catalog import (
 )
 from lettalite.schemas.agent_file import AgentEntry, AgentFile, PassageEntry
 from lettalite.services.agent_files.entities import import_blocks, import_mcp_servers, import_tools
+from lettalite.services.agent_files.folders import attach_imported, import_folders
 from lettalite.services.agent_files.messages import message_rows
+from lettalite.services.agent_folders import FILE_TOOLS
 from lettalite.services.mcp_servers import McpRuntime
 
 COPY_SUFFIX = "_copy"
@@ -293,6 +296,8 @@ async def import_agent_file(
         session, document.tools, servers, override_existing=options.override_existing_tools
     )
     blocks = import_blocks(session, document.blocks)
+    folders, files = await import_folders(session, document, options.embedding)
+    file_tools = list((await tool_queries.tools_by_name(session, FILE_TOOLS)).values())
     imported = []
     for entry in document.agents:
         agent = _new_agent(entry, models[entry.id], options)
@@ -308,6 +313,8 @@ async def import_agent_file(
             entry = entry.model_copy(update={"messages": [], "in_context_message_ids": []})
         _store_history(agent, entry, session)
         await _store_passages(session, agent, entry, vectors)
+        await flush(session)
+        await attach_imported(session, agent, entry, folders, files, file_tools)
     await flush(session)
     await refresh_prompts(session, imported)
     return imported
