@@ -1,9 +1,9 @@
 """Stored messages in and out of the provider-neutral chat form."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from lettalite.db.models import MessageRow
+from lettalite.db.models import content_text
 from lettalite.llm.types import ChatMessage, Completion, SignedThinking, ToolCallRequest
 
 IMAGE_NOT_SHOWN = "[An image was attached here; this model cannot see images.]"
@@ -20,7 +20,18 @@ def image_url(part: dict[str, Any]) -> str | None:
     return None
 
 
-def _images(message: MessageRow) -> tuple[str, ...]:
+class StoredMessage(Protocol):
+    """What the model is shown of a stored message: a MessageRow, or a row of
+    db.messages.HISTORY_COLUMNS."""
+
+    id: str
+    role: str
+    content: list[dict[str, Any]]
+    tool_calls: list[dict[str, Any]] | None
+    tool_call_id: str | None
+
+
+def _images(message: StoredMessage) -> tuple[str, ...]:
     urls = (image_url(part) for part in message.content if part.get("type") == "image")
     return tuple(url for url in urls if url)
 
@@ -30,11 +41,11 @@ def stored_call(call: dict[str, Any]) -> ToolCallRequest:
     return ToolCallRequest(id=call["id"], name=call["name"], arguments=call["arguments"])
 
 
-def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
+def chat_message(message: StoredMessage, *, images: bool = True) -> ChatMessage:
     """How a stored message is shown to the model (reasoning is sent back only when its
     provider signed it). A tool result's images are not part of it: `chat_history` shows
     them after the results."""
-    text = message.text
+    text = content_text(message.content)
     attached = _images(message)
     if attached and not images:
         text = "\n".join(filter(None, [text, *[IMAGE_NOT_SHOWN] * len(attached)]))
@@ -52,14 +63,14 @@ def chat_message(message: MessageRow, *, images: bool = True) -> ChatMessage:
     return ChatMessage(role=message.role, content=text, images=shown)  # type: ignore[arg-type]
 
 
-def _signed_thinking(message: MessageRow) -> SignedThinking | None:
+def _signed_thinking(message: StoredMessage) -> SignedThinking | None:
     for part in message.content or ():
         if part.get("type") == "reasoning" and part.get("signature"):
             return SignedThinking(part["reasoning"], part["signature"])
     return None
 
 
-def chat_history(messages: Iterable[MessageRow], *, images: bool) -> list[ChatMessage]:
+def chat_history(messages: Iterable[StoredMessage], *, images: bool) -> list[ChatMessage]:
     """Stored messages as the model's message list.
 
     Approval answers are bookkeeping (their outcome is in the tool results). Chat APIs take

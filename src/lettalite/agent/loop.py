@@ -374,13 +374,15 @@ class TurnRunner:
             request, toolbox, rules, window, scale = await build_request(
                 self._database, self.tool_kinds, turn, state.inputs, state.calls
             )
-            if attempt > 0 or estimate_request(request) * scale > COMPACT_AT * window:
+            estimate = estimate_request(request)
+            if attempt > 0 or estimate * scale > COMPACT_AT * window:
                 pending = len(state.inputs)
                 await self._compact(llm, turn, request, window, scale, pending, attempt)
                 request, toolbox, rules, window, scale = await build_request(
                     self._database, self.tool_kinds, turn, state.inputs, state.calls
                 )
-            call.estimated_tokens = estimate_request(request)
+                estimate = estimate_request(request)
+            call.estimated_tokens = estimate
             call.request_body = llm.request_body(request)
             try:
                 completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)

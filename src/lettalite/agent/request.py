@@ -37,7 +37,7 @@ async def build_request(
             )
         if getattr(window, "prompt_stale", False):
             await recompile_system_prompt(session, conversation)
-        history = await message_queries.in_context_messages(session, turn.agent_id, window)
+        history = await message_queries.in_context_history(session, turn.agent_id, window)
         scale = await latest_token_scale(session, turn.agent_id)
     agent = conversation.agent
     toolbox = build_toolbox(conversation, tool_kinds, turn.client_tools)

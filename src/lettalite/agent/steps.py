@@ -140,11 +140,14 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
 def bounded(value: dict[str, Any]) -> dict[str, Any]:
     """`value`, or when its JSON is longer than TRACE_MAX_CHARS, the start of that JSON: a
     trace is for reading what happened, and a long context must not double the database."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    if len(text) <= TRACE_MAX_CHARS:
-        # Round-tripped so that what is stored is plain JSON (default=str applied).
-        return json_without_nul(json.loads(text))
-    return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except TypeError:  # a value JSON cannot hold: stored as its text
+        value = json.loads(text := json.dumps(value, ensure_ascii=False, default=str))
+    if len(text) > TRACE_MAX_CHARS:
+        return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
+    # PostgreSQL cannot store NUL characters, which model output may hold.
+    return json_without_nul(value) if "\\u0000" in text else value
 
 
 def trace_row(call: StepCall, completion: Completion) -> StepTraceRow:

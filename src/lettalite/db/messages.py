@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
@@ -13,6 +13,14 @@ from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
 MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
+
+
+class _Ordered(Protocol):
+    id: str
+    sequence: int
+
+
+T = TypeVar("T", bound=_Ordered)
 
 
 async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
@@ -32,41 +40,78 @@ async def list_messages(
     return await paginate(session, select(MessageRow).where(*where), MESSAGE_SORT, page)
 
 
-def _in_context(window: ContextWindow) -> Any:
-    # None must not reach the IN list: `NOT (x IN (a, NULL))` is never true in SQL.
-    pinned = [i for i in (window.system_message_id, window.summary_message_id) if i is not None]
-    return in_conversation(window.conversation_key) & (
-        (MessageRow.sequence >= window.context_start_sequence) | MessageRow.id.in_(pinned)
-    )
+def _in_context_parts(agent_id: str, window: ContextWindow) -> list[ColumnElement[bool]]:
+    """The window as two disjoint conditions, each served by an index: the conversation from
+    `context_start_sequence` on, and the pinned system and summary messages before it. (One
+    `sequence >= x OR id IN (...)` condition made SQLite scan every stored message.)"""
+    own = (MessageRow.agent_id == agent_id) & in_conversation(window.conversation_key)
+    recent = own & ~_before_window(window)
+    pinned = _pinned(window)
+    return [recent, MessageRow.id.in_(pinned) & _before_window(window)] if pinned else [recent]
 
 
-def context_order(window: ContextWindow, rows: Sequence[MessageRow]) -> list[MessageRow]:
+def _pinned(window: ContextWindow) -> list[str]:
+    # None must not reach an IN list: `NOT (x IN (a, NULL))` is never true in SQL.
+    return [i for i in (window.system_message_id, window.summary_message_id) if i is not None]
+
+
+def _before_window(window: ContextWindow) -> ColumnElement[bool]:
+    return MessageRow.sequence < window.context_start_sequence
+
+
+def context_order(window: ContextWindow, rows: Sequence[T]) -> list[T]:
     """The context window's order: system prompt, then the summary, then the conversation."""
     lead = {window.system_message_id: 0, window.summary_message_id: 1}
     return sorted(rows, key=lambda row: (lead.get(row.id, 2), row.sequence))
 
 
+def _window_query(agent_ids_windows: Sequence[tuple[str, ContextWindow]], *columns: Any) -> Any:
+    """SELECT `columns` of the messages in these context windows (a UNION ALL of their parts)."""
+    parts = [
+        select(*columns).where(part)
+        for agent_id, window in agent_ids_windows
+        for part in _in_context_parts(agent_id, window)
+    ]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
 async def in_context_messages(
     session: AsyncSession, agent_id: str, window: ContextWindow
 ) -> list[MessageRow]:
-    query = select(MessageRow).where(MessageRow.agent_id == agent_id, _in_context(window))
+    query = select(MessageRow).from_statement(_window_query([(agent_id, window)], MessageRow))
     return context_order(window, list(await session.scalars(query)))
+
+
+# What a model request shows of a stored message (agent/context.py reads these).
+HISTORY_COLUMNS = (
+    MessageRow.id,
+    MessageRow.sequence,
+    MessageRow.role,
+    MessageRow.content,
+    MessageRow.tool_calls,
+    MessageRow.tool_call_id,
+)
+
+
+async def in_context_history(
+    session: AsyncSession, agent_id: str, window: ContextWindow
+) -> list[Row[Any]]:
+    """The window's messages as plain rows of HISTORY_COLUMNS: every step reads all of them,
+    and ORM objects cost several times the query."""
+    rows = await session.execute(_window_query([(agent_id, window)], *HISTORY_COLUMNS))
+    return context_order(window, list(rows))
 
 
 async def in_context_message_ids(
     session: AsyncSession, agents: Sequence[AgentRow]
 ) -> dict[str, list[str]]:
-    """`message_ids` of several agents in one query."""
-    if not agents:
-        return {}
+    """`message_ids` of several agents in one query (ids only: no message is loaded)."""
+    columns = (MessageRow.agent_id, MessageRow.id, MessageRow.sequence)
+    rows: dict[str, list[Row[Any]]] = {agent.id: [] for agent in agents}
+    if agents:
+        for row in await session.execute(_window_query([(a.id, a) for a in agents], *columns)):
+            rows[row.agent_id].append(row)
     by_id = {agent.id: agent for agent in agents}
-    query = select(MessageRow).where(
-        MessageRow.agent_id.in_(by_id),
-        or_(*(_in_context(a) & (MessageRow.agent_id == a.id) for a in agents)),
-    )
-    rows: dict[str, list[MessageRow]] = {agent.id: [] for agent in agents}
-    for row in await session.scalars(query):
-        rows[row.agent_id].append(row)
     return {
         agent_id: [row.id for row in context_order(by_id[agent_id], agent_rows)]
         for agent_id, agent_rows in rows.items()
@@ -103,7 +148,8 @@ async def count_recall(session: AsyncSession, agent_id: str, window: ContextWind
     query = select(func.count()).where(
         MessageRow.agent_id == agent_id,
         in_conversation(window.conversation_key),
-        ~_in_context(window),
+        _before_window(window),
+        MessageRow.id.not_in(_pinned(window)),
     )
     return (await session.execute(query)).scalar_one()
 

@@ -269,6 +269,11 @@ class TurnLeaseRow(Base):
     expires_at: Mapped[datetime]
 
 
+def content_text(content: list[dict[str, Any]]) -> str:
+    """A stored message's text parts joined (reasoning parts excluded)."""
+    return "\n".join(part["text"] for part in content if part.get("type") == "text")
+
+
 class MessageRow(Base):
     """One stored message in OpenAI-like form; `agent.render` shows it as Letta messages."""
 
@@ -312,8 +317,7 @@ class MessageRow(Base):
 
     @property
     def text(self) -> str:
-        """The message's text parts joined (reasoning parts excluded)."""
-        return "\n".join(part["text"] for part in self.content if part.get("type") == "text")
+        return content_text(self.content)
 
 
 class ConversationRow(Timestamps, ContextWindow, Base):
