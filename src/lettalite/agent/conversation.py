@@ -50,15 +50,23 @@ class Conversation:
 
 
 async def load_conversation(
-    session: AsyncSession, ref: ConversationRef, *, for_writing: bool = False
+    session: AsyncSession,
+    ref: ConversationRef,
+    *,
+    for_writing: bool = False,
+    with_memory: bool = True,
 ) -> Conversation:
-    """The conversation with its agent's blocks and tools. `for_writing` first takes the
-    agent's row lock (PostgreSQL): every transaction that writes a step locks the agent before
-    anything else, so steps of one agent's conversations never deadlock on each other's rows
-    (blocks, conversation rows marked stale, the agent's sequence counter)."""
-    if for_writing:
-        await agent_queries.lock_agent(session, ref.agent_id)
-    agent = await agent_queries.get_agent(session, ref.agent_id, tags=False)
+    """The conversation with its agent's blocks and tools (without them unless `with_memory`:
+    a step that made no tool call stores its messages without reading either).
+
+    `for_writing` loads the agent under its row lock (PostgreSQL): every transaction that
+    writes a step locks the agent before anything else, so steps of one agent's conversations
+    never deadlock on each other's rows (blocks, conversation rows marked stale, the agent's
+    sequence counter)."""
+    if with_memory:
+        agent = await agent_queries.get_agent(session, ref.agent_id, tags=False, lock=for_writing)
+    else:
+        agent = await agent_queries.get_agent_row(session, ref.agent_id, lock=for_writing)
     if ref.conversation_id is None:
         return Conversation(agent, agent)
     conversation = await conversation_queries.get_conversation(session, ref.conversation_id)

@@ -227,7 +227,9 @@ class TurnRunner:
         if not paused:
             await steps.embed_ahead(turn.embedding, embedder, prepared)
         async with self._database.session() as session:
-            conversation = await load_conversation(session, turn.where, for_writing=True)
+            conversation = await load_conversation(
+                session, turn.where, for_writing=True, with_memory=bool(prepared)
+            )
             produced: list[MessageRow] = []
             if (message := steps.assistant_row(turn, call, completion, prepared)) is not None:
                 produced.append(message)

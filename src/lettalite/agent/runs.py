@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lettalite.agent.callback_destination import CallbackPolicy
 from lettalite.agent.callbacks import send_callback
 from lettalite.agent.conversation import ConversationRef
@@ -86,40 +88,44 @@ class RunManager:
         """Start the run; unless it is queued, first wait for its turn (409 if it waits too
         long), so a busy conversation is reported to the request that found it busy."""
         turn = request.turn
-        async with self._database.session() as session:
-            session.add(
-                RunRow(
-                    id=turn.run_id,
-                    agent_id=turn.agent_id,
-                    conversation_id=turn.where.conversation_id,
-                    otid=request.otid,
-                    status="created",
-                    background=request.background,
-                    request_key=request.request_key,
-                    request_config=request.request_config,
-                    callback_url=request.callback_url,
-                    metadata_=request.metadata or {},
-                )
-            )
+        run = RunRow(
+            id=turn.run_id,
+            agent_id=turn.agent_id,
+            conversation_id=turn.where.conversation_id,
+            otid=request.otid,
+            status="created",
+            background=request.background,
+            request_key=request.request_key,
+            request_config=request.request_config,
+            callback_url=request.callback_url,
+            metadata_=request.metadata or {},
+        )
+
+        def write_run(session: AsyncSession, leased: bool) -> None:
+            # Taking the turn at once, the run starts running: no cancel can precede it.
+            run.status = "running" if leased else "created"
+            session.add(run)
+
         handle = RunHandle(
             turn.run_id, turn.agent_id, request.request_key, turn.where.conversation_id
         )
         # Known before it waits for its turn, so a cancel meanwhile reaches it.
         self._handles[turn.run_id] = handle
         hold = None
-        if not request.queued:
+        if request.queued:
+            async with self._database.session() as session:
+                write_run(session, False)
+        else:
             try:
-                hold = await self.locks.acquire(turn.where, turn.run_id)
+                hold = await self.locks.acquire(turn.where, turn.run_id, write_run)
             except Exception as error:
+                failure = TurnFailed("agent_busy", str(error))
                 await self._finalize(
-                    handle,
-                    TurnResult(stop_reason="error", failure=TurnFailed("agent_busy", str(error))),
-                    0.0,
-                    request.metadata,
+                    handle, TurnResult(stop_reason="error", failure=failure), 0.0, request.metadata
                 )
                 self._forget_later(handle)
                 raise
-        self._spawn(self._execute(handle, request, hold))
+        self._spawn(self._execute(handle, request, hold, started=run.status == "running"))
         return handle
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -216,13 +222,16 @@ class RunManager:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
 
-    async def _execute(self, handle: RunHandle, request: RunRequest, hold: TurnHold | None) -> None:
-        started = time.perf_counter()
+    async def _execute(
+        self, handle: RunHandle, request: RunRequest, hold: TurnHold | None, *, started: bool
+    ) -> None:
+        """Run the turn (`started`: its run row already says running) and record its end."""
+        started_at = time.perf_counter()
         result = TurnResult(run_ids=[handle.run_id])
         watcher = asyncio.create_task(self._watch_cancel_requests(handle))
         try:
             hold = hold or await self.locks.acquire(request.turn.where, handle.run_id)
-            if await self._start(handle.run_id):
+            if not started and await self._start(handle.run_id):
                 handle.cancelled.set()  # cancelled (maybe from another process) while it waited
             result = await self.runner.run(request.turn, handle.publish, handle.cancelled)
         except TurnCancelled:
@@ -236,13 +245,9 @@ class RunManager:
             result.failure = TurnFailed("internal_error", f"{type(error).__name__}: {error}")
         finally:
             watcher.cancel()
-            try:
-                if hold is not None:
-                    await self.locks.release(hold)  # on failure its lease simply lapses
-            finally:
-                seconds = time.perf_counter() - started
-                await self._finalize(handle, result, seconds, request.metadata)
-                self._forget_later(handle)
+            seconds = time.perf_counter() - started_at
+            await self._finalize(handle, result, seconds, request.metadata, hold)
+            self._forget_later(handle)
         if request.callback_url:
             await send_callback(self._database, self.callback_policy, handle, request.callback_url)
 
@@ -266,19 +271,25 @@ class RunManager:
         result: TurnResult,
         seconds: float,
         metadata: dict[str, Any] | None,
+        hold: TurnHold | None = None,
     ) -> None:
-        """Publish how the run ended and record it; readers are released whatever happens
-        (if the database cannot take the record now, the orphan sweep fails the run later)."""
+        """Publish how the run ended, record it and give its turn back (one transaction);
+        readers are released whatever happens (if the database cannot take the record now,
+        the lease lapses and the orphan sweep fails the run later)."""
         handle.result = result
         if result.failure is not None:
             handle.publish(result.failure)
         handle.publish(StopReason(stop_reason=result.stop_reason))
         handle.publish(result.statistics())
         try:
-            await self._record_end(handle, result, seconds, metadata)
+            if hold is not None:
+                await self.locks.stop_renewing(hold)
+            await self._record_end(handle, result, seconds, metadata, hold)
         except Exception:
             logger.exception("Could not record the end of run %s", handle.run_id)
         finally:
+            if hold is not None:
+                self.locks.release_here(hold)
             handle.finish()
 
     async def _record_end(
@@ -287,6 +298,7 @@ class RunManager:
         result: TurnResult,
         seconds: float,
         metadata: dict[str, Any] | None,
+        hold: TurnHold | None,
     ) -> None:
         ended = {
             "status": _run_status(result),
@@ -311,6 +323,8 @@ class RunManager:
                     stop_reason=result.stop_reason,
                     completed_at=ended["completed_at"],
                 )
+            if hold is not None:
+                await self.locks.release_lease(session, hold)
 
     def _forget_later(self, handle: RunHandle) -> None:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.

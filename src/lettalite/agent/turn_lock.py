@@ -9,11 +9,13 @@ with the run that holds it. Different conversations of one agent run in parallel
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import ConversationRef
 from lettalite.db import leases
@@ -22,6 +24,8 @@ from lettalite.db.session import Database
 from lettalite.errors import Conflict
 
 logger = logging.getLogger("lettalite.turns")
+# Work done in the transaction of the first attempt at a lease: (session, whether it was taken).
+Alongside = Callable[[AsyncSession, bool], None]
 POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)
 
 
@@ -69,7 +73,13 @@ class TurnLocks:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._holders: dict[str, str] = {}  # key -> run id, in this process
 
-    async def acquire(self, where: ConversationRef, run_id: str) -> TurnHold:
+    async def acquire(
+        self, where: ConversationRef, run_id: str, alongside: Alongside | None = None
+    ) -> TurnHold:
+        """Wait for the conversation's turn. `alongside(session, leased)` runs once, in the
+        transaction of the first attempt at the lease that commits (or in one of its own if
+        this process is busy with the conversation past the wait): the run's own row is
+        written there, one transaction fewer per turn."""
         key = where.lock_key
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_seconds
@@ -77,10 +87,14 @@ class TurnLocks:
         try:
             await asyncio.wait_for(lock.acquire(), timeout=self._wait_seconds)
         except TimeoutError:
+            if alongside is not None:
+                async with self._database.session() as session:
+                    alongside(session, False)
             raise ConversationBusy.held_by(self._holders.get(key), self._wait_seconds) from None
+        pending = [alongside] if alongside is not None else []  # until its transaction commits
         try:
             attempt = 0
-            while not await self._try_lease(where, run_id):
+            while not await self._try_lease(where, run_id, pending):
                 if loop.time() >= deadline:
                     raise await self._busy(key)
                 await asyncio.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
@@ -94,23 +108,40 @@ class TurnLocks:
         return hold
 
     async def release(self, hold: TurnHold) -> None:
+        await self.stop_renewing(hold)
+        try:
+            async with self._database.session() as session:
+                await self.release_lease(session, hold)
+        finally:
+            self.release_here(hold)
+
+    @staticmethod
+    async def stop_renewing(hold: TurnHold) -> None:
+        """Stop the lease's heartbeat: first of the steps of releasing a hold."""
         if hold._heartbeat is not None:
             hold._heartbeat.cancel()
             with suppress(asyncio.CancelledError):
                 await hold._heartbeat
-        try:
-            async with self._database.session() as session:
-                await leases.release(session, key=hold.key, run_id=hold.run_id)
-        finally:
-            if self._holders.get(hold.key) == hold.run_id:
-                del self._holders[hold.key]
-            hold._lock.release()
 
-    async def _try_lease(self, where: ConversationRef, run_id: str) -> bool:
+    @staticmethod
+    async def release_lease(session: AsyncSession, hold: TurnHold) -> None:
+        """Give the lease back as part of `session`'s transaction (a turn's last one)."""
+        await leases.release(session, key=hold.key, run_id=hold.run_id)
+
+    def release_here(self, hold: TurnHold) -> None:
+        """Let this process's next turn of the conversation go (whatever became of the lease:
+        one not given back lapses)."""
+        if self._holders.get(hold.key) == hold.run_id:
+            del self._holders[hold.key]
+        hold._lock.release()
+
+    async def _try_lease(
+        self, where: ConversationRef, run_id: str, pending: list[Alongside]
+    ) -> bool:
         now = utcnow()
         try:
             async with self._database.session() as session:
-                return await leases.try_acquire(
+                leased = await leases.try_acquire(
                     session,
                     key=where.lock_key,
                     agent_id=where.agent_id,
@@ -118,6 +149,10 @@ class TurnLocks:
                     now=now,
                     expires_at=now + self._lease,
                 )
+                for work in pending:
+                    work(session, leased)
+            pending.clear()
+            return leased
         except IntegrityError:
             return False  # the agent is gone
 

@@ -38,13 +38,15 @@ def _agents() -> Select[tuple[AgentRow]]:
     return select(AgentRow).options(*_WITH_RELATIONS)
 
 
-async def get_agent(session: AsyncSession, agent_id: str, *, tags: bool = True) -> AgentRow:
+async def get_agent(
+    session: AsyncSession, agent_id: str, *, tags: bool = True, lock: bool = False
+) -> AgentRow:
     """The agent with its blocks and tools, and its tags unless `tags` is false (a turn does
-    not read them: one statement fewer on every step)."""
+    not read them: one statement fewer on every step). `lock` holds its row until the
+    transaction ends (PostgreSQL; SQLite's writers already take turns)."""
     options = _WITH_RELATIONS if tags else _MEMORY_AND_TOOLS
-    agent = (
-        await session.scalars(select(AgentRow).options(*options).where(AgentRow.id == agent_id))
-    ).first()
+    query = select(AgentRow).options(*options).where(AgentRow.id == agent_id)
+    agent = (await session.scalars(query.with_for_update(of=AgentRow) if lock else query)).first()
     if agent is None:
         raise NotFound(f"Agent {agent_id} not found")
     return agent
@@ -57,9 +59,9 @@ async def lock_agent(session: AsyncSession, agent_id: str) -> None:
         await session.execute(select(AgentRow.id).where(AgentRow.id == agent_id).with_for_update())
 
 
-async def get_agent_row(session: AsyncSession, agent_id: str) -> AgentRow:
-    """The agent's own columns only (one statement)."""
-    agent = await session.get(AgentRow, agent_id)
+async def get_agent_row(session: AsyncSession, agent_id: str, *, lock: bool = False) -> AgentRow:
+    """The agent's own columns only (one statement); `lock` as in get_agent."""
+    agent = await session.get(AgentRow, agent_id, with_for_update=lock)
     if agent is None:
         raise NotFound(f"Agent {agent_id} not found")
     return agent
