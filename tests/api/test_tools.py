@@ -17,6 +17,9 @@ ALL_TOOLS = {
     "run_code",
     "web_search",
     "fetch_webpage",
+    "open_files",
+    "grep_files",
+    "semantic_search_files",
 }
 
 
@@ -29,6 +32,7 @@ def test_tool_catalogue_lists_every_builtin_with_its_schema(client: Letta) -> No
     search = tools["archival_memory_search"]
     assert search.tool_type == "letta_core"
     assert search.json_schema["parameters"]["required"] == ["query"]
+    assert tools["grep_files"].tool_type == "letta_files_core"
 
 
 def test_agent_tools_attach_and_detach_by_id(client: Letta) -> None:

@@ -257,7 +257,8 @@ def test_bad_versions_names_and_sources_are_refused(client: Letta, http: httpx.C
         client.templates.create(type="agent", agent_id=missing_agent)
     assert detail(error.value) == f"Agent {missing_agent} not found"
     response = http.post("/v1/templates", json={"type": "agent_file"})
-    assert response.status_code == 422 and "agent_file is required" in json.dumps(response.json())
+    assert response.json() == {"detail": "agent_file.agent_file: Field required"}
+    assert response.status_code == 422
     with pytest.raises(letta_client.BadRequestError) as error:
         client.templates.create(type="agent_file", agent_file={"agents": [{"id": "nope"}]})
     assert "Schema validation failed" in detail(error.value)

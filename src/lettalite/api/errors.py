@@ -55,6 +55,7 @@ def _error_response(description: str) -> dict:
 ERROR_RESPONSES: dict[int | str, dict] = {
     404: _error_response("Not found"),
     413: _error_response("Request body over LETTALITE_MAX_BODY_BYTES"),
+    421: _error_response("The Host header names a host this server does not serve"),
     422: _error_response("Invalid request: the detail names the field and the problem"),
     503: _error_response("The database is unavailable; retry shortly"),
 }

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from lettalite.schemas.common import (
     MAX_MESSAGES_PER_SEND,
@@ -20,22 +20,25 @@ PROJECT = "default"
 VariableName = Annotated[str, Field(min_length=1, max_length=255)]
 
 
-class CreateTemplate(RequestModel):
-    """`{"type": "agent", "agent_id"}` or `{"type": "agent_file", "agent_file"}`."""
+class TemplateFromAgent(RequestModel):
+    """Create a template from an existing agent."""
 
-    type: Literal["agent", "agent_file"]
-    agent_id: str | None = Field(None, max_length=64)
-    agent_file: dict[str, Any] | None = None
+    type: Literal["agent"]
+    agent_id: str = Field(max_length=64)
+    name: TemplateName | None = None
+
+
+class TemplateFromAgentFile(RequestModel):
+    """Create a template from an Agent File."""
+
+    type: Literal["agent_file"]
+    agent_file: dict[str, Any]
     name: TemplateName | None = None
     update_existing_tools: bool = False
 
-    @model_validator(mode="after")
-    def _source_given(self) -> "CreateTemplate":
-        if self.type == "agent" and self.agent_id is None:
-            raise ValueError('agent_id is required when type is "agent"')
-        if self.type == "agent_file" and self.agent_file is None:
-            raise ValueError('agent_file is required when type is "agent_file"')
-        return self
+
+# As in Letta's schema: which fields are required depends on `type`.
+CreateTemplate = Annotated[TemplateFromAgent | TemplateFromAgentFile, Field(discriminator="type")]
 
 
 class UpdateTemplate(RequestModel):

@@ -31,6 +31,7 @@ from lettalite.schemas.template import (
     InitialMessage,
     SaveTemplate,
     Template,
+    TemplateFromAgentFile,
     TemplatePage,
     TemplateVersion,
     TemplateVersionPage,
@@ -94,10 +95,10 @@ async def _has_unsaved_changes(session: AsyncSession, template: TemplateRow) -> 
 
 
 async def create_template(session: AsyncSession, request: CreateTemplate) -> Template:
-    if request.agent_file is not None and request.type == "agent_file":
+    if isinstance(request, TemplateFromAgentFile):
         snapshot = _without_messages(validate_agent_file(request.agent_file))
     else:
-        snapshot = await _agent_snapshot(session, str(request.agent_id))
+        snapshot = await _agent_snapshot(session, request.agent_id)
     name = request.name or f"template-{secrets.token_hex(4)}"
     if await template_queries.find_template(session, name) is not None:
         raise Conflict(f"A template named {name} already exists")
@@ -106,7 +107,7 @@ async def create_template(session: AsyncSession, request: CreateTemplate) -> Tem
         name=name,
         current=snapshot,
         latest_version=0,
-        update_existing_tools=request.update_existing_tools,
+        update_existing_tools=getattr(request, "update_existing_tools", False),
     )
     session.add(template)
     _save_version(session, template, None)
