@@ -7,7 +7,7 @@ there are, and recompile their own system message before their next model reques
 made anywhere is visible to the next turn everywhere.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from lettalite.db import conversations as conversation_queries
 from lettalite.db.agents import agents_by_ids
 from lettalite.db.base import utcnow
 from lettalite.db.messages import count_recall, get_message
-from lettalite.db.models import BlockRow, MessageRow
+from lettalite.db.models import AgentRow, BlockRow, MessageRow
 from lettalite.db.passages import count_passages
 from lettalite.tools import BlockView
 
@@ -62,11 +62,17 @@ async def recompile_system_prompt(session: AsyncSession, conversation: Conversat
 
 
 async def refresh_prompts(
-    session: AsyncSession, agent_ids: Iterable[str], block_ids: Iterable[str] = ()
+    session: AsyncSession,
+    agent_ids: Iterable[str],
+    block_ids: Iterable[str] = (),
+    loaded: Sequence[AgentRow] = (),
 ) -> None:
     """After a change to these agents' memory or to these blocks: recompile the agents'
-    default conversations now, and mark every named conversation that shows them stale."""
+    default conversations now, and mark every named conversation that shows them stale.
+    `loaded`: agents this session holds with their blocks and tools (not read again)."""
     agent_ids = list(dict.fromkeys(agent_ids))
-    for agent in await agents_by_ids(session, agent_ids):
+    held = {agent.id: agent for agent in loaded if agent.id in agent_ids}
+    others = [agent_id for agent_id in agent_ids if agent_id not in held]
+    for agent in [*held.values(), *(await agents_by_ids(session, others) if others else [])]:
         await recompile_system_prompt(session, Conversation(agent, agent))
     await conversation_queries.mark_prompts_stale(session, agent_ids, block_ids)

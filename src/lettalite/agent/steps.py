@@ -196,4 +196,4 @@ async def refresh_after(
     changed = set().union(*(outcome.changed_block_ids for outcome in outcomes))
     if changed:
         sharing = await block_queries.agent_ids_of_blocks(session, changed)
-        await refresh_prompts(session, sharing, changed)
+        await refresh_prompts(session, sharing, changed, loaded=[conversation.agent])

@@ -1,0 +1,165 @@
+"""What a turn costs the server, by request type and by history length.
+
+For each: the SQL statements the server counted (Server-Timing), the server's CPU time per
+request (user + system time of the server's processes over sequential requests, from /proc),
+the wall time, and the server's own share of it (wall minus the model call as the server timed
+it). Then RSS after many turns. The scripted model answers at once, so what is left is lettalite.
+
+SQLite on a fresh file by default; PostgreSQL when LETTALITE_DATABASE_URL names one.
+Usage: `python -m bench.turn_cost [--turns 50] [--history 0,1000,10000] [--rss-turns 1000]`
+"""
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from bench.run_all import llm_ms, rss_mib, sql_statements, summary
+from tests.servers import FakeLLM, LettaliteServer
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+EDIT = '[[call memory_insert {"label": "human", "new_string": "likes tea"}]]'
+BATCH = 100  # the API's most messages in one request
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants (uvicorn's workers, when there are several)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending += children.get(pid, [])
+    return tree
+
+
+def cpu_seconds(root: int) -> float:
+    total = 0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def measure(
+    label: str, server: LettaliteServer, send: Callable[[], httpx.Response], repeats: int
+) -> None:
+    walls, own, statements = [], [], set()
+    cpu_before = cpu_seconds(server.process.pid)
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = send()
+        wall = (time.perf_counter() - started) * 1000
+        response.raise_for_status()
+        walls.append(wall)
+        if "llm;" in response.headers.get("server-timing", ""):
+            own.append(wall - llm_ms(response))
+        statements.add(sql_statements(response))
+    cpu = (cpu_seconds(server.process.pid) - cpu_before) / repeats * 1000
+    shares = f"; wall minus model {summary(own)}" if own else ""
+    print(
+        f"{label}: server CPU {cpu:.1f} ms per request; SQL statements "
+        f"{min(statements)}-{max(statements)}; wall {summary(walls)}{shares}"
+    )
+
+
+def new_agent(http: httpx.Client) -> str:
+    body = {
+        "model": "openai/gpt-4o-mini",
+        "memory_blocks": [
+            {"label": "persona", "value": "I am a helpful assistant."},
+            {"label": "human", "value": "Name: Bench"},
+        ],
+    }
+    return http.post("/v1/agents/", json=body).json()["id"]
+
+
+def grow_history(http: httpx.Client, agent_id: str, messages: int) -> None:
+    """Store `messages` short user messages in the agent's context, BATCH per turn."""
+    for start in range(0, messages, BATCH):
+        batch = [{"role": "user", "content": f"m{i}"} for i in range(start, start + BATCH)]
+        http.post(f"/v1/agents/{agent_id}/messages", json={"messages": batch}).raise_for_status()
+
+
+def measure_request_types(http: httpx.Client, server: LettaliteServer, turns: int) -> None:
+    agent_id = new_agent(http)
+    path = f"/v1/agents/{agent_id}/messages"
+    http.post(path, json={"input": "warm up"}).raise_for_status()
+    plain = lambda: http.post(path, json={"input": "hi"})  # noqa: E731
+    measure("plain turn (1 model call)", server, plain, turns)
+
+    def edit() -> httpx.Response:
+        http.patch(f"/v1/agents/{agent_id}/core-memory/blocks/human", json={"value": "Name: B"})
+        return http.post(path, json={"input": EDIT})
+
+    measure("memory edit turn (2 model calls; + 1 block PATCH)", server, edit, turns)
+    create = lambda: http.post("/v1/agents/", json={"model": "openai/gpt-4o-mini"})  # noqa: E731
+    measure("agent create", server, create, turns)
+    measure("get agent", server, lambda: http.get(f"/v1/agents/{agent_id}"), turns)
+
+
+def measure_history(
+    http: httpx.Client, server: LettaliteServer, sizes: list[int], turns: int
+) -> None:
+    for size in sizes:
+        agent_id = new_agent(http)
+        grow_history(http, agent_id, size)
+        in_context = len(http.get(f"/v1/agents/{agent_id}").json()["message_ids"])
+        path = f"/v1/agents/{agent_id}/messages"
+        send = lambda p=path: http.post(p, json={"input": "hi"})  # noqa: E731
+        measure(f"plain turn, {in_context} messages in context", server, send, turns)
+        get = lambda a=agent_id: http.get(f"/v1/agents/{a}")  # noqa: E731
+        measure(f"get agent, {in_context} messages in context", server, get, turns)
+
+
+def measure_rss(http: httpx.Client, server: LettaliteServer, turns: int) -> None:
+    agent_id = new_agent(http)
+    for _ in range(turns):
+        http.post(f"/v1/agents/{agent_id}/messages", json={"input": "hi"}).raise_for_status()
+    rss = sum(rss_mib(pid) for pid in process_tree(server.process.pid))
+    print(f"server RSS after {turns} turns: {rss:.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--history", default="0,1000,10000")
+    parser.add_argument("--rss-turns", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        database = os.environ.get("LETTALITE_DATABASE_URL") or (
+            f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        )
+        print(f"database: {database.split(':')[0]}")
+        llm = FakeLLM(log=workdir / "fake_llm.log")
+        llm.start()
+        server = LettaliteServer(database, llm.base_url, workdir / "server")
+        server.start()
+        try:
+            with httpx.Client(base_url=server.url, timeout=120) as http:
+                measure_request_types(http, server, args.turns)
+                sizes = [int(size) for size in args.history.split(",") if size]
+                measure_history(http, server, sizes, max(args.turns // 5, 5))
+                measure_rss(http, server, args.rss_turns)
+        finally:
+            server.stop()
+            llm.stop()
+
+
+if __name__ == "__main__":
+    main()
