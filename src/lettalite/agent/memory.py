@@ -39,14 +39,32 @@ def text_content(text: str) -> list[dict[str, str]]:
 
 async def compiled_system_prompt(session: AsyncSession, conversation: Conversation) -> str:
     agent = conversation.agent
+    return _compile(
+        conversation,
+        recall_count=await count_recall(session, agent.id, conversation.window),
+        archival_count=await count_passages(session, agent.id),
+        directories=await directories(session, agent),
+    )
+
+
+def first_system_prompt(conversation: Conversation) -> str:
+    """The system prompt of an agent being created: nothing is recalled, archived or in a
+    folder yet, so nothing needs counting."""
+    return _compile(conversation, recall_count=0, archival_count=0, directories="")
+
+
+def _compile(
+    conversation: Conversation, *, recall_count: int, archival_count: int, directories: str
+) -> str:
+    agent = conversation.agent
     return compile_system_prompt(
         agent.system,
         [block_view(block) for block in conversation.blocks().values()],
         agent_id=agent.id,
         compiled_at=utcnow(),
-        recall_count=await count_recall(session, agent.id, conversation.window),
-        archival_count=await count_passages(session, agent.id),
-        directories=await directories(session, agent),
+        recall_count=recall_count,
+        archival_count=archival_count,
+        directories=directories,
     )
 
 

@@ -32,6 +32,8 @@ async def identity_by_key(
 
 
 async def identities_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, IdentityRow]:
+    if not ids:
+        return {}  # no `IN ()` statement
     rows = await session.scalars(select(IdentityRow).where(IdentityRow.id.in_(set(ids))))
     return {row.id: row for row in rows}
 

@@ -22,12 +22,16 @@ async def get_tool(session: AsyncSession, tool_id: str) -> ToolRow:
 
 
 async def tools_by_name(session: AsyncSession, names: Iterable[str]) -> dict[str, ToolRow]:
-    rows = await session.scalars(select(ToolRow).where(ToolRow.name.in_(set(names))))
+    if not (wanted := set(names)):
+        return {}  # no `IN ()` statement
+    rows = await session.scalars(select(ToolRow).where(ToolRow.name.in_(wanted)))
     return {row.name: row for row in rows}
 
 
 async def tools_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, ToolRow]:
-    rows = await session.scalars(select(ToolRow).where(ToolRow.id.in_(set(ids))))
+    if not (wanted := set(ids)):
+        return {}
+    rows = await session.scalars(select(ToolRow).where(ToolRow.id.in_(wanted)))
     return {row.id: row for row in rows}
 
 

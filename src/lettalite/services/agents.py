@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import (
     compiled_system_prompt,
+    first_system_prompt,
     recompile_system_prompt,
     refresh_prompts,
     text_content,
@@ -293,6 +294,8 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         raise InvalidArgument("Must specify either model or llm_config in request")
     agent = AgentRow(
         id=new_id("agent"),
+        # Known before the agent is written: no UPDATE once its system message exists.
+        system_message_id=new_id("message"),
         name=request.name or _default_name(),
         agent_type=request.agent_type,
         description=request.description,
@@ -328,16 +331,14 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     await _set_tags(session, agent, request.tags or [])
     await _set_identities(session, agent, request.identity_ids or [])
     system_message = MessageRow(
-        id=new_id("message"),
+        id=agent.system_message_id,
         agent_id=agent.id,
         sequence=0,
         role="system",
-        content=text_content(""),
+        content=text_content(first_system_prompt(_default_conversation(agent))),
     )
-    agent.system_message_id = system_message.id
     session.add(system_message)
     await flush(session)
-    await recompile_system_prompt(session, _default_conversation(agent))
     return await render(session, agent)
 
 
