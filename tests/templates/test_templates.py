@@ -196,6 +196,7 @@ def test_create_from_an_agent_file_list_and_delete(client: Letta, http: httpx.Cl
     assert listed["has_next_page"] is False
     searched = http.get("/v1/templates", params={"search": template.name[-8:].upper()}).json()
     assert template.id in [t["id"] for t in searched["templates"]]
+    client.templates.create(type="agent", agent_id=source_id)  # a second one, whatever ran before
     first = http.get("/v1/templates", params={"limit": 1}).json()
     assert len(first["templates"]) == 1 and first["has_next_page"] is True
 
