@@ -74,6 +74,7 @@ class PinnedClient:
     pids: set[int]
     http: httpx.Client = field(init=False)
     served_by: list[int | None] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)  # its connection's, request by request
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(
@@ -84,7 +85,8 @@ class PinnedClient:
         )
 
     def _record(self, response: httpx.Response) -> None:
-        self.served_by.append(serving_pid(self.server, self.pids, client_port(response)))
+        self.ports.append(client_port(response))
+        self.served_by.append(serving_pid(self.server, self.pids, self.ports[-1]))
 
     @property
     def pid(self) -> int | None:

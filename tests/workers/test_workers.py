@@ -51,7 +51,7 @@ def one_client_each(server: LettaliteServer) -> tuple[PinnedClient, PinnedClient
 
 def assert_served_only_by_its_worker(*clients: PinnedClient) -> None:
     for client in clients:
-        assert set(client.served_by) == {client.pid}, client.served_by
+        assert set(client.served_by) == {client.pid}, (client.served_by, client.ports)
 
 
 def is_gone(pid: int) -> bool:
@@ -147,8 +147,10 @@ def test_a_live_stream_is_resumed_through_the_other_worker(
     # While the run goes on in the first worker, the other one follows it from its start...
     replayed = list(sdk(other).runs.messages.stream(run_id, include_pings=False))
     seen.extend(live)
-    # ...and from a point, as a client that lost its connection resumes it.
-    resumed = list(sdk(other).runs.messages.stream(run_id, starting_after=2))
+    # ...and from a point, as a client that lost its connection resumes it (on a connection of
+    # its own: the SDK may drop one whose stream it stopped reading at `[DONE]`).
+    resuming = client_per_worker(workers_server)[other.pid][0]
+    resumed = list(sdk(resuming).runs.messages.stream(run_id, starting_after=2))
 
     def messages(chunks: list) -> list[tuple[str, str]]:
         return [(c.message_type, c.id) for c in chunks if c.message_type.endswith("_message")]
@@ -159,7 +161,7 @@ def test_a_live_stream_is_resumed_through_the_other_worker(
     ]
     assert replayed[-2].stop_reason == seen[-2].stop_reason == "end_turn"
     assert [c.seq_id for c in resumed if getattr(c, "seq_id", None)][0] == 3
-    assert_served_only_by_its_worker(running_on, other)
+    assert_served_only_by_its_worker(running_on, other, resuming)
 
 
 def test_workers_stop_when_their_supervisor_is_killed(
