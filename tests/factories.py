@@ -60,3 +60,20 @@ def send_json(client: Letta, conversation_id: str, **params: Any) -> LettaRespon
     raw.http_response.read()
     assert raw.http_response.headers["content-type"].startswith("application/json")
     return LettaResponse.model_validate(raw.http_response.json())
+
+
+# A turn that edits memory: its user message, the call, its return, the reply.
+EDIT_TURN = ["user_message", "tool_call_message", "tool_return_message", "assistant_message"]
+
+
+def assert_edits_kept_in_turn_order(client: Letta, agent_id: str, lines: list[str]) -> None:
+    """Each of `lines` was inserted into the agent's `log` block by a turn of its own (none
+    lost or overwritten), and the turns never interleaved in the history."""
+    value = client.agents.blocks.retrieve("log", agent_id=agent_id).value
+    assert sorted(value.split("\n")[1:]) == sorted(lines)
+    history = list(client.agents.messages.list(agent_id, order="asc", limit=1000))
+    assert [m.message_type for m in history[1:]] == EDIT_TURN * len(lines)
+    for start in range(1, len(history), len(EDIT_TURN)):
+        user, call, result, reply = history[start : start + len(EDIT_TURN)]
+        assert json.loads(call.tool_call.arguments)["new_string"] in user.content
+        assert {user.run_id, call.run_id, result.run_id, reply.run_id} == {user.run_id}

@@ -140,6 +140,7 @@ class LettaliteServer:
     workdir: Path
     extra_env: dict[str, str | None] = field(default_factory=dict)  # None: unset
     port: int = field(default_factory=free_port)
+    serve_args: tuple[str, ...] = ()  # e.g. ("--workers", "2")
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -158,6 +159,8 @@ class LettaliteServer:
                 "LETTALITE_DATABASE_URL": self.database_url,
                 "LETTALITE_DATA_DIR": str(self.workdir / "data"),
                 "LETTALITE_LOG_LEVEL": "warning",
+                # One process, whose pid is the server's, unless a test asks for workers.
+                "LETTALITE_WORKERS": "1",
                 "OPENAI_BASE_URL": self.llm_base_url,
                 "OPENAI_API_KEY": "test-key",
             }
@@ -173,7 +176,8 @@ class LettaliteServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "lettalite", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "lettalite", "serve", "--port", str(self.port)]
+                + list(self.serve_args),
                 cwd=self.workdir,
                 env=self.env(),
                 stdout=out,

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from lettalite import __version__
 from lettalite.agent.builtin_tools import BUILTIN_TOOLS
@@ -111,8 +112,12 @@ async def open_database(settings: Settings) -> Database:
     )
     if warning := await database.prepare_vector_search():
         logger.warning(warning)
-    async with database.session() as session:
-        await sync_builtin_tools(session)
+    try:
+        async with database.session() as session:
+            await sync_builtin_tools(session)
+    except IntegrityError:  # another process (a worker starting beside this one) added them
+        async with database.session() as session:
+            await sync_builtin_tools(session)
     return database
 
 

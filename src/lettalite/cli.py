@@ -1,5 +1,5 @@
-"""`lettalite serve`: migrate the database, then serve the API. `lettalite export` and
-`lettalite import`: Agent Files, through a running server's API.
+"""`lettalite serve`: migrate the database, then serve the API (in `--workers N` processes).
+`lettalite export` and `lettalite import`: Agent Files, through a running server's API.
 
 The Agent File commands are HTTP clients (of `LETTA_BASE_URL`, with `LETTALITE_API_KEY` or
 `LETTA_API_KEY`), not database tools: an import needs what only the server has (its model
@@ -9,13 +9,13 @@ the same against a remote lettalite, or a Letta server.
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from lettalite.config import Settings, get_settings, is_loopback
+from lettalite.workers import configure_logging, default_workers, serve
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,15 +50,11 @@ def ensure_schema(database_url: str) -> None:
         migrate()
 
 
-def serve(host: str, port: int) -> None:
-    import uvicorn
-
-    from lettalite.app import create_app
-
-    settings = get_settings()
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
-    )
+def worker_count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {count}")
+    return count
 
 
 def _api(base_url: str) -> Any:
@@ -132,6 +128,12 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser = commands.add_parser("serve", help="migrate the database and serve the API")
     serve_parser.add_argument("--host", default=settings.host)
     serve_parser.add_argument("--port", type=int, default=settings.port)
+    serve_parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=settings.workers or default_workers(),
+        help="server processes sharing the port (default: LETTALITE_WORKERS, else one per core)",
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     _agent_file_commands(commands, settings)
     args = parser.parse_args(argv)
@@ -142,16 +144,13 @@ def main(argv: list[str] | None = None) -> None:
         import_agents(args)
         return
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     if args.command == "migrate":
         migrate()
     else:
         refuse_unauthenticated_exposure(settings, args.host)
-        ensure_schema(settings.resolved_database_url)
-        serve(args.host, args.port)
+        ensure_schema(settings.resolved_database_url)  # once, before any worker starts
+        serve(args.host, args.port, args.workers)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import base64
 import functools
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,16 +54,25 @@ class SecretBox:
 
 
 def _key_file(path: Path) -> bytes:
-    """The key stored at `path`, created (mode 0600, never overwritten) when missing."""
+    """The key stored at `path`, created (mode 0600, never overwritten) when missing.
+
+    Written whole to a temporary file, then linked to its name (which fails if the name exists):
+    processes starting at once (workers, replicas on one data directory) all end up with the
+    one key that was linked first, and none ever reads a file still being written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_bytes().strip()
-    key = base64.urlsafe_b64encode(os.urandom(32))  # a Fernet key
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(key)
-    return key
+    descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(base64.urlsafe_b64encode(os.urandom(32)))  # a Fernet key
+        os.link(staged, path)
+    except FileExistsError:
+        pass  # another process created it first: use its key
+    finally:
+        os.unlink(staged)
+    return path.read_bytes().strip()
 
 
 SHOWN_CHARS = 4

@@ -2,7 +2,6 @@
 agents run in parallel."""
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 
@@ -10,7 +9,12 @@ import httpx
 import pytest
 from letta_client import Letta
 
-from tests.factories import SEED_MODEL, call_directive, create_seed_agent
+from tests.factories import (
+    SEED_MODEL,
+    assert_edits_kept_in_turn_order,
+    call_directive,
+    create_seed_agent,
+)
 from tests.servers import FakeLLM, LettaliteServer
 
 CONCURRENT_TURNS = 20
@@ -55,17 +59,7 @@ def test_concurrent_turns_to_one_agent_all_land_in_order(
     responses = asyncio.run(post_all(calls))
     assert [r.status_code for r in responses] == [200] * CONCURRENT_TURNS
 
-    value = client.agents.blocks.retrieve("log", agent_id=agent.id).value
-    assert sorted(value.split("\n")[1:]) == lines  # every edit kept, none overwritten
-    history = list(client.agents.messages.list(agent.id, order="asc", limit=1000))
-    kinds = [m.message_type for m in history[1:]]
-    # Turns never interleave: each user message is followed by its own call, return, reply.
-    turn = ["user_message", "tool_call_message", "tool_return_message", "assistant_message"]
-    assert kinds == turn * CONCURRENT_TURNS
-    for start in range(1, len(history), 4):
-        user, call, result, reply = history[start : start + 4]
-        assert json.loads(call.tool_call.arguments)["new_string"] in user.content
-        assert {user.run_id, call.run_id, result.run_id, reply.run_id} == {user.run_id}
+    assert_edits_kept_in_turn_order(client, agent.id, lines)
 
 
 def test_different_agents_run_in_parallel(client: Letta, server: LettaliteServer) -> None:
