@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lettalite.config import Settings, get_settings, is_loopback
-from lettalite.workers import configure_logging, default_workers, serve
+from lettalite.workers import configure_logging, serve, usable_cores
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,8 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument(
         "--workers",
         type=worker_count,
-        default=settings.workers or default_workers(),
-        help="server processes sharing the port (default: LETTALITE_WORKERS, else one per core)",
+        default=settings.workers or 1,
+        help="server processes sharing the port (default: LETTALITE_WORKERS, else 1; "
+        f"this machine has {usable_cores()} cores)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     _agent_file_commands(commands, settings)

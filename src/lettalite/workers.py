@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 PR_SET_PDEATHSIG = 1
 
 
-def default_workers() -> int:
-    """One worker per CPU core this process may run on."""
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
     if hasattr(os, "process_cpu_count"):  # Python 3.13
         return os.process_cpu_count() or 1
     if hasattr(os, "sched_getaffinity"):
