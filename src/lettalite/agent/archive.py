@@ -12,7 +12,7 @@ archive: the one it owns (made for it on its first insert, named after it), else
 attached.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.compaction import estimate_text
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.memory import refresh_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries
@@ -28,63 +29,12 @@ from lettalite.db.base import utcnow
 from lettalite.db.models import AgentArchiveRow, AgentRow, ArchiveRow, PassageRow, PassageTagRow
 from lettalite.db.passages import PassageFilter
 from lettalite.db.session import flush
-from lettalite.errors import InvalidArgument, LettaliteError, LLMProviderError
+from lettalite.errors import InvalidArgument, LettaliteError
 from lettalite.ids import new_id
-from lettalite.llm.catalog import ModelHandle, resolve_embedding
-from lettalite.llm.types import LLMClient, LLMError
 from lettalite.tools import ArchivalHit, ArchiveQuery, ToolError
 
 # Letta's limit for one archival insert; longer texts should be split by the caller.
 MAX_PASSAGE_TOKENS = 8192
-ModelClients = Callable[[ModelHandle], LLMClient]
-# A provider answering these refused the text itself, not the request as a whole.
-TEXT_REFUSED_STATUSES = (400, 413, 422)
-
-
-class Embedder:
-    """Embeds text with an embedding model, or hands out vectors computed in advance.
-
-    A step embeds its archival tool arguments before its transaction opens, so that no
-    database lock (SQLite's single writer) is held while the provider is called.
-    """
-
-    def __init__(self, clients: ModelClients) -> None:
-        self._clients = clients
-        self._ready: dict[tuple[str, str], list[float] | LettaliteError] = {}
-
-    async def embed_in_advance(self, handle: str, texts: list[str]) -> None:
-        """Embed `texts` in one provider call (those not embedded yet); a failure is kept and
-        raised by `embed`."""
-        texts = [text for text in dict.fromkeys(texts) if (handle, text) not in self._ready]
-        if not texts:
-            return
-        try:
-            vectors: Sequence[list[float] | LettaliteError] = await self._call(handle, texts)
-        except LettaliteError as error:
-            vectors = [error] * len(texts)
-        self._ready.update({(handle, text): v for text, v in zip(texts, vectors, strict=True)})
-
-    async def embed(self, handle: str, text: str) -> list[float]:
-        ready = self._ready.get((handle, text))
-        if isinstance(ready, LettaliteError):
-            raise ready
-        if ready is not None:
-            return ready
-        (vector,) = await self._call(handle, [text])
-        return vector
-
-    async def _call(self, handle: str, texts: list[str]) -> list[list[float]]:
-        model = resolve_embedding(handle)
-        try:
-            return await self._clients(model).embed(model.model, texts)
-        except LLMError as error:
-            if error.status_code in TEXT_REFUSED_STATUSES:
-                raise InvalidArgument(
-                    f"The embedding model {handle} refused the text: {error.detail}"
-                ) from error
-            raise LLMProviderError(
-                f"The embedding model {handle} failed: {error.detail}"
-            ) from error
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lettalite.agent import steps
-from lettalite.agent.archive import Embedder
 from lettalite.agent.conversation import ConversationRef, load_conversation
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.toolbox import (
     StepScope,
     ToolKinds,

@@ -9,10 +9,10 @@ another closes the least recently used one.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.prompt import DirectoryView, FileBlock, render_directories
 from lettalite.db import file_passages as passage_queries
 from lettalite.db import folders as folder_queries
@@ -34,9 +34,6 @@ from lettalite.tools.files import (
     line_window,
     lru_evictions,
 )
-
-if TYPE_CHECKING:  # agent/archive imports agent/memory, which imports this module
-    from lettalite.agent.archive import Embedder
 
 
 def file_limits(agent: AgentRow) -> tuple[int, int]:
@@ -149,7 +146,7 @@ async def directories(session: AsyncSession, agent: AgentRow) -> str:
 class AgentFiles:
     """The file tools' view of one agent's attached folders, inside the step's transaction."""
 
-    def __init__(self, session: AsyncSession, agent: AgentRow, embedder: "Embedder") -> None:
+    def __init__(self, session: AsyncSession, agent: AgentRow, embedder: Embedder) -> None:
         self._session = session
         self._agent = agent
         self._embedder = embedder
@@ -213,7 +210,7 @@ class AgentFiles:
 async def search_chunks(
     session: AsyncSession,
     folders: Sequence[FolderRow],
-    embedder: "Embedder",
+    embedder: Embedder,
     query: str,
     limit: int,
 ) -> list[tuple[FilePassageRow, float]]:

@@ -34,7 +34,6 @@ from lettalite.agent.approvals import (
     denial,
     match_answers,
 )
-from lettalite.agent.archive import Embedder
 from lettalite.agent.compaction import (
     COMPACT_AT,
     KEEP_AT_MOST,
@@ -48,6 +47,7 @@ from lettalite.agent.compaction import (
 from lettalite.agent.context import stored_call
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.render import letta_messages
 from lettalite.agent.request import build_request
 from lettalite.agent.ruled_calls import history_after, prepare_calls, prepare_parked

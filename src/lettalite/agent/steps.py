@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder
 from lettalite.agent.builtin_tools import texts_to_embed
 from lettalite.agent.context import assistant_content, json_without_nul, without_nul
 from lettalite.agent.conversation import Conversation
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.memory import refresh_prompts
 from lettalite.agent.ruled_calls import REFUSED
 from lettalite.agent.tool_rules import REQUIRED_BEFORE_EXIT

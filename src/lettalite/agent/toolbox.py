@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder
 from lettalite.agent.context import json_without_nul
 from lettalite.agent.conversation import Conversation
+from lettalite.agent.embedder import Embedder
 from lettalite.db.mcp_servers import MCP_TOOL_TYPE, tool_server_id
 from lettalite.db.models import AgentRow, ToolRow
 from lettalite.llm.types import ToolCallRequest, ToolDefinition

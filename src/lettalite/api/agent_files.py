@@ -16,7 +16,7 @@ from fastapi import (
 )
 from fastapi.responses import Response
 
-from lettalite.agent.archive import Embedder
+from lettalite.agent.embedder import Embedder
 from lettalite.api.deps import AgentId, McpDep, ModelClientsDep, SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.errors import InvalidArgument

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import ModelClients
+from lettalite.agent.embedder import ModelClients
 from lettalite.agent.runs import RunManager
 from lettalite.db.pagination import Order, Page
 from lettalite.db.session import Database

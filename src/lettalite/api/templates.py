@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from lettalite.agent.archive import Embedder
+from lettalite.agent.embedder import Embedder
 from lettalite.api.deps import McpDep, ModelClientsDep, SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
 from lettalite.api.routing import collection_route

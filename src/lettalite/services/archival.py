@@ -6,14 +6,13 @@ from dataclasses import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.archive import (
-    Embedder,
-    ModelClients,
     NewPassage,
     add_passages,
     archival_hit,
     default_archive,
     find_passages,
 )
+from lettalite.agent.embedder import Embedder, ModelClients
 from lettalite.agent.memory import refresh_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries

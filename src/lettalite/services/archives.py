@@ -3,13 +3,8 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import (
-    Embedder,
-    ModelClients,
-    NewPassage,
-    add_passages,
-    find_passages,
-)
+from lettalite.agent.archive import NewPassage, add_passages, find_passages
+from lettalite.agent.embedder import Embedder, ModelClients
 from lettalite.agent.memory import refresh_prompts
 from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries

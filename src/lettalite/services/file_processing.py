@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder, ModelClients
+from lettalite.agent.embedder import Embedder, ModelClients
 from lettalite.db import folders as folder_queries
 from lettalite.db.base import utcnow
 from lettalite.db.folder_models import FilePassageRow, FileRow, FileUploadRow, FolderRow

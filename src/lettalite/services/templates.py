@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder
+from lettalite.agent.embedder import Embedder
 from lettalite.db import agents as agent_queries
 from lettalite.db import identities as identity_queries
 from lettalite.db import templates as template_queries

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.archive import Embedder, default_archive
+from lettalite.agent.archive import default_archive
+from lettalite.agent.embedder import Embedder
 from lettalite.agent.memory import refresh_prompts, text_content
 from lettalite.agent.prompt import DEFAULT_SYSTEM_PROMPT
 from lettalite.db import tools as tool_queries
