@@ -38,6 +38,8 @@ def create_agent_in_page(page: Page, name: str, human: str) -> str:
 def test_create_chat_and_see_memory_change_without_reloading(
     page: Page, server: LettaliteServer, http: httpx.Client, screens: Screens
 ) -> None:
+    # A name with nowhere to break (an imported agent's, say) must not widen the phone screen.
+    http.post("/v1/agents/", json={"name": "x" * 120, "model": "openai/gpt-4o-mini"})
     open_inspector(page, server)
     screens.check("agents", '[data-testid="agent-list"]', '[data-testid="create-agent"]')
     agent_id = create_agent_in_page(page, "inspected", "Name: unknown")
