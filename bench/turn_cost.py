@@ -68,12 +68,14 @@ def measure(
         walls.append(wall)
         if "llm;" in response.headers.get("server-timing", ""):
             own.append(wall - llm_ms(response))
-        statements.add(sql_statements(response))
+        if "sql;" in response.headers.get("server-timing", ""):
+            statements.add(sql_statements(response))
     cpu = (cpu_seconds(server.process.pid) - cpu_before) / repeats * 1000
     shares = f"; wall minus model {summary(own)}" if own else ""
+    counted = f"{min(statements)}-{max(statements)}" if statements else "see bench.sql_log"
     print(
-        f"{label}: server CPU {cpu:.1f} ms per request; SQL statements "
-        f"{min(statements)}-{max(statements)}; wall {summary(walls)}{shares}"
+        f"{label}: server CPU {cpu:.1f} ms per request; SQL statements {counted}; "
+        f"wall {summary(walls)}{shares}"
     )
 
 
