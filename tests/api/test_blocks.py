@@ -68,6 +68,10 @@ def test_standalone_block_crud(client: Letta, http: httpx.Client) -> None:
     assert response.status_code == 200 and response.json() is None
     with pytest.raises(NotFoundError):
         client.blocks.retrieve(block.id)
+    other = client.blocks.create(label="notes", value="draft")
+    client.blocks.delete(other.id)
+    with pytest.raises(NotFoundError):
+        client.blocks.delete(other.id)
 
 
 def test_shared_block_edit_is_seen_by_every_agent(client: Letta) -> None:
