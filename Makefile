@@ -59,15 +59,17 @@ test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.i
 	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not serial"
 	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -m serial
 
-# The database-independent unit tests (tools, fake LLM) already ran on SQLite.
+# What does not depend on the database ran on SQLite already: the tools' and fake LLM's unit
+# tests, the sandbox (tool processes), the inspector's page, the static checks.
+POSTGRES_SKIPS := --ignore=tests/tools --ignore=tests/fake_llm --ignore=tests/sandbox \
+	--ignore=tests/inspector --ignore=tests/test_deploy.py --ignore=tests/sdk/test_sdk_coverage.py
 test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/tools --ignore=tests/fake_llm \
-			-m "not serial" && \
+			$(BIN)/pytest -q -n $(TEST_WORKERS) $(POSTGRES_SKIPS) -m "not serial" && \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q -m serial; \
+			$(BIN)/pytest -q $(POSTGRES_SKIPS) -m serial; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required but cannot run the suite (see above)"; exit 1; \
 	else \

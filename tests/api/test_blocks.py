@@ -130,3 +130,9 @@ def test_recompile_returns_the_compiled_prompt(client: Letta, http: httpx.Client
         client.agents.recompile(agent.id, dry_run=True).split("<memory_metadata>")[0]
         == (stored.split("<memory_metadata>")[0])
     )
+
+
+def test_a_count_filter_past_what_the_database_compares_is_refused(http: httpx.Client) -> None:
+    response = http.get("/v1/blocks/", params={"connected_to_agents_count_lt": 186244434419})
+    assert response.status_code == 422
+    assert "connected_to_agents_count_lt" in response.json()["detail"]

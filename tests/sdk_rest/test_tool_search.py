@@ -16,10 +16,11 @@ def custom_tool(client: Letta, name: str, doc: str, tags: list[str]) -> Tool:
 
 
 def test_search_ranks_the_best_match_first(client: Letta) -> None:
-    word = f"zq{uuid.uuid4().hex[:8]}"  # a word no other test's tool holds
-    weather = custom_tool(client, f"weather_{word}", f"Forecast the weather {word} {word}.", [])
+    word = f"zq{uuid.uuid4().hex[:8]}"  # words no other test's tool holds: a common word
+    other = f"zq{uuid.uuid4().hex[:8]}"  # ("weather") would rank other tests' tools here
+    weather = custom_tool(client, f"weather_{word}", f"Forecast the weather {word} {other}.", [])
     stocks = custom_tool(client, f"stocks_{word}", "Quote a stock price.", [word])
-    found = client.tools.search(query=f"{word} weather")
+    found = client.tools.search(query=f"{word} {other}")
     assert [r.tool.id for r in found][:2] == [weather.id, stocks.id]
     assert [r.fts_rank for r in found][:2] == [1, 2]
     assert found[0].combined_score > found[1].combined_score

@@ -32,7 +32,7 @@ async def create_access_token(
 async def list_access_tokens(
     session: SessionDep,
     agent_id: Annotated[str | None, Query(alias="agentId", max_length=128)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
 ) -> AccessTokenList:
     return await token_service.list_tokens(session, agent_id=agent_id, offset=offset, limit=limit)

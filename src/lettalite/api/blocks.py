@@ -18,6 +18,8 @@ router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
 # Optimistic concurrency for read-modify-write clients: the ETag of a read, sent back.
 IfMatch = Annotated[str | None, Header(alias="if-match", max_length=1024)]
 SearchText = Annotated[str | None, Query(max_length=1000)]
+# Compared with a count in SQL: PostgreSQL's integers stop at 2**31 - 1.
+AgentCount = Annotated[int | None, Query(ge=0, le=2**31 - 1)]
 
 
 def tagged(block: Block, response: Response) -> Block:
@@ -40,9 +42,9 @@ def block_filter(
     identifier_keys: Annotated[list[str] | None, Query()] = None,
     tags: Annotated[list[Tag] | None, Query()] = None,
     match_all_tags: bool = False,
-    connected_to_agents_count_eq: Annotated[int | None, Query(ge=0)] = None,
-    connected_to_agents_count_gt: Annotated[int | None, Query(ge=0)] = None,
-    connected_to_agents_count_lt: Annotated[int | None, Query(ge=0)] = None,
+    connected_to_agents_count_eq: AgentCount = None,
+    connected_to_agents_count_gt: AgentCount = None,
+    connected_to_agents_count_lt: AgentCount = None,
 ) -> BlockFilter:
     return BlockFilter(
         label=label,

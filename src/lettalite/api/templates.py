@@ -28,7 +28,7 @@ TEMPLATES = "/v1/templates"
 TemplateName = Annotated[str, Path(min_length=1, max_length=255)]
 # `name:3`, `name:latest` or `name`.
 TemplateVersion = Annotated[str, Path(min_length=1, max_length=300)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 ShortText = Annotated[str | None, Query(max_length=255)]
 
