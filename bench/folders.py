@@ -22,6 +22,7 @@ from tests.folders.helpers import make_pdf
 from tests.servers import FakeLLM, LettaliteServer
 
 EMBEDDING = "openai/text-embedding-3-small"
+FACT = "The lighthouse keeper of Quartz Island is Marguerite Vale."
 UPLOAD_BATCH = 50
 
 
@@ -73,6 +74,18 @@ def tool_latency(
     return samples
 
 
+def find_the_fact(http: httpx.Client, agent_id: str, file_name: str) -> None:
+    """The agent's grep_files and semantic_search_files both reach the planted fact."""
+    for tool, args in (
+        ("grep_files", {"pattern": "lighthouse keeper"}),
+        ("semantic_search_files", {"query": "who is the lighthouse keeper"}),
+    ):
+        response = http.post(f"/v1/agents/{agent_id}/tools/{tool}/run", json={"args": args})
+        answer = str(response.json()["func_return"])
+        assert file_name in answer and "Marguerite" in answer, f"{tool} missed it: {answer[:500]}"
+        print(f"{tool} found the fact in {file_name}")
+
+
 def measure(http: httpx.Client, args: argparse.Namespace) -> None:
     rng = random.Random(7)
     folder = http.post("/v1/folders/", json={"name": "bench", "embedding": EMBEDDING}).json()
@@ -93,6 +106,8 @@ def measure(http: httpx.Client, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     for index in range(args.files):
         text = "\n".join(sentence(rng) for _ in range(rng.randint(3, 12)))
+        if index == args.files // 2:  # the fact the agent must find among them all
+            text += f"\n{FACT}"
         upload(http, folder["id"], f"note-{index:04}.txt", text.encode(), "text/plain")
     uploaded = time.perf_counter() - started
     statuses = wait_all(http, folder["id"], args.files + 1)
@@ -111,6 +126,7 @@ def measure(http: httpx.Client, args: argparse.Namespace) -> None:
     http.patch(f"/v1/agents/{agent['id']}/folders/attach/{folder['id']}").raise_for_status()
     print(f"attach (opens the newest files): {(time.perf_counter() - started) * 1000:.0f} ms")
 
+    find_the_fact(http, agent["id"], f"bench/note-{args.files // 2:04}.txt")
     patterns = [
         {"pattern": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"} for _ in range(args.searches)
     ]
