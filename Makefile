@@ -18,6 +18,7 @@ POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Set to 1 (CI does) to fail instead of skipping the PostgreSQL runs when they cannot run.
 REQUIRE_POSTGRES ?= 0
 # Test processes (pytest-xdist): the suite mostly waits on servers, so more than the cores.
+# Idle workers take tests queued for busy ones (worksteal): a few tests run a minute each.
 TEST_WORKERS ?= 3
 # Run on a throwaway server made from this machine's PostgreSQL installation, without pgvector.
 WITHOUT_PGVECTOR_TESTS := tests/without_pgvector tests/api/test_archival.py tests/archives \
@@ -56,7 +57,7 @@ test: lint test-sqlite test-postgres test-postgres-without-pgvector
 
 test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
-	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not serial"
+	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not serial"
 	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -m serial
 
 # What does not depend on the database ran on SQLite already: the tools' and fake LLM's unit
@@ -67,7 +68,7 @@ test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/
 		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
-			$(BIN)/pytest -q -n $(TEST_WORKERS) $(POSTGRES_SKIPS) -m "not serial" && \
+			$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal $(POSTGRES_SKIPS) -m "not serial" && \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
 			$(BIN)/pytest -q $(POSTGRES_SKIPS) -m serial; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \

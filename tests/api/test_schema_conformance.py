@@ -96,7 +96,7 @@ def fuzz(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode
 
 
 # Every operation, in shards that test workers share (one test took minutes alone at the end).
-SHARDS = 6
+SHARDS = 12
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
