@@ -7,6 +7,7 @@ results.
 """
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ KEEP_AT_MOST = 0.5  # after compacting, the kept history fits in this share
 MAX_TOKEN_SCALE = 4.0  # e.g. CJK text, about one token per character
 SUMMARY_CHARS = 2000
 SUMMARY_ALLOWANCE = int(SUMMARY_CHARS / CHARS_PER_TOKEN)  # room kept for the summary itself
+REMEMBERED_AGENTS = 4096  # token counts kept in memory, the agents used most recently
 SUMMARY_PREFIX = "[Summary of the earlier conversation, which has left your context window]"
 SUMMARY_PROMPT = """\
 You are condensing the older part of a conversation between an assistant and a user so the \
@@ -78,9 +80,29 @@ def token_scale(latest_counts: tuple[int, int] | None) -> float:
     return min(max(reported / estimated, 1.0), MAX_TOKEN_SCALE)
 
 
+# Each agent's latest (reported, estimated) prompt tokens, as this process stored them: a turn
+# need not ask the database. A figure another worker stored later is not seen here, which
+# only moves the point where compaction starts by that step's estimation error.
+_latest_counts: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+
+def remember_token_counts(agent_id: str, reported: int, estimated: int) -> None:
+    """Called once a step with these counts is stored."""
+    if reported > 0 and estimated > 0:
+        _latest_counts[agent_id] = (reported, estimated)
+        _latest_counts.move_to_end(agent_id)
+        if len(_latest_counts) > REMEMBERED_AGENTS:
+            _latest_counts.popitem(last=False)
+
+
 async def latest_token_scale(session: AsyncSession, agent_id: str) -> float:
-    """`token_scale` of the agent's latest step, as stored."""
-    return token_scale(await run_queries.latest_token_counts(session, agent_id))
+    """`token_scale` of the agent's latest step."""
+    if agent_id not in _latest_counts:
+        counts = await run_queries.latest_token_counts(session, agent_id)
+        if counts is None:
+            return token_scale(None)
+        remember_token_counts(agent_id, *counts)
+    return token_scale(_latest_counts[agent_id])
 
 
 def choose_cut(sizes: Sequence[int], roles: Sequence[str], budget: int, min_evict: int) -> int:

@@ -43,6 +43,7 @@ from lettalite.agent.compaction import (
     estimate_message,
     estimate_request,
     estimate_tools,
+    remember_token_counts,
 )
 from lettalite.agent.context import stored_call
 from lettalite.agent.conversation import ConversationRef, load_conversation
@@ -227,28 +228,28 @@ class TurnRunner:
         if not paused:
             await steps.embed_ahead(turn.embedding, embedder, prepared)
         async with self._database.session() as session:
-            conversation = await load_conversation(
-                session, turn.where, for_writing=True, with_memory=bool(prepared)
-            )
             produced: list[MessageRow] = []
             if (message := steps.assistant_row(turn, call, completion, prepared)) is not None:
                 produced.append(message)
-            if paused:
-                conversation.window.pending_approval_message_id = call.message_id
-            else:
-                scope = StepScope(session, conversation, embedder)
-                outcomes = [
-                    done or await run_call(p, scope)
-                    for p, done in zip(prepared, ahead, strict=True)
-                ]
-                produced += [
-                    steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), call.step_id)
-                    for p, outcome in zip(prepared, outcomes, strict=True)
-                ]
-                await steps.refresh_after(session, conversation, outcomes)
+            if prepared:  # without calls, storing the messages reads nothing first
+                conversation = await load_conversation(session, turn.where, for_writing=True)
+                if paused:
+                    conversation.window.pending_approval_message_id = call.message_id
+                else:
+                    scope = StepScope(session, conversation, embedder)
+                    outcomes = [
+                        done or await run_call(p, scope)
+                        for p, done in zip(prepared, ahead, strict=True)
+                    ]
+                    produced += [
+                        steps.tool_row(turn.agent_id, p.request, outcome, _limit(p), call.step_id)
+                        for p, outcome in zip(prepared, outcomes, strict=True)
+                    ]
+                    await steps.refresh_after(session, conversation, outcomes)
+            await steps.store(session, turn.where, turn.run_id, [*inputs, *produced])
             session.add(steps.step_row(turn, call, completion))
             session.add(steps.trace_row(call, completion))
-            await steps.store(session, conversation, turn.run_id, [*inputs, *produced])
+        remember_token_counts(turn.agent_id, completion.usage.prompt_tokens, call.estimated_tokens)
         return produced
 
     async def _answer_approvals(
@@ -291,7 +292,7 @@ class TurnRunner:
             ]
             conversation.window.pending_approval_message_id = None
             await steps.refresh_after(session, conversation, outcomes)
-            await steps.store(session, conversation, turn.run_id, [answered, *results])
+            await steps.store(session, turn.where, turn.run_id, [answered, *results])
         ran = [(p, row) for (p, answer), row in zip(plan, results, strict=True) if answer.runs_here]
         self._emit(turn, [row for _, row in ran], emit)
         calls = history_after(CallHistory(), ran)
@@ -329,7 +330,7 @@ class TurnRunner:
                 for raw in pending.tool_calls or ()
             ]
             conversation.window.pending_approval_message_id = None
-            await steps.store(session, conversation, pending.run_id, denials)
+            await steps.store(session, where, pending.run_id, denials)
         return pending.run_id
 
     @staticmethod

@@ -9,6 +9,7 @@ made anywhere is visible to the next turn everywhere.
 
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import Conversation
@@ -17,9 +18,10 @@ from lettalite.agent.prompt import compile_system_prompt
 from lettalite.db import conversations as conversation_queries
 from lettalite.db.agents import agents_by_ids
 from lettalite.db.base import utcnow
-from lettalite.db.messages import count_recall, get_message
+from lettalite.db.folders import folder_count_query
+from lettalite.db.messages import recall_count_query
 from lettalite.db.models import AgentRow, BlockRow, MessageRow
-from lettalite.db.passages import count_passages
+from lettalite.db.passages import passage_count_query
 from lettalite.tools import BlockView
 
 
@@ -39,11 +41,17 @@ def text_content(text: str) -> list[dict[str, str]]:
 
 async def compiled_system_prompt(session: AsyncSession, conversation: Conversation) -> str:
     agent = conversation.agent
+    counts = select(
+        recall_count_query(agent.id, conversation.window).scalar_subquery(),
+        passage_count_query(agent.id).scalar_subquery(),
+        folder_count_query(agent.id).scalar_subquery(),
+    )
+    recalled, archived, folders = (await session.execute(counts)).one()
     return _compile(
         conversation,
-        recall_count=await count_recall(session, agent.id, conversation.window),
-        archival_count=await count_passages(session, agent.id),
-        directories=await directories(session, agent),
+        recall_count=recalled,
+        archival_count=archived,
+        directories=await directories(session, agent) if folders else "",
     )
 
 
@@ -68,15 +76,21 @@ def _compile(
     )
 
 
-async def recompile_system_prompt(session: AsyncSession, conversation: Conversation) -> MessageRow:
-    """Rewrite the conversation's system message in place (same id) from the current blocks."""
+async def recompile_system_prompt(session: AsyncSession, conversation: Conversation) -> str:
+    """Rewrite the conversation's system message in place (same id) from the current blocks;
+    returns the new prompt."""
     window = conversation.window
     assert window.system_message_id is not None
-    system_message = await get_message(session, window.system_message_id)
-    system_message.content = text_content(await compiled_system_prompt(session, conversation))
+    prompt = await compiled_system_prompt(session, conversation)
+    rewrite = (
+        update(MessageRow)
+        .where(MessageRow.id == window.system_message_id)
+        .values(content=text_content(prompt))
+    )
+    await session.execute(rewrite)  # a message this session holds is updated too
     if conversation.conversation_id is not None:
         window.prompt_stale = False
-    return system_message
+    return prompt
 
 
 async def refresh_prompts(

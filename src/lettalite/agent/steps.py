@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.builtin_tools import texts_to_embed
 from lettalite.agent.context import assistant_content, json_without_nul, without_nul
-from lettalite.agent.conversation import Conversation
+from lettalite.agent.conversation import Conversation, ConversationRef
 from lettalite.agent.embedder import Embedder
 from lettalite.agent.memory import refresh_prompts
 from lettalite.agent.ruled_calls import REFUSED
@@ -22,13 +22,20 @@ from lettalite.agent.toolbox import PreparedCall, ToolOutcome
 from lettalite.agent.turn import StepCall, Turn
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
+from lettalite.db import conversations as conversation_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import ConversationRow, MessageRow, StepRow, StepTraceRow
+from lettalite.db.models import MessageRow, StepRow, StepTraceRow
 from lettalite.ids import new_id
 from lettalite.llm.types import Completion, ToolCallRequest
 from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
 from lettalite.tools import format_model_time
 
+# The message columns without a default that a row may leave unset.
+UNSET_IS_NULL = tuple(
+    column.key
+    for column in MessageRow.__table__.columns
+    if column.nullable and column.default is None and not column.primary_key
+)
 # Of each side of a step's provider trace, at most this many characters of JSON are kept.
 TRACE_MAX_CHARS = 200_000
 
@@ -170,22 +177,28 @@ async def embed_ahead(
 
 async def store(
     session: AsyncSession,
-    conversation: Conversation,
+    where: ConversationRef,
     run_id: str | None,
     rows: Sequence[MessageRow],
 ) -> None:
-    """Append rows to the conversation, in order, as part of a run."""
+    """Append rows to the conversation, in order, as part of a run. Reserving their sequence
+    numbers locks the agent's row: in a transaction that has not locked it yet (a step
+    without tool calls), this must come before any other write, as `load_conversation`'s
+    lock would (see there)."""
     if not rows:
         return
-    first = await agent_queries.allocate_sequences(session, conversation.agent.id, len(rows))
+    first = await agent_queries.allocate_sequences(session, where.agent_id, len(rows))
     for offset, row in enumerate(rows):
         row.sequence = first + offset
-        row.conversation_id = conversation.conversation_id
+        row.conversation_id = where.conversation_id
         row.run_id = run_id
         row.search_text = row.text if row.role != "approval" else None
+        for column in UNSET_IS_NULL:  # every row with the same columns: one INSERT for all
+            if column not in row.__dict__:
+                setattr(row, column, None)
         session.add(row)
-    if isinstance(conversation.window, ConversationRow) and rows[0].role == "user":
-        conversation.window.last_message_at = utcnow()
+    if where.conversation_id is not None and rows[0].role == "user":
+        await conversation_queries.touch(session, where.conversation_id, utcnow())
     await session.flush()
 
 

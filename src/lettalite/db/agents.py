@@ -14,6 +14,7 @@ from lettalite.db.models import (
     AgentRow,
     AgentTagRow,
     AgentToolRow,
+    ConversationRow,
     IdentityAgentRow,
     IdentityRow,
 )
@@ -65,6 +66,23 @@ async def get_agent_row(session: AsyncSession, agent_id: str, *, lock: bool = Fa
     if agent is None:
         raise NotFound(f"Agent {agent_id} not found")
     return agent
+
+
+async def turn_models(
+    session: AsyncSession, agent_id: str, conversation_id: str | None
+) -> tuple[str, str | None, str | None]:
+    """The agent's model and embedding handles, and the named conversation's own model (None
+    for the default conversation, one without, or one of another agent): one statement."""
+    own_model = (
+        select(ConversationRow.model)
+        .where(ConversationRow.id == conversation_id, ConversationRow.agent_id == agent_id)
+        .scalar_subquery()
+    )
+    query = select(AgentRow.model, AgentRow.embedding, own_model).where(AgentRow.id == agent_id)
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"Agent {agent_id} not found")
+    return row[0], row[1], row[2]
 
 
 async def list_agents(

@@ -40,9 +40,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# None is SQL NULL whether a column was left unset or set to None: the same for readers, and
+# rows of one table then share their columns, so the ORM inserts them in one statement.
+NULLABLE_JSON = JSON(none_as_null=True)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {
+        datetime: UTCDateTime,
+        dict[str, Any]: NULLABLE_JSON,
+        list[Any]: NULLABLE_JSON,
+    }
 
 
 class Timestamps:

@@ -78,6 +78,15 @@ async def mark_prompts_stale(
     )
 
 
+async def touch(session: AsyncSession, conversation_id: str, at: datetime) -> None:
+    """The conversation got a message from the user at `at`."""
+    await session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.id == conversation_id)
+        .values(last_message_at=at)
+    )
+
+
 async def delete_conversation(session: AsyncSession, conversation: ConversationRow) -> None:
     """The conversation, its messages and its isolated block copies."""
     block_ids = [link.block_id for link in conversation.block_links]

@@ -43,6 +43,10 @@ def attached_folder_ids(agent_id: str) -> Select[tuple[str]]:
     return select(AgentFolderRow.folder_id).where(AgentFolderRow.agent_id == agent_id)
 
 
+def folder_count_query(agent_id: str) -> Select[tuple[int]]:
+    return select(func.count()).where(AgentFolderRow.agent_id == agent_id)
+
+
 async def agent_folders(session: AsyncSession, agent_id: str) -> list[FolderRow]:
     query = select(FolderRow).where(FolderRow.id.in_(attached_folder_ids(agent_id)))
     return list(await session.scalars(query.order_by(FolderRow.name)))

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
@@ -143,15 +143,18 @@ async def latest_message(
     return (await session.scalars(query)).first()
 
 
-async def count_recall(session: AsyncSession, agent_id: str, window: ContextWindow) -> int:
-    """Stored messages of the window's conversation that are no longer in the window."""
-    query = select(func.count()).where(
+def recall_count_query(agent_id: str, window: ContextWindow) -> Select[tuple[int]]:
+    """How many stored messages of the window's conversation are no longer in the window."""
+    return select(func.count()).where(
         MessageRow.agent_id == agent_id,
         in_conversation(window.conversation_key),
         _before_window(window),
         MessageRow.id.not_in(_pinned(window)),
     )
-    return (await session.execute(query)).scalar_one()
+
+
+async def count_recall(session: AsyncSession, agent_id: str, window: ContextWindow) -> int:
+    return (await session.execute(recall_count_query(agent_id, window))).scalar_one()
 
 
 async def search_messages(

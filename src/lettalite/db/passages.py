@@ -79,11 +79,14 @@ async def list_passages(
     return await paginate(session, query, PASSAGE_SORT, page)
 
 
-async def count_passages(session: AsyncSession, agent_id: str) -> int:
+def passage_count_query(agent_id: str) -> Select[tuple[int]]:
     """How many passages the agent's attached archives hold."""
     attached = select(AgentArchiveRow.archive_id).where(AgentArchiveRow.agent_id == agent_id)
-    query = select(func.count()).where(PassageRow.archive_id.in_(attached))
-    return (await session.execute(query)).scalar_one()
+    return select(func.count()).where(PassageRow.archive_id.in_(attached))
+
+
+async def count_passages(session: AsyncSession, agent_id: str) -> int:
+    return (await session.execute(passage_count_query(agent_id))).scalar_one()
 
 
 async def nearest_passages(

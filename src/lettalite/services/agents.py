@@ -407,7 +407,7 @@ async def recompile(session: AsyncSession, agent_id: str, *, dry_run: bool) -> s
     conversation = _default_conversation(await agent_queries.get_agent(session, agent_id))
     if dry_run:
         return await compiled_system_prompt(session, conversation)
-    return (await recompile_system_prompt(session, conversation)).text
+    return await recompile_system_prompt(session, conversation)
 
 
 async def delete_agent(session: AsyncSession, agent_id: str) -> None:

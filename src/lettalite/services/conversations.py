@@ -264,7 +264,7 @@ async def recompile(session: AsyncSession, where: ConversationRef, *, dry_run: b
     conversation = await load_conversation(session, where)
     if dry_run:
         return await compiled_system_prompt(session, conversation)
-    return (await recompile_system_prompt(session, conversation)).text
+    return await recompile_system_prompt(session, conversation)
 
 
 async def cancel(runs: RunManager, where: ConversationRef, path_value: str) -> dict[str, str]:

@@ -20,7 +20,6 @@ from lettalite.agent.turn import Turn, TurnFailed
 from lettalite.agent.turn_lock import ConversationBusy
 from lettalite.db import agents as agent_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import ConversationRow
 from lettalite.db.session import Database
 from lettalite.errors import Conflict, InvalidArgument, LLMProviderError, UnprocessableValue
 from lettalite.ids import new_id
@@ -97,16 +96,14 @@ async def build_turn(
     """The turn a request asks for; the model is the request's override, else the
     conversation's own, else the agent's."""
     async with database.session() as session:
-        agent = await agent_queries.get_agent_row(session, where.agent_id)
-        own_model = None
-        if where.conversation_id is not None:
-            conversation = await session.get(ConversationRow, where.conversation_id)
-            own_model = conversation.model if conversation is not None else None
+        model, embedding, own_model = await agent_queries.turn_models(
+            session, where.agent_id, where.conversation_id
+        )
     return Turn(
         where=where,
         run_id=new_id("run"),
-        model=resolve_model(request.override_model or own_model or agent.model),
-        embedding=agent.embedding,
+        model=resolve_model(request.override_model or own_model or model),
+        embedding=embedding,
         inputs=request.input_messages(),
         max_steps=request.max_steps,
         stream_tokens=stream_tokens,
