@@ -1,9 +1,9 @@
 """Every error becomes `{"detail": "..."}` with one status per error class."""
 
 import logging
+import sys
 from collections.abc import Iterator
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -31,14 +31,22 @@ logger = logging.getLogger("lettalite")
 
 DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly"
 # Errors that mean the database could not be reached, not that a statement was wrong.
-CONNECTION_ERRORS = (
-    OSError,
-    PoolTimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, PoolTimeoutError)
+ASYNCPG_CONNECTION_ERRORS = (
+    "PostgresConnectionError",
+    "InterfaceError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
 )
+
+
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """CONNECTION_ERRORS, and asyncpg's once it is loaded: only a PostgreSQL database loads
+    it, and importing it would cost every start on SQLite half a second."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return CONNECTION_ERRORS
+    return (*CONNECTION_ERRORS, *(getattr(asyncpg, name) for name in ASYNCPG_CONNECTION_ERRORS))
 
 
 class ErrorDetail(BaseModel):
@@ -184,6 +192,8 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    if is_database_outage(error):  # an asyncpg error that no handler is registered for
+        return database_unavailable(request.method, request.url.path, error)
     logger.exception("Unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content={"detail": "An internal error occurred"})
 
@@ -204,7 +214,8 @@ def is_database_outage(error: BaseException) -> bool:
         error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
     ):
         return True
-    return any(isinstance(cause, CONNECTION_ERRORS) for cause in _causes(error))
+    errors = connection_errors()
+    return any(isinstance(cause, errors) for cause in _causes(error))
 
 
 def database_unavailable(method: str, path: str, error: Exception) -> JSONResponse:
