@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import httpx
 
+from lettalite.llm.http_answers import ProviderHTTPError, event_data, open_stream, raise_for_status
 from lettalite.llm.retries import (
     RetryPolicy,
     call_with_retries,
-    retry_after_seconds,
     retryable_status,
 )
 from lettalite.llm.types import (
@@ -201,29 +201,8 @@ def _generation_config(request: ChatRequest) -> dict[str, Any]:
     return config
 
 
-class GeminiHTTPError(Exception):
-    """A non-2xx answer, read: Gemini's own message and any Retry-After."""
-
-    def __init__(self, status: int, message: str, retry_after: float | None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-
-
-async def _raise_for_status(response: httpx.Response) -> None:
-    if response.is_success:
-        return
-    raw = await response.aread()
-    try:
-        message = json.loads(raw)["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = raw.decode(errors="replace")[:500] or response.reason_phrase
-    raise GeminiHTTPError(response.status_code, message, retry_after_seconds(response.headers))
-
-
 def _describe(error: Exception, key_setting: str) -> LLMError:
-    if isinstance(error, GeminiHTTPError):
+    if isinstance(error, ProviderHTTPError):
         if error.status in (401, 403) or "api key not valid" in error.message.lower():
             return LLMError(
                 f"Google Gemini rejected the API key ({error.status}): check {key_setting}. "
@@ -244,13 +223,13 @@ def _transient(error: BaseException) -> bool:
     """No answer, a rate limit or a server error (Gemini's 503 "overloaded" among them)."""
     if isinstance(error, httpx.TransportError):
         return True
-    if isinstance(error, GeminiHTTPError):
+    if isinstance(error, ProviderHTTPError):
         return retryable_status(error.status)
     return False
 
 
 def _asked_delay(error: BaseException) -> float | None:
-    return error.retry_after if isinstance(error, GeminiHTTPError) else None
+    return error.retry_after if isinstance(error, ProviderHTTPError) else None
 
 
 class GoogleProvider:
@@ -276,13 +255,13 @@ class GoogleProvider:
             return await call_with_retries(
                 call, self._retries, transient=_transient, asked_delay=_asked_delay
             )
-        except (GeminiHTTPError, httpx.HTTPError) as error:
+        except (ProviderHTTPError, httpx.HTTPError) as error:
             raise _describe(error, self._key_setting) from error
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         async def post() -> Any:
             response = await self._client.post(path, json=body)
-            await _raise_for_status(response)
+            await raise_for_status(response)
             return response.json()
 
         return await self._retrying(post)
@@ -299,29 +278,18 @@ class GoogleProvider:
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         body = generate_body(request)
         path = f"models/{request.model}:streamGenerateContent"
-
-        async def open_stream() -> httpx.Response:
-            sent = self._client.build_request("POST", path, params={"alt": "sse"}, json=body)
-            response = await self._client.send(sent, stream=True)
-            try:
-                await _raise_for_status(response)
-            except GeminiHTTPError:
-                await response.aclose()
-                raise
-            return response
-
+        content = json.dumps(body).encode()
         # Opening the stream is retried; once chunks flow, a failure ends the call.
-        response = await self._retrying(open_stream)
+        response = await self._retrying(
+            lambda: open_stream(self._client, path, content, params={"alt": "sse"})
+        )
         assembly = Assembly()
         try:
-            async for line in response.aiter_lines():
-                if line.startswith("data:"):
-                    for delta in assembly.add(json.loads(line.removeprefix("data:"))):
-                        yield delta
+            async for data in event_data(response):
+                for delta in assembly.add(json.loads(data)):
+                    yield delta
         except httpx.HTTPError as error:
             raise _describe(error, self._key_setting) from error
-        finally:
-            await response.aclose()
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:

@@ -1,22 +1,19 @@
 """The OpenAI Chat Completions provider; any OpenAI-compatible server is this with another URL.
 
-This is the only module that imports the `openai` SDK. It is imported on the first turn, not
-at startup, because the SDK takes a noticeable part of a second to import.
+Spoken over plain httpx: the `openai` SDK cost the first turn half a second and some 20 MiB to
+import, and parsed every answer and streamed chunk into its models. Streams are read with
+httpx-sse (llm/http_answers.py).
 """
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+import httpx
 
-from lettalite.llm.retries import (
-    RetryPolicy,
-    call_with_retries,
-    retry_after_seconds,
-    retryable_status,
-)
+from lettalite.llm.http_answers import ProviderHTTPError, event_data, open_stream, raise_for_status
+from lettalite.llm.retries import RetryPolicy, call_with_retries, retryable_status
 from lettalite.llm.types import (
     CallTool,
     ChatMessage,
@@ -94,41 +91,46 @@ def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
     return choice
 
 
-def _describe(error: openai.APIError, key_setting: str) -> LLMError:
-    if isinstance(error, openai.AuthenticationError):
-        return LLMError(
-            f"The model provider rejected the API key (401): check {key_setting}. "
-            f"Provider said: {error.message}",
-            status_code=401,
-        )
-    if isinstance(error, openai.APIStatusError):
+def _describe(error: Exception, key_setting: str) -> LLMError:
+    if isinstance(error, ProviderHTTPError):
+        if error.status == 401:
+            return LLMError(
+                f"The model provider rejected the API key (401): check {key_setting}. "
+                f"Provider said: {error.message}",
+                status_code=401,
+            )
         overflow = error.code == "context_length_exceeded" or (
             "context length" in error.message.lower()
         )
         return LLMError(
-            f"The model provider answered {error.status_code}: {error.message}",
-            status_code=error.status_code,
+            f"The model provider answered {error.status}: {error.message}",
+            status_code=error.status,
             context_overflow=overflow,
         )
-    if isinstance(error, openai.APITimeoutError):
+    if isinstance(error, httpx.TimeoutException):
         return LLMError("The model provider did not answer in time.")
-    return LLMError(f"Could not reach the model provider: {error.message}")
+    return LLMError(f"Could not reach the model provider: {error}")
 
 
 def _transient(error: BaseException) -> bool:
     """A failure that trying again may cure: no answer, or a rate limit or server error."""
-    if isinstance(error, openai.APIConnectionError):  # timeouts too
+    if isinstance(error, httpx.TransportError):  # timeouts too
         return True
-    if isinstance(error, openai.APIStatusError):
-        return retryable_status(error.status_code)
+    if isinstance(error, ProviderHTTPError):
+        return retryable_status(error.status)
     return False
 
 
 def _asked_delay(error: BaseException) -> float | None:
     """The provider's Retry-After (OpenAI also sends it in milliseconds), in seconds."""
-    if not isinstance(error, openai.APIStatusError):
-        return None
-    return retry_after_seconds(error.response.headers)
+    return error.retry_after if isinstance(error, ProviderHTTPError) else None
+
+
+def _json(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise LLMError("The model provider answered with something that is not JSON.") from None
 
 
 class OpenAIProvider:
@@ -141,10 +143,10 @@ class OpenAIProvider:
         retries: RetryPolicy,
         key_setting: str = "OPENAI_API_KEY",
     ) -> None:
-        # A local OpenAI-compatible server needs no key; the SDK insists on a value. Retries
-        # are ours (llm/retries.py): the SDK's own would wait as long as a provider asks.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-set", timeout=timeout, max_retries=0
+        # A local OpenAI-compatible server needs no key. Retries are ours (llm/retries.py).
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
         )
         self._retries = retries
         self._key_setting = key_setting  # named in a 401's message
@@ -154,50 +156,51 @@ class OpenAIProvider:
             return await call_with_retries(
                 call, self._retries, transient=_transient, asked_delay=_asked_delay
             )
-        except openai.APIError as error:
+        except (ProviderHTTPError, httpx.HTTPError) as error:
             raise _describe(error, self._key_setting) from error
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        content = json.dumps(body).encode()
+
+        async def post() -> httpx.Response:
+            response = await self._client.post(
+                path, content=content, headers={"content-type": "application/json"}
+            )
+            await raise_for_status(response)
+            return response
+
+        return _json((await self._retrying(post)).content)
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return _request_kwargs(request)
 
-    async def _post(self, body: dict[str, Any], *, stream: bool) -> Any:
-        """POST /chat/completions with `body` as built: the SDK's `create` would walk the
-        whole request again to transform it (half a turn's CPU with a long history), while
-        its raw call keeps its retries-off client, auth, errors and response types."""
-        return await self._client.post(
-            "/chat/completions",
-            body=body,
-            cast_to=ChatCompletion,
-            options={"security": {"bearer_auth": True}},
-            stream=stream,
-            stream_cls=openai.AsyncStream[ChatCompletionChunk],
-        )
-
     async def complete(self, request: ChatRequest) -> Completion:
-        body = _request_kwargs(request)
-        return _completion(await self._retrying(lambda: self._post(body, stream=False)))
+        return _completion(await self._post("chat/completions", _request_kwargs(request)))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         assembly = _StreamAssembly()
         body = {**_request_kwargs(request), "stream": True}
         body["stream_options"] = {"include_usage": True}
+        content = json.dumps(body).encode()
         # Opening the stream is retried; once tokens flow, a failure ends the call.
-        chunks = await self._retrying(lambda: self._post(body, stream=True))
+        response = await self._retrying(
+            lambda: open_stream(self._client, "chat/completions", content)
+        )
         try:
-            async for chunk in chunks:
-                for delta in assembly.add(chunk):
+            async for data in event_data(response):
+                if data.strip() == "[DONE]":
+                    break
+                for delta in assembly.add(_json(data)):
                     yield delta
-        except openai.APIError as error:
+        except httpx.HTTPError as error:
             raise _describe(error, self._key_setting) from error
         yield assembly.completion()
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
-        response = await self._retrying(
-            lambda: self._client.embeddings.create(
-                model=model, input=texts, encoding_format="float"
-            )
-        )
-        vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+        body = {"model": model, "input": texts, "encoding_format": "float"}
+        answer = await self._post("embeddings", body)
+        items = sorted(answer.get("data") or [], key=lambda item: item.get("index", 0))
+        vectors = [item.get("embedding") for item in items]
         if len(vectors) != len(texts) or not all(vectors):
             raise LLMError(
                 f"The embedding provider returned {len(vectors)} vectors for {len(texts)} texts."
@@ -205,39 +208,44 @@ class OpenAIProvider:
         return vectors
 
     async def close(self) -> None:
-        await self._client.close()
+        await self._client.aclose()
 
 
-def _completion(response: Any) -> Completion:
-    if not response.choices:
+def _completion(answer: dict[str, Any]) -> Completion:
+    choices = answer.get("choices") or []
+    if not choices:
         raise LLMError("The model provider returned no choices.")
-    choice = response.choices[0]
-    message = choice.message
+    choice = choices[0]
+    message = choice.get("message") or {}
     return Completion(
-        content=message.content,
+        content=message.get("content"),
         reasoning=_reasoning(message),
         tool_calls=tuple(
             ToolCallRequest(
-                id=call.id, name=call.function.name, arguments=call.function.arguments or ""
+                id=call.get("id") or "",
+                name=call["function"].get("name") or "",
+                arguments=call["function"].get("arguments") or "",
             )
-            for call in message.tool_calls or ()
-            if call.type == "function"
+            for call in message.get("tool_calls") or ()
+            if call.get("type", "function") == "function" and call.get("function")
         ),
-        finish_reason=choice.finish_reason,
-        usage=_usage(response.usage),
+        finish_reason=choice.get("finish_reason"),
+        usage=_usage(answer.get("usage")),
     )
 
 
-def _reasoning(message: Any) -> str | None:
+def _reasoning(message: dict[str, Any]) -> str | None:
     # OpenAI-compatible servers that reason (DeepSeek, vLLM, ...) add a non-standard field.
-    extra = message.model_extra or {}
-    return extra.get("reasoning_content") or extra.get("reasoning") or None
+    return message.get("reasoning_content") or message.get("reasoning") or None
 
 
-def _usage(usage: Any) -> Usage:
-    if usage is None:
+def _usage(usage: dict[str, Any] | None) -> Usage:
+    if not usage:
         return Usage()
-    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+    return Usage(
+        prompt_tokens=usage.get("prompt_tokens") or 0,
+        completion_tokens=usage.get("completion_tokens") or 0,
+    )
 
 
 @dataclass
@@ -257,34 +265,35 @@ class _StreamAssembly:
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
 
-    def add(self, chunk: Any) -> list[CompletionDelta]:
-        if chunk.usage is not None:
-            self.usage = _usage(chunk.usage)
+    def add(self, chunk: dict[str, Any]) -> list[CompletionDelta]:
+        if chunk.get("usage"):
+            self.usage = _usage(chunk["usage"])
         deltas = []
-        for choice in chunk.choices:
-            self.finish_reason = choice.finish_reason or self.finish_reason
-            deltas.extend(self._add_delta(choice.delta))
+        for choice in chunk.get("choices") or ():
+            self.finish_reason = choice.get("finish_reason") or self.finish_reason
+            deltas.extend(self._add_delta(choice.get("delta") or {}))
         return deltas
 
-    def _add_delta(self, delta: Any) -> list[CompletionDelta]:
+    def _add_delta(self, delta: dict[str, Any]) -> list[CompletionDelta]:
         deltas = []
         reasoning = _reasoning(delta)
         if reasoning:
             self.reasoning.append(reasoning)
             deltas.append(CompletionDelta(reasoning=reasoning))
-        if delta.content:
-            self.content.append(delta.content)
-            deltas.append(CompletionDelta(content=delta.content))
-        for call in delta.tool_calls or ():
-            partial = self.calls.setdefault(call.index, _PartialCall())
-            partial.id = partial.id or call.id or ""
-            name = call.function.name if call.function else None
-            arguments = call.function.arguments if call.function else None
+        if delta.get("content"):
+            self.content.append(delta["content"])
+            deltas.append(CompletionDelta(content=delta["content"]))
+        for call in delta.get("tool_calls") or ():
+            index = call.get("index", 0)
+            partial = self.calls.setdefault(index, _PartialCall())
+            partial.id = partial.id or call.get("id") or ""
+            function = call.get("function") or {}
+            name, arguments = function.get("name"), function.get("arguments")
             partial.name += name or ""
             partial.arguments.append(arguments or "")
             deltas.append(
                 CompletionDelta(
-                    tool_call_index=call.index,
+                    tool_call_index=index,
                     tool_call_id=partial.id,
                     tool_name=name,
                     tool_arguments=arguments,
