@@ -199,7 +199,8 @@ def test_token_stops_working_when_it_expires(
     secured: LettaliteServer, admin: Letta, agents: tuple[str, str]
 ) -> None:
     mine, _ = agents
-    expires_at = datetime.now(UTC) + timedelta(seconds=3)
+    # Far enough ahead that issuing it on a loaded machine cannot take longer (3 s once did).
+    expires_at = datetime.now(UTC) + timedelta(seconds=8)
     token = issue(admin, mine, ["read_agent"], expires_at=expires_at.isoformat())
     with as_token(secured, token) as http:
         assert http.get(f"/v1/agents/{mine}").status_code == 200
