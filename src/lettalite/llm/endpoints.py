@@ -67,18 +67,12 @@ def set_byok_loader(loader: Callable[[], Awaitable[None]] | None) -> None:
     _byok_loader = loader
 
 
-async def reload_byok_endpoints() -> None:
-    """Serve the stored providers as they are now: another worker or replica may have just
-    changed them (this process reloads them only every LETTALITE_PROVIDER_RELOAD_SECONDS)."""
-    if _byok_loader is not None:
-        await _byok_loader()
-
-
 async def serve_provider(name: str) -> None:
     """Reload the stored providers when `name` is not served here, so that a provider another
-    worker has just stored can be used at once through this one."""
-    if name not in provider_endpoints():
-        await reload_byok_endpoints()
+    worker or replica has just stored can be used at once through this one (this process
+    reloads them only every LETTALITE_PROVIDER_RELOAD_SECONDS otherwise)."""
+    if name not in provider_endpoints() and _byok_loader is not None:
+        await _byok_loader()
 
 
 def env_endpoints(settings: Settings) -> dict[str, ProviderEndpoint]:

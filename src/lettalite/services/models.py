@@ -12,7 +12,7 @@ from lettalite.llm.catalog import (
     max_context_window,
 )
 from lettalite.llm.discovery import ServedModel, served_models
-from lettalite.llm.endpoints import ProviderEndpoint, provider_endpoints, reload_byok_endpoints
+from lettalite.llm.endpoints import ProviderEndpoint, provider_endpoints
 from lettalite.schemas.model import EmbeddingModel, Model
 
 
@@ -70,7 +70,6 @@ async def _served(
 
 
 async def list_models(where: ModelFilter = ModelFilter()) -> list[Model]:
-    await reload_byok_endpoints()  # a provider another worker has just stored is listed
     endpoints = provider_endpoints()
     models = []
     for handle in list_model_handles():
@@ -83,7 +82,6 @@ async def list_models(where: ModelFilter = ModelFilter()) -> list[Model]:
 
 
 async def list_embedding_models() -> list[EmbeddingModel]:
-    await reload_byok_endpoints()
     endpoints = provider_endpoints()
     models = []
     for handle, dim in embedding_dims().items():

@@ -2,9 +2,9 @@
 the environment's providers, and their model lists asked live.
 
 Every process serves the stored providers: each reloads them after its own changes, when asked
-for a provider it does not serve or for the model listings (so a provider stored through
-another worker or replica is served at once), and every LETTALITE_PROVIDER_RELOAD_SECONDS (so
-another process's update or deletion takes effect here within that time).
+for a handle whose provider it does not serve (so a provider stored through another worker or
+replica is used at once), and every LETTALITE_PROVIDER_RELOAD_SECONDS (so another process's
+update or deletion, and the model listings, follow within that time).
 """
 
 import asyncio
