@@ -11,7 +11,13 @@ import httpx
 import yaml
 
 from lettalite.config import Settings
+from lettalite.workers import usable_cores
+from tests.factories import wait_for
 from tests.servers import ROOT, free_port, stop, wait_until_ready
+from tests.workers.processes import spawned_children
+
+# The image's command runs one worker per core; here, on two at most.
+SERVE_CORES = 2
 
 COMPOSE_ONLY_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
 
@@ -72,7 +78,8 @@ def test_dockerfile_runs_unprivileged_and_serves() -> None:
 def test_the_image_command_migrates_a_fresh_database_and_serves(
     database_factory, tmp_path: Path
 ) -> None:
-    """`lettalite serve` as the container runs it, with the compose file's kind of settings."""
+    """`lettalite serve` as the container runs it, with the compose file's kind of settings:
+    one worker per core it may run on."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTA", "OPENAI_"))}
     env.update(
@@ -85,6 +92,7 @@ def test_the_image_command_migrates_a_fresh_database_and_serves(
         }
     )
     log = tmp_path / "serve.log"
+    cores = sorted(os.sched_getaffinity(0))[:SERVE_CORES]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "lettalite", "serve"],
@@ -92,6 +100,7 @@ def test_the_image_command_migrates_a_fresh_database_and_serves(
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=lambda: os.sched_setaffinity(0, cores),
         )
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/v1/health/", process, log)
@@ -99,5 +108,7 @@ def test_the_image_command_migrates_a_fresh_database_and_serves(
             f"http://127.0.0.1:{port}/v1/agents/", headers={"Authorization": "Bearer compose-key"}
         )
         assert agents.status_code == 200 and agents.json() == []
+        workers = min(SERVE_CORES, usable_cores())
+        wait_for(lambda: len(spawned_children(process.pid)) == workers)
     finally:
         stop(process)

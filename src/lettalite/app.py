@@ -1,6 +1,7 @@
 """Assembles the FastAPI application."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -54,6 +55,7 @@ from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
 from lettalite.inspector import install_inspector, is_page
+from lettalite.llm.endpoints import set_byok_loader
 from lettalite.llm.providers import Providers
 from lettalite.mcp_client import McpConnections
 from lettalite.sandbox import SandboxSettings, StartingSandbox
@@ -144,7 +146,9 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     if settings.tool_sandbox == "bubblewrap":
         await sandbox.ready()  # required: without it the server does not start
     box = SecretBox.from_settings(settings)
-    await byok_providers.install_stored(database, box)
+    load_providers = functools.partial(byok_providers.install_stored, database, box)
+    await load_providers()
+    set_byok_loader(load_providers)  # for a provider another worker has just stored
     mcp = mcp_runtime(settings, box)
     run_manager = RunManager(
         database,
@@ -165,7 +169,7 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     scheduler = Scheduler(database, run_manager)
 
     async def reload_providers() -> float:  # another replica may have changed them
-        await byok_providers.install_stored(database, box)
+        await load_providers()
         return settings.provider_reload_seconds
 
     background = [
@@ -187,6 +191,7 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         task.cancel()
     await run_manager.close()
     await mcp.connections.close()
+    set_byok_loader(None)
     await providers.close()
     await database.dispose()
 

@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument(
         "--workers",
         type=worker_count,
-        default=settings.workers or 1,
-        help="server processes sharing the port (default: LETTALITE_WORKERS, else 1; "
-        f"this machine has {usable_cores()} cores)",
+        default=settings.workers or usable_cores(),
+        help="server processes sharing the port (default: LETTALITE_WORKERS, else one per "
+        f"core: {usable_cores()} here)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     _agent_file_commands(commands, settings)

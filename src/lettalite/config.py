@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias="LETTALITE_DATA_DIR")
     database_url: str | None = Field(None, validation_alias="LETTALITE_DATABASE_URL")
     log_level: str = Field("info", validation_alias="LETTALITE_LOG_LEVEL")
-    # Server processes sharing the port; unset: 1 (see the README on what is per process).
+    # Server processes sharing the port; unset: one per core (see the README on what is per
+    # process).
     workers: int | None = Field(None, ge=1, validation_alias="LETTALITE_WORKERS")
     # Either one turns on Bearer auth (the second is Letta's name); the first wins.
     lettalite_api_key: SecretStr | None = Field(None, validation_alias="LETTALITE_API_KEY")

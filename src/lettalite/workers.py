@@ -9,10 +9,12 @@ through the database. The caller migrates the database before the workers start.
 """
 
 import logging
+import math
 import multiprocessing
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lettalite.config import get_settings
@@ -22,15 +24,33 @@ if TYPE_CHECKING:
 
 # prctl(2) option: the signal this process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
+# This process's cgroup's CPU quota, as a container sees its own cgroup (cgroup v2).
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
 def usable_cores() -> int:
-    """The CPU cores this process may run on."""
+    """The CPU cores this process may run on, and at most its CPU quota (a container's
+    `--cpus`), rounded up: the default number of workers."""
     if hasattr(os, "process_cpu_count"):  # Python 3.13
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        cores = os.process_cpu_count() or 1
+    elif hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    try:
+        quota = cores_in_quota(CGROUP_CPU_MAX.read_text())
+    except OSError:  # not Linux, or no cgroup v2 limits here
+        quota = None
+    return min(cores, quota) if quota is not None else cores
+
+
+def cores_in_quota(cpu_max: str) -> int | None:
+    """The cores a cgroup v2 `cpu.max` ("<quota> <period>" in microseconds, or "max <period>")
+    allows, rounded up; None when it sets no quota."""
+    quota, period = cpu_max.split()
+    if quota == "max":
+        return None
+    return max(1, math.ceil(int(quota) / int(period)))
 
 
 def configure_logging(level: str) -> None:

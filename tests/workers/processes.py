@@ -15,7 +15,11 @@ PROC = Path("/proc")
 
 def worker_pids(server: LettaliteServer) -> set[int]:
     """The worker processes of a `--workers N` server: its supervisor's spawned children."""
-    supervisor = server.process.pid
+    return spawned_children(server.process.pid)
+
+
+def spawned_children(supervisor: int) -> set[int]:
+    """The processes `supervisor` started with multiprocessing's spawn (uvicorn's workers)."""
     pids = set()
     for entry in PROC.iterdir():
         if not entry.name.isdigit():

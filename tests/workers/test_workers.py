@@ -4,6 +4,7 @@ replicas holds across workers (each client here is pinned to the worker named in
 import os
 import signal
 import socket
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +30,14 @@ def workers_server(
 ) -> Iterator[LettaliteServer]:
     """Two workers on a fresh database: both start at once on an empty tool table."""
     workdir = tmp_path_factory.mktemp("workers")
-    server = LettaliteServer(database_factory(), fake_llm.base_url, workdir, serve_args=WORKERS)
+    server = LettaliteServer(
+        database_factory(),
+        fake_llm.base_url,
+        workdir,
+        # Only the reload on a miss can make another worker's new provider known in time.
+        extra_env={"LETTALITE_PROVIDER_RELOAD_SECONDS": "3600"},
+        serve_args=WORKERS,
+    )
     server.start()
     yield server
     server.stop()
@@ -162,6 +170,43 @@ def test_a_live_stream_is_resumed_through_the_other_worker(
     assert replayed[-2].stop_reason == seen[-2].stop_reason == "end_turn"
     assert [c.seq_id for c in resumed if getattr(c, "seq_id", None)][0] == 3
     assert_served_only_by_its_worker(running_on, other, resuming)
+
+
+def test_a_provider_created_through_one_worker_serves_a_turn_through_the_other_at_once(
+    workers_server: LettaliteServer, fake_llm: FakeLLM
+) -> None:
+    creating, using = one_client_each(workers_server)
+    suffix = uuid.uuid4().hex[:8]
+    name, key = f"team-openai-{suffix}", f"sk-team-{suffix}"
+    created = creating.http.post(
+        "/v1/providers/",
+        json={
+            "name": name,
+            "provider_type": "openai",
+            "api_key": key,
+            "base_url": fake_llm.base_url,
+        },
+    )
+    assert created.status_code == 200, created.text
+
+    agent = create_seed_agent(
+        sdk(using),
+        model=f"{name}/gpt-4o-mini",
+        embedding=f"{name}/text-embedding-3-small",
+        tools=["archival_memory_insert"],
+    )
+    remember = call_directive("archival_memory_insert", content="the team key works")
+    sdk(using).agents.messages.create(agent.id, input=remember)
+
+    assert_served_only_by_its_worker(creating, using)
+    assert creating.pid != using.pid
+    with_team_key = [
+        r["path"]
+        for r in fake_llm.requests()
+        if r["headers"].get("authorization") == f"Bearer {key}"
+    ]
+    assert with_team_key.count("/v1/chat/completions") == 2  # the tool call, then the reply
+    assert "/v1/embeddings" in with_team_key
 
 
 def test_workers_stop_when_their_supervisor_is_killed(

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 
 from lettalite.errors import InvalidArgument, LettaliteError, LLMProviderError
-from lettalite.llm.catalog import ModelHandle, resolve_embedding
+from lettalite.llm.catalog import ModelHandle, served_embedding
 from lettalite.llm.types import LLMClient, LLMError
 
 ModelClients = Callable[[ModelHandle], LLMClient]
@@ -44,7 +44,7 @@ class Embedder:
         return vector
 
     async def _call(self, handle: str, texts: list[str]) -> list[list[float]]:
-        model = resolve_embedding(handle)
+        model = await served_embedding(handle)
         try:
             return await self._clients(model).embed(model.model, texts)
         except LLMError as error:

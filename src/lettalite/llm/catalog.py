@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from lettalite.errors import InvalidArgument, NotFound
-from lettalite.llm.endpoints import protocol_of, provider_endpoints
+from lettalite.llm.endpoints import protocol_of, provider_endpoints, serve_provider
 
 MAX_DEFAULT_CONTEXT_WINDOW = 128_000
 UNKNOWN_MODEL_CONTEXT_WINDOW = 32_000
@@ -107,8 +107,11 @@ def parse_model(handle: str) -> ModelHandle:
     return _split(handle, "model")
 
 
-def resolve_model(handle: str) -> ModelHandle:
+async def served_model(handle: str) -> ModelHandle:
+    """The handle's parts; 404 when its provider is not served (after reloading the stored
+    providers: another worker may have just stored it)."""
     parsed = parse_model(handle)
+    await serve_provider(parsed.provider)
     providers = configured_providers()
     if parsed.provider not in providers:
         raise NotFound(
@@ -145,8 +148,11 @@ def _serves_any_embedding_model(provider: str) -> bool:
     )
 
 
-def resolve_embedding(handle: str) -> ModelHandle:
+async def served_embedding(handle: str) -> ModelHandle:
+    """The handle's parts; 400 when it is not an embedding model served (after reloading the
+    stored providers: another worker may have just stored its provider)."""
     parsed = _split(handle, "embedding")
+    await serve_provider(parsed.provider)
     known = embedding_dims()
     if parsed.handle not in known and not _serves_any_embedding_model(parsed.provider):
         raise InvalidArgument(f"Embedding model {handle} not found, must be one of {list(known)}")

@@ -2,7 +2,7 @@
 and the ones a team adds at run time (BYOK, stored encrypted by services/providers.py and
 installed here with `set_byok_endpoints`)."""
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,11 +53,26 @@ class ProviderEndpoint:
 
 
 _byok: dict[str, ProviderEndpoint] = {}
+# How this process reloads the stored providers (set by the app: the loader reads the database).
+_byok_loader: Callable[[], Awaitable[None]] | None = None
 
 
 def set_byok_endpoints(endpoints: Iterable[ProviderEndpoint]) -> None:
     global _byok
     _byok = {endpoint.name: endpoint for endpoint in endpoints}
+
+
+def set_byok_loader(loader: Callable[[], Awaitable[None]] | None) -> None:
+    global _byok_loader
+    _byok_loader = loader
+
+
+async def serve_provider(name: str) -> None:
+    """Reload the stored providers when `name` is not served here, so that a provider another
+    worker or replica has just stored can be used at once through this one (this process
+    reloads them only every LETTALITE_PROVIDER_RELOAD_SECONDS otherwise)."""
+    if name not in provider_endpoints() and _byok_loader is not None:
+        await _byok_loader()
 
 
 def env_endpoints(settings: Settings) -> dict[str, ProviderEndpoint]:

@@ -38,7 +38,7 @@ from lettalite.db.pagination import Page
 from lettalite.db.session import flush
 from lettalite.errors import Conflict, InvalidArgument, NotFound, UnprocessableValue
 from lettalite.ids import new_id
-from lettalite.llm.catalog import default_context_window, resolve_embedding, resolve_model
+from lettalite.llm.catalog import default_context_window, served_embedding, served_model
 from lettalite.schemas.agent import (
     AgentFields,
     AgentSecret,
@@ -96,13 +96,13 @@ def check_block_fits(value: str, limit: int, label: str) -> None:
         )
 
 
-def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
+async def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
     handle = fields.model or (fields.llm_config.handle if fields.llm_config else None)
     if handle is None and fields.llm_config and fields.llm_config.model:
         endpoint = fields.llm_config.model_endpoint_type or "openai"
         handle = f"{endpoint}/{fields.llm_config.model}"
     if handle is not None:
-        model = resolve_model(handle)
+        model = await served_model(handle)
         if handle != agent.model:
             agent.model = model.handle
             agent.context_window = default_context_window(model)
@@ -119,7 +119,7 @@ def _apply_model_fields(agent: AgentRow, fields: AgentFields) -> None:
     config = fields.embedding_config
     embedding = fields.embedding or (config.requested_handle() if config else None)
     if embedding is not None:
-        agent.embedding = resolve_embedding(embedding).handle
+        agent.embedding = (await served_embedding(embedding)).handle
     if fields.model_settings is not None:
         _apply_model_settings(agent, fields.model_settings)
 
@@ -311,7 +311,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         tag_rows=[],
         identity_links=[],
     )
-    _apply_model_fields(agent, request)
+    await _apply_model_fields(agent, request)
     _apply_rules_and_secrets(agent, request)
     blocks = [new_block(spec) for spec in request.memory_blocks or []]
     for block in blocks:
@@ -385,7 +385,7 @@ async def update_agent(session: AsyncSession, agent_id: str, request: UpdateAgen
     if request.system is not None:
         agent.system = request.system
     embedding = agent.embedding
-    _apply_model_fields(agent, request)
+    await _apply_model_fields(agent, request)
     if agent.embedding != embedding:  # the agent's own archive embeds with its model
         for archive in await archive_queries.owned_archives(session, agent.id):
             archive.embedding = agent.embedding

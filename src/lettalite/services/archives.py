@@ -14,7 +14,7 @@ from lettalite.db.pagination import Page
 from lettalite.db.session import flush
 from lettalite.errors import InvalidArgument, NotFound
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_embedding
+from lettalite.llm.catalog import served_embedding
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.archive import (
     Archive,
@@ -49,7 +49,7 @@ async def create_archive(session: AsyncSession, request: CreateArchive) -> Archi
         id=new_id("archive"),
         name=request.name,
         description=request.description,
-        embedding=resolve_embedding(handle).handle if handle else None,
+        embedding=(await served_embedding(handle)).handle if handle else None,
         metadata_={},
     )
     session.add(archive)

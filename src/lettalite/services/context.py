@@ -23,7 +23,7 @@ from lettalite.db.passages import count_passages
 from lettalite.db.session import Database
 from lettalite.errors import InvalidArgument
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_model
+from lettalite.llm.catalog import served_model
 from lettalite.schemas.context import CompactionResponse, ContextMessage, ContextWindowOverview
 
 
@@ -103,7 +103,7 @@ async def summarize(
     """
     async with database.session() as session:
         conversation = await load_conversation(session, where)
-        model = resolve_model(conversation.agent.model)
+        model = await served_model(conversation.agent.model)
         window = conversation.window
         in_context = len(await message_queries.in_context_messages(session, where.agent_id, window))
         scale = await latest_token_scale(session, where.agent_id)

@@ -17,7 +17,7 @@ from lettalite.db.pagination import Page
 from lettalite.db.session import Database, flush
 from lettalite.errors import Conflict, InvalidArgument, NotFound
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_model
+from lettalite.llm.catalog import served_model
 from lettalite.schemas.conversation import (
     Conversation as ConversationModel,
 )
@@ -89,9 +89,9 @@ async def locate(database: Database, path_value: str, agent_id: str | None) -> C
         return await resolve(session, path_value, agent_id)
 
 
-def _check_model(handle: str | None) -> None:
+async def _check_model(handle: str | None) -> None:
     if handle is not None:
-        resolve_model(handle)
+        await served_model(handle)
 
 
 async def _new_conversation(
@@ -134,7 +134,7 @@ async def create_conversation(
     session: AsyncSession, agent_id: str, request: CreateConversation
 ) -> ConversationModel:
     agent = await agent_queries.get_agent(session, agent_id)
-    _check_model(request.model)
+    await _check_model(request.model)
     blocks = {link.label: link.block for link in agent.block_links}
     labels = list(dict.fromkeys(request.isolated_block_labels or ()))
     for label in labels:
@@ -180,7 +180,7 @@ async def update_conversation(
     session: AsyncSession, conversation_id: str, request: UpdateConversation
 ) -> ConversationModel:
     row = await conversation_queries.get_conversation(session, conversation_id)
-    _check_model(request.model)
+    await _check_model(request.model)
     for field, value in request.model_dump(exclude_none=True, exclude={"model_settings"}).items():
         setattr(row, field, value)
     if request.model_settings is not None:

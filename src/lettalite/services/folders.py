@@ -21,7 +21,7 @@ from lettalite.db.session import flush
 from lettalite.documents.parse import UnsupportedType, document_kind
 from lettalite.errors import Conflict, InvalidArgument, NotFound, UnsupportedMediaType
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_embedding
+from lettalite.llm.catalog import served_embedding
 from lettalite.schemas.folder import (
     DEFAULT_CHUNK_SIZE,
     CreateFolder,
@@ -50,7 +50,7 @@ async def create_folder(session: AsyncSession, request: CreateFolder) -> Folder:
         name=request.name,
         description=request.description,
         instructions=request.instructions,
-        embedding=resolve_embedding(handle).handle if handle else None,
+        embedding=(await served_embedding(handle)).handle if handle else None,
         embedding_chunk_size=request.embedding_chunk_size or DEFAULT_CHUNK_SIZE,
         metadata_=request.metadata,
     )
@@ -94,7 +94,7 @@ async def update_folder(session: AsyncSession, folder_id: str, request: UpdateFo
         folder.metadata_ = request.metadata
     if request.embedding_config is not None:
         handle = request.embedding_config.requested_handle()
-        folder.embedding = resolve_embedding(handle).handle if handle else None
+        folder.embedding = (await served_embedding(handle)).handle if handle else None
     await flush(session)
     await refresh_prompts(session, await folder_queries.folder_agent_ids(session, [folder.id]))
     return folder_model(folder)

@@ -1,11 +1,13 @@
 """Providers a team adds at run time (BYOK): stored with their keys encrypted, served beside
 the environment's providers, and their model lists asked live.
 
-Every process serves the stored providers: each reloads them after its own changes and every
-LETTALITE_PROVIDER_RELOAD_SECONDS (so another replica's change takes effect there within that
-time).
+Every process serves the stored providers: each reloads them after its own changes, when asked
+for a handle whose provider it does not serve (so a provider stored through another worker or
+replica is used at once), and every LETTALITE_PROVIDER_RELOAD_SECONDS (so another process's
+update or deletion, and the model listings, follow within that time).
 """
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -38,6 +40,9 @@ PROVIDER_SORT = SortKey(ProviderRow.created_at, ProviderRow.id)
 SELF_HOSTED_OPENAI_TYPES = frozenset({"lmstudio_openai", "vllm", "sglang"})
 
 logger = logging.getLogger(__name__)
+# One reload at a time, so that a reload which read the table earlier never installs its older
+# view after a later one.
+_installing = asyncio.Lock()
 
 
 def _base_url(provider_type: str, given: str | None) -> str:
@@ -127,15 +132,16 @@ async def install_stored(database: Database, box: SecretBox) -> None:
     """Serve the stored providers (replacing what this process served before). One whose key
     cannot be decrypted here (a replica given another LETTALITE_ENCRYPTION_KEY) is left out,
     and said so: the others are still served."""
-    async with database.session() as session:
-        rows = (await session.scalars(select(ProviderRow))).all()
-    endpoints = []
-    for row in rows:
-        try:
-            endpoints.append(_endpoint(row, box))
-        except RuntimeError as error:
-            logger.error("Provider %r is not served: %s", row.name, error)
-    set_byok_endpoints(endpoints)
+    async with _installing:
+        async with database.session() as session:
+            rows = (await session.scalars(select(ProviderRow))).all()
+        endpoints = []
+        for row in rows:
+            try:
+                endpoints.append(_endpoint(row, box))
+            except RuntimeError as error:
+                logger.error("Provider %r is not served: %s", row.name, error)
+        set_byok_endpoints(endpoints)
 
 
 async def list_providers(

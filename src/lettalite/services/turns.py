@@ -23,7 +23,7 @@ from lettalite.db.base import utcnow
 from lettalite.db.session import Database
 from lettalite.errors import Conflict, InvalidArgument, LLMProviderError, UnprocessableValue
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_model
+from lettalite.llm.catalog import served_model
 from lettalite.llm.types import ToolDefinition
 from lettalite.schemas.message import (
     ClientSkill,
@@ -102,7 +102,7 @@ async def build_turn(
     return Turn(
         where=where,
         run_id=new_id("run"),
-        model=resolve_model(request.override_model or own_model or model),
+        model=await served_model(request.override_model or own_model or model),
         embedding=embedding,
         inputs=request.input_messages(),
         max_steps=request.max_steps,

@@ -16,7 +16,7 @@ from lettalite.db.models import AgentRow, AgentToolRow
 from lettalite.db.session import flush
 from lettalite.errors import InvalidArgument, LettaliteError
 from lettalite.ids import new_id
-from lettalite.llm.catalog import resolve_embedding
+from lettalite.llm.catalog import served_embedding
 from lettalite.schemas.agent import EmbeddingConfigInput
 from lettalite.schemas.agent_file import AgentEntry, AgentFile, SourceEntry
 from lettalite.schemas.folder import DEFAULT_CHUNK_SIZE
@@ -89,7 +89,7 @@ def _file_entry(file: FileRow, ids: IdMap) -> dict[str, Any]:
     }
 
 
-def _embedding(source: SourceEntry, override: str | None) -> tuple[str | None, int]:
+async def _embedding(source: SourceEntry, override: str | None) -> tuple[str | None, int]:
     config = source.embedding_config or {}
     chunk_size = config.get("embedding_chunk_size")
     chunk_size = chunk_size if isinstance(chunk_size, int) and chunk_size > 0 else None
@@ -103,7 +103,7 @@ def _embedding(source: SourceEntry, override: str | None) -> tuple[str | None, i
             raise InvalidArgument(f"source {source.id} has an invalid embedding_config") from error
     if handle is not None:
         try:
-            handle = resolve_embedding(handle).handle
+            handle = (await served_embedding(handle)).handle
         except LettaliteError as error:
             raise InvalidArgument(
                 f"Import failed: source {source.id} ({source.name}) uses the embedding model "
@@ -122,7 +122,7 @@ async def import_folders(
         name = source.name
         if await folder_queries.folder_named(session, name) is not None:
             name = f"{name[:246]}_{uuid.uuid4().hex[:8]}"
-        handle, chunk_size = _embedding(source, embedding)
+        handle, chunk_size = await _embedding(source, embedding)
         folders[source.id] = FolderRow(
             id=new_id("source"),
             name=name,

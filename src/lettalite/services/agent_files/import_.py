@@ -6,7 +6,7 @@ history keeps its order and its context window: messages outside the window come
 they stay searchable, as recall), then the window in the file's order.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +34,8 @@ from lettalite.ids import new_id
 from lettalite.llm.catalog import (
     ModelHandle,
     default_context_window,
-    resolve_embedding,
-    resolve_model,
+    served_embedding,
+    served_model,
 )
 from lettalite.schemas.agent_file import AgentEntry, AgentFile, PassageEntry
 from lettalite.services.agent_files.entities import import_blocks, import_mcp_servers, import_tools
@@ -84,11 +84,15 @@ def _embedding_handle(entry: AgentEntry) -> str | None:
     return handle
 
 
-def _served(
-    kind: str, entry: AgentEntry, handle: str, option: str, resolve: Callable[[str], ModelHandle]
-) -> None:
+async def _served(
+    kind: str,
+    entry: AgentEntry,
+    handle: str,
+    option: str,
+    serve: Callable[[str], Awaitable[ModelHandle]],
+) -> ModelHandle:
     try:
-        resolve(handle)
+        return await serve(handle)
     except LettaliteError as error:
         raise InvalidArgument(
             f"Import failed: agent {entry.id} ({entry.name}) uses the {kind} {handle}, which "
@@ -97,23 +101,23 @@ def _served(
         ) from error
 
 
-def agent_models(entry: AgentEntry, options: ImportOptions) -> AgentModels:
+async def agent_models(entry: AgentEntry, options: ImportOptions) -> AgentModels:
     handle = options.model or _model_handle(entry)
     if handle is None:
         raise InvalidArgument(
             f"Import failed: agent {entry.id} names no model (`model` or `llm_config`); "
             "import it with `model` set to a model handle"
         )
-    _served("model", entry, handle, "model", resolve_model)
+    model = await _served("model", entry, handle, "model", served_model)
     window = entry.context_window_limit or (
         entry.llm_config.context_window if entry.llm_config else None
     )
     if options.model or window is None:
-        window = default_context_window(resolve_model(handle))
+        window = default_context_window(model)
     embedding = options.embedding or _embedding_handle(entry)
     if embedding is not None:
-        _served("embedding model", entry, embedding, "embedding", resolve_embedding)
-    return AgentModels(resolve_model(handle).handle, window, embedding)
+        await _served("embedding model", entry, embedding, "embedding", served_embedding)
+    return AgentModels(model.handle, window, embedding)
 
 
 async def _fitting_vectors(
@@ -290,7 +294,7 @@ async def import_agent_file(
     embedder: Embedder,
 ) -> list[str]:
     """Create the file's agents; returns their new ids, in the file's order."""
-    models = {entry.id: agent_models(entry, options) for entry in document.agents}
+    models = {entry.id: await agent_models(entry, options) for entry in document.agents}
     vectors = await passage_vectors(document, models, embedder)
     servers = await import_mcp_servers(session, document.mcp_servers, runtime)
     tools = await import_tools(
