@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
@@ -107,10 +108,13 @@ def mcp_runtime(settings: Settings, box: SecretBox) -> McpRuntime:
 
 
 async def open_database(settings: Settings) -> Database:
+    # The pool settings are the server's, shared out among its workers: one worker per core
+    # must not multiply the connections PostgreSQL has to allow (100 by default).
+    workers = settings.workers or 1
     database = Database(
         settings.resolved_database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=math.ceil(settings.db_pool_size / workers),
+        max_overflow=math.ceil(settings.db_max_overflow / workers),
     )
     if warning := await database.prepare_vector_search():
         logger.warning(warning)

@@ -98,7 +98,8 @@ class Settings(BaseSettings):
     # `GET /v1/models` (the OpenAI client's path, without the trailing slash) answers in
     # OpenAI's shape with the agents as models, for chat UIs that pick a model from that list.
     list_agents_as_models: bool = Field(False, validation_alias="LETTALITE_LIST_AGENTS_AS_MODELS")
-    # Database connections per process: kept open, and extra ones opened under load.
+    # Database connections of the whole server (shared out among its workers): kept open, and
+    # extra ones opened under load.
     db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
     db_max_overflow: int = Field(20, ge=0, validation_alias="LETTALITE_DB_MAX_OVERFLOW")
     # Callbacks go only to public addresses, and to these host names and IP ranges

@@ -68,6 +68,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
         uvicorn.run(create_app(settings), **options)
     else:
+        os.environ["LETTALITE_WORKERS"] = str(workers)  # each worker's share of the pool
         uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
 
 
