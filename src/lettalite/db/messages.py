@@ -4,7 +4,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Text,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.db.fulltext import query_words, ranked_match
@@ -60,19 +70,24 @@ def _before_window(window: ContextWindow) -> ColumnElement[bool]:
 
 
 def context_order(window: ContextWindow, rows: Sequence[T]) -> list[T]:
-    """The context window's order: system prompt, then the summary, then the conversation."""
-    lead = {window.system_message_id: 0, window.summary_message_id: 1}
-    return sorted(rows, key=lambda row: (lead.get(row.id, 2), row.sequence))
+    """The context window's order: system prompt, then the summary, then the conversation.
+    `rows` come in sequence order (_window_query sorts them)."""
+    lead = [i for i in (window.system_message_id, window.summary_message_id) if i is not None]
+    pinned = {row.id: row for row in rows if row.id in lead}
+    return [pinned[i] for i in lead if i in pinned] + [row for row in rows if row.id not in pinned]
 
 
 def _window_query(agent_ids_windows: Sequence[tuple[str, ContextWindow]], *columns: Any) -> Any:
-    """SELECT `columns` of the messages in these context windows (a UNION ALL of their parts)."""
+    """SELECT `columns` (`sequence` among them) of the messages in these context windows (a
+    UNION ALL of their parts), in sequence order."""
     parts = [
         select(*columns).where(part)
         for agent_id, window in agent_ids_windows
         for part in _in_context_parts(agent_id, window)
     ]
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    if len(parts) == 1:
+        return parts[0].order_by(MessageRow.sequence)
+    return union_all(*parts).order_by(literal_column("sequence"))
 
 
 async def in_context_messages(
@@ -82,13 +97,14 @@ async def in_context_messages(
     return context_order(window, list(await session.scalars(query)))
 
 
-# What a model request shows of a stored message (agent/context.py reads these).
+# What a model request shows of a stored message, its JSON columns as their stored text:
+# agent/shown_cache.py decodes and renders each distinct message once per process.
 HISTORY_COLUMNS = (
     MessageRow.id,
     MessageRow.sequence,
     MessageRow.role,
-    MessageRow.content,
-    MessageRow.tool_calls,
+    type_coerce(MessageRow.content, Text).label("content"),
+    type_coerce(MessageRow.tool_calls, Text).label("tool_calls"),
     MessageRow.tool_call_id,
 )
 

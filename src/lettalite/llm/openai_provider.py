@@ -148,6 +148,9 @@ class OpenAIProvider:
         )
         self._retries = retries
         self._key_setting = key_setting  # named in a 401's message
+        # The body of the latest request: the loop asks for it (for the step's trace) just
+        # before sending the same request, and with a long history it costs to build.
+        self._latest: tuple[ChatRequest, dict[str, Any]] | None = None
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -158,7 +161,11 @@ class OpenAIProvider:
             raise _describe(error, self._key_setting) from error
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
-        return _request_kwargs(request)
+        if self._latest is not None and self._latest[0] is request:
+            return self._latest[1]
+        body = _request_kwargs(request)
+        self._latest = (request, body)
+        return body
 
     async def _post(self, body: dict[str, Any], *, stream: bool) -> Any:
         """POST /chat/completions with `body` as built: the SDK's `create` would walk the
@@ -174,12 +181,12 @@ class OpenAIProvider:
         )
 
     async def complete(self, request: ChatRequest) -> Completion:
-        body = _request_kwargs(request)
+        body = self.request_body(request)
         return _completion(await self._retrying(lambda: self._post(body, stream=False)))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         assembly = _StreamAssembly()
-        body = {**_request_kwargs(request), "stream": True}
+        body = {**self.request_body(request), "stream": True}
         body["stream_options"] = {"include_usage": True}
         # Opening the stream is retried; once tokens flow, a failure ends the call.
         chunks = await self._retrying(lambda: self._post(body, stream=True))
