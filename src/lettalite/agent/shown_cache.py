@@ -46,22 +46,27 @@ class ShownCache:
 
     def shown_rows(self, rows: Iterable[Any], *, images: bool) -> list[Shown]:
         """What the model is shown of rows of db.messages.HISTORY_COLUMNS, in order."""
-        return [self._shown(row, images) for row in rows]
+        found = []
+        for role, content, tool_calls, tool_call_id, *_ in rows:
+            key = (role, content, tool_calls, tool_call_id, images)
+            entry = self._entries.get(key)
+            if entry is None:
+                found.append(self._render(key))
+            else:
+                self._entries.move_to_end(key)
+                found.append(entry[0])
+        return found
 
-    def _shown(self, row: Any, images: bool) -> Shown:
-        key = (row.role, row.content, row.tool_calls, row.tool_call_id, images)
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-            return entry[0]
+    def _render(self, key: _Key) -> Shown:
+        role, content, tool_calls, tool_call_id, images = key
         decoded = _Decoded(
-            role=row.role,
-            content=json.loads(row.content),
-            tool_calls=json.loads(row.tool_calls) if row.tool_calls is not None else None,
-            tool_call_id=row.tool_call_id,
+            role=role,
+            content=json.loads(content),
+            tool_calls=json.loads(tool_calls) if tool_calls is not None else None,
+            tool_call_id=tool_call_id,
         )
         rendered = shown(decoded, images=images)
-        size = len(row.content) + len(row.tool_calls or "") + ENTRY_CHARS
+        size = len(content) + len(tool_calls or "") + ENTRY_CHARS
         if size <= self._max_chars:
             self._entries[key] = (rendered, size)
             self._chars += size

@@ -2,13 +2,15 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     Text,
+    case,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -23,14 +25,6 @@ from lettalite.db.pagination import Page, SortKey, paginate
 from lettalite.db.session import get_or_404
 
 MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
-
-
-class _Ordered(Protocol):
-    id: str
-    sequence: int
-
-
-T = TypeVar("T", bound=_Ordered)
 
 
 async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
@@ -69,53 +63,55 @@ def _before_window(window: ContextWindow) -> ColumnElement[bool]:
     return MessageRow.sequence < window.context_start_sequence
 
 
-def context_order(window: ContextWindow, rows: Sequence[T]) -> list[T]:
-    """The context window's order: system prompt, then the summary, then the conversation.
-    `rows` come in sequence order (_window_query sorts them)."""
-    lead = [i for i in (window.system_message_id, window.summary_message_id) if i is not None]
-    pinned = {row.id: row for row in rows if row.id in lead}
-    return [pinned[i] for i in lead if i in pinned] + [row for row in rows if row.id not in pinned]
+def _lead(window: ContextWindow) -> ColumnElement[int]:
+    """Where a message of the window goes first: the system prompt (0), then the summary (1),
+    then the conversation (2) in sequence order."""
+    whens = [
+        (MessageRow.id == message_id, rank)
+        for rank, message_id in enumerate((window.system_message_id, window.summary_message_id))
+        if message_id is not None
+    ]
+    return (case(*whens, else_=2) if whens else literal(2)).label("lead")
 
 
 def _window_query(agent_ids_windows: Sequence[tuple[str, ContextWindow]], *columns: Any) -> Any:
-    """SELECT `columns` (`sequence` among them) of the messages in these context windows (a
-    UNION ALL of their parts), in sequence order."""
+    """SELECT `columns` of the messages in these context windows (a UNION ALL of their parts),
+    each window in its order: the system prompt, the summary, then the conversation (so no
+    step sorts the window in Python)."""
     parts = [
-        select(*columns).where(part)
+        select(*columns, _lead(window)).where(part)
         for agent_id, window in agent_ids_windows
         for part in _in_context_parts(agent_id, window)
     ]
     if len(parts) == 1:
-        return parts[0].order_by(MessageRow.sequence)
-    return union_all(*parts).order_by(literal_column("sequence"))
+        return parts[0].order_by(literal_column("lead"), MessageRow.sequence)
+    return union_all(*parts).order_by(literal_column("lead"), literal_column("sequence"))
 
 
 async def in_context_messages(
     session: AsyncSession, agent_id: str, window: ContextWindow
 ) -> list[MessageRow]:
     query = select(MessageRow).from_statement(_window_query([(agent_id, window)], MessageRow))
-    return context_order(window, list(await session.scalars(query)))
+    return list(await session.scalars(query))
 
 
 # What a model request shows of a stored message, its JSON columns as their stored text:
 # agent/shown_cache.py decodes and renders each distinct message once per process.
 HISTORY_COLUMNS = (
-    MessageRow.id,
-    MessageRow.sequence,
     MessageRow.role,
     type_coerce(MessageRow.content, Text).label("content"),
     type_coerce(MessageRow.tool_calls, Text).label("tool_calls"),
     MessageRow.tool_call_id,
+    MessageRow.sequence,
 )
 
 
 async def in_context_history(
     session: AsyncSession, agent_id: str, window: ContextWindow
 ) -> list[Row[Any]]:
-    """The window's messages as plain rows of HISTORY_COLUMNS: every step reads all of them,
-    and ORM objects cost several times the query."""
-    rows = await session.execute(_window_query([(agent_id, window)], *HISTORY_COLUMNS))
-    return context_order(window, list(rows))
+    """The window's messages as plain rows of HISTORY_COLUMNS (and their `lead`): every step
+    reads all of them, and ORM objects cost several times the query."""
+    return list(await session.execute(_window_query([(agent_id, window)], *HISTORY_COLUMNS)))
 
 
 async def in_context_message_ids(
@@ -123,15 +119,16 @@ async def in_context_message_ids(
 ) -> dict[str, list[str]]:
     """`message_ids` of several agents in one query (ids only: no message is loaded)."""
     columns = (MessageRow.agent_id, MessageRow.id, MessageRow.sequence)
-    rows: dict[str, list[Row[Any]]] = {agent.id: [] for agent in agents}
-    if agents:
-        for row in await session.execute(_window_query([(a.id, a) for a in agents], *columns)):
-            rows[row.agent_id].append(row)
-    by_id = {agent.id: agent for agent in agents}
-    return {
-        agent_id: [row.id for row in context_order(by_id[agent_id], agent_rows)]
-        for agent_id, agent_rows in rows.items()
-    }
+    ids: dict[str, list[str]] = {agent.id: [] for agent in agents}
+    if len(agents) == 1:  # most often: one agent's ids, as they come
+        query = _window_query([(agents[0].id, agents[0])], MessageRow.id, MessageRow.sequence)
+        ids[agents[0].id] = list(await session.scalars(query))
+    elif agents:
+        for agent_id, message_id, *_ in await session.execute(
+            _window_query([(a.id, a) for a in agents], *columns)
+        ):
+            ids[agent_id].append(message_id)
+    return ids
 
 
 async def answered_call_ids(
