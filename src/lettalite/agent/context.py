@@ -71,7 +71,7 @@ def _signed_thinking(message: StoredMessage) -> SignedThinking | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shown:
     """What the model is shown of one stored message: the message (None for an approval
     answer, which is bookkeeping), the images a tool result returned (shown after the step's
@@ -100,14 +100,16 @@ def assemble(messages: Iterable[Shown]) -> tuple[list[ChatMessage], int]:
     tokens = 0
     pending_images: list[str] = []
     for item in messages:
-        if item.message is None:
+        message = item.message
+        if message is None:
             continue
-        if item.message.role != "tool" and pending_images:
+        if pending_images and message.role != "tool":
             tokens += _append_images(history, pending_images)
             pending_images = []
-        history.append(item.message)
+        history.append(message)
         tokens += item.tokens
-        pending_images += item.tool_images
+        if item.tool_images:
+            pending_images += item.tool_images
     if pending_images:
         tokens += _append_images(history, pending_images)
     return history, tokens

@@ -47,7 +47,7 @@ class ShownCache:
     def shown_rows(self, rows: Iterable[Any], *, images: bool) -> list[Shown]:
         """What the model is shown of rows of db.messages.HISTORY_COLUMNS, in order."""
         found = []
-        for role, content, tool_calls, tool_call_id, *_ in rows:
+        for role, content, tool_calls, tool_call_id, _sequence, _lead in rows:
             key = (role, content, tool_calls, tool_call_id, images)
             entry = self._entries.get(key)
             if entry is None:

@@ -111,7 +111,8 @@ async def in_context_history(
 ) -> list[Row[Any]]:
     """The window's messages as plain rows of HISTORY_COLUMNS (and their `lead`): every step
     reads all of them, and ORM objects cost several times the query."""
-    return list(await session.execute(_window_query([(agent_id, window)], *HISTORY_COLUMNS)))
+    query = _window_query([(agent_id, window)], *HISTORY_COLUMNS)
+    return list((await session.execute(query)).all())  # all at once: not row by row
 
 
 async def in_context_message_ids(
@@ -122,7 +123,7 @@ async def in_context_message_ids(
     ids: dict[str, list[str]] = {agent.id: [] for agent in agents}
     if len(agents) == 1:  # most often: one agent's ids, as they come
         query = _window_query([(agents[0].id, agents[0])], MessageRow.id, MessageRow.sequence)
-        ids[agents[0].id] = list(await session.scalars(query))
+        ids[agents[0].id] = list((await session.scalars(query)).all())
     elif agents:
         for agent_id, message_id, *_ in await session.execute(
             _window_query([(a.id, a) for a in agents], *columns)

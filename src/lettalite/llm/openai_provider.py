@@ -27,6 +27,7 @@ from lettalite.llm.types import (
     ToolCallRequest,
     ToolChoice,
     Usage,
+    body_json,
 )
 
 T = TypeVar("T")
@@ -170,10 +171,11 @@ class OpenAIProvider:
     async def _post(self, body: dict[str, Any], *, stream: bool) -> Any:
         """POST /chat/completions with `body` as built: the SDK's `create` would walk the
         whole request again to transform it (half a turn's CPU with a long history), while
-        its raw call keeps its retries-off client, auth, errors and response types."""
+        its raw call keeps its retries-off client, auth, errors and response types. The body
+        goes as the JSON text the step's trace reads too."""
         return await self._client.post(
             "/chat/completions",
-            body=body,
+            content=body_json(body).encode(),
             cast_to=ChatCompletion,
             options={"security": {"bearer_auth": True}},
             stream=stream,
