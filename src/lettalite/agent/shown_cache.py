@@ -15,10 +15,11 @@ from typing import Any
 
 from lettalite.agent.context import Shown, shown
 
-# The stored text the cache holds at most (keys and renderings are about that much each);
-# an entry also counts ENTRY_CHARS, for the objects around its text.
-MAX_CHARS = 8_000_000
-ENTRY_CHARS = 200
+# What the cache holds at most, in characters of stored text (a key and its rendering hold
+# about that much each), an entry also counting ENTRY_CHARS for the objects around its text
+# (about their bytes): some 16 MB of small messages, 10,000 of them take 10 MB.
+MAX_CHARS = 16_000_000
+ENTRY_CHARS = 1000
 
 
 @dataclass(frozen=True)

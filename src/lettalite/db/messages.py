@@ -9,12 +9,12 @@ from sqlalchemy import (
     Row,
     Text,
     case,
+    cast,
     func,
     literal,
     literal_column,
     or_,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,12 +95,13 @@ async def in_context_messages(
     return list(await session.scalars(query))
 
 
-# What a model request shows of a stored message, its JSON columns as their stored text:
-# agent/shown_cache.py decodes and renders each distinct message once per process.
+# What a model request shows of a stored message, its JSON columns as their stored text (cast
+# in SQL: asyncpg would decode them): agent/shown_cache.py decodes and renders each distinct
+# message once per process.
 HISTORY_COLUMNS = (
     MessageRow.role,
-    type_coerce(MessageRow.content, Text).label("content"),
-    type_coerce(MessageRow.tool_calls, Text).label("tool_calls"),
+    cast(MessageRow.content, Text).label("content"),
+    cast(MessageRow.tool_calls, Text).label("tool_calls"),
     MessageRow.tool_call_id,
     MessageRow.sequence,
 )
