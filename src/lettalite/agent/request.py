@@ -9,12 +9,11 @@ from lettalite.agent.compaction import latest_token_scale
 from lettalite.agent.context import assemble, shown
 from lettalite.agent.conversation import load_conversation
 from lettalite.agent.memory import recompile_system_prompt
-from lettalite.agent.shown_cache import SHOWN
 from lettalite.agent.tokens import estimate_message, estimate_tools
 from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import Toolbox, ToolKinds, build_toolbox
 from lettalite.agent.turn import Turn
-from lettalite.db import messages as message_queries
+from lettalite.agent.window_cache import WINDOWS
 from lettalite.db.models import AgentRow, MessageRow
 from lettalite.db.session import Database
 from lettalite.llm.catalog import accepts_images, is_reasoning_model
@@ -53,14 +52,13 @@ async def build_request(
             )
         if getattr(window, "prompt_stale", False):
             await recompile_system_prompt(session, conversation)
-        history = await message_queries.in_context_history(session, turn.agent_id, window)
+        images = accepts_images(turn.model)
+        history = await WINDOWS.read(session, turn.agent_id, window, images=images)
         scale = await latest_token_scale(session, turn.agent_id)
     agent = conversation.agent
     toolbox = build_toolbox(conversation, tool_kinds, turn.client_tools)
     rules = ToolRules.of(agent.tool_rules).step(list(toolbox.tools), calls)
-    images = accepts_images(turn.model)
-    stored = SHOWN.shown_rows(history, images=images)
-    messages, tokens = assemble([*stored, *(shown(row, images=images) for row in inputs)])
+    messages, tokens = assemble([*history.shown, *(shown(row, images=images) for row in inputs)])
     system = _system_message(messages[0], turn)
     tokens += estimate_message(system) - estimate_message(messages[0])
     messages[0] = system

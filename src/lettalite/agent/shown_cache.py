@@ -48,8 +48,8 @@ class ShownCache:
     def shown_rows(self, rows: Iterable[Any], *, images: bool) -> list[Shown]:
         """What the model is shown of rows of db.messages.HISTORY_COLUMNS, in order."""
         found = []
-        for role, content, tool_calls, tool_call_id, _sequence, _lead in rows:
-            key = (role, content, tool_calls, tool_call_id, images)
+        for row in rows:
+            key = (row.role, row.content, row.tool_calls, row.tool_call_id, images)
             entry = self._entries.get(key)
             if entry is None:
                 found.append(self._render(key))

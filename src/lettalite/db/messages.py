@@ -1,6 +1,7 @@
 """Message queries: history listing, the in-context window and recall search."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from lettalite.db.fulltext import query_words, ranked_match
 from lettalite.db.models import AgentRow, ContextWindow, MessageRow
@@ -31,11 +33,12 @@ async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     return await get_or_404(session, MessageRow, message_id, "Message")
 
 
-def in_conversation(conversation_key: str | None) -> ColumnElement[bool]:
-    """Messages of one conversation of an agent; None is the agent's default conversation."""
+def in_conversation(conversation_key: str | None, message: Any = MessageRow) -> ColumnElement[bool]:
+    """Messages (`message`: the table, or an alias of it) of one conversation of an agent; None
+    is the agent's default conversation."""
     if conversation_key is None:
-        return MessageRow.conversation_id.is_(None)
-    return MessageRow.conversation_id == conversation_key
+        return message.conversation_id.is_(None)
+    return message.conversation_id == conversation_key
 
 
 async def list_messages(
@@ -97,23 +100,63 @@ async def in_context_messages(
 
 # What a model request shows of a stored message, its JSON columns as their stored text (cast
 # in SQL: asyncpg would decode them): agent/shown_cache.py decodes and renders each distinct
-# message once per process.
+# message once per process. Then what agent/window_cache.py checks a kept window by.
 HISTORY_COLUMNS = (
     MessageRow.role,
     cast(MessageRow.content, Text).label("content"),
     cast(MessageRow.tool_calls, Text).label("tool_calls"),
     MessageRow.tool_call_id,
     MessageRow.sequence,
+    MessageRow.id,
+    MessageRow.revision,
 )
 
 
-async def in_context_history(
-    session: AsyncSession, agent_id: str, window: ContextWindow
-) -> list[Row[Any]]:
-    """The window's messages as plain rows of HISTORY_COLUMNS (and their `lead`): every step
-    reads all of them, and ORM objects cost several times the query."""
-    query = _window_query([(agent_id, window)], *HISTORY_COLUMNS)
-    return list((await session.execute(query)).all())  # all at once: not row by row
+@dataclass(frozen=True)
+class WindowRead:
+    """Of a context window: its pinned messages (system prompt, summary) and its conversation
+    messages after `after`, as rows of HISTORY_COLUMNS (and their `lead`) in window order;
+    and how many conversation messages it has up to `after` and their revisions' sum."""
+
+    rows: list[Row[Any]]
+    kept_count: int
+    kept_revisions: int
+
+
+async def window_after(
+    session: AsyncSession, agent_id: str, window: ContextWindow, after: int
+) -> WindowRead:
+    """One query, so the kept part and the rows read are of one state of the database."""
+    pinned = _pinned(window)
+    conversation = (MessageRow.agent_id == agent_id) & in_conversation(window.conversation_key)
+    if pinned:
+        conversation &= MessageRow.id.not_in(pinned)
+    start = window.context_start_sequence
+    kept = aliased(MessageRow)
+    kept_where = (
+        (kept.agent_id == agent_id)
+        & in_conversation(window.conversation_key, kept)
+        & kept.sequence.between(start, after)
+    )
+    if pinned:
+        kept_where &= kept.id.not_in(pinned)
+    totals = (
+        select(func.count()).where(kept_where).scalar_subquery().label("kept_count"),
+        select(func.coalesce(func.sum(kept.revision), 0))
+        .where(kept_where)
+        .scalar_subquery()
+        .label("kept_revisions"),
+    )
+    columns = (*HISTORY_COLUMNS, _lead(window), *totals)
+    parts = [select(*columns).where(conversation, MessageRow.sequence > max(after, start - 1))]
+    if pinned:
+        parts.append(select(*columns).where(MessageRow.id.in_(pinned)))
+    query = union_all(*parts).order_by(literal_column("lead"), literal_column("sequence"))
+    rows = list((await session.execute(query)).all())
+    if not rows:  # nothing read to carry the totals: count them on their own
+        count, revisions = (await session.execute(select(*totals))).one()
+        return WindowRead([], count, revisions)
+    return WindowRead(rows, rows[0].kept_count, rows[0].kept_revisions)
 
 
 async def in_context_message_ids(
