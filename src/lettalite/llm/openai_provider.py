@@ -57,10 +57,35 @@ def _message_dict(message: ChatMessage) -> dict[str, Any]:
     return payload
 
 
+class _MessageDicts:
+    """Each chat message's dict, by the message object: the loop keeps a conversation's
+    messages between steps (agent/window_cache.py), so each is mapped once. An entry holds its
+    message, so its id is not reused while the entry lives; the oldest go first."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._dicts: dict[int, tuple[ChatMessage, dict[str, Any]]] = {}
+        self._max_entries = max_entries
+
+    def of(self, messages: list[ChatMessage]) -> list[dict[str, Any]]:
+        found = []
+        for message in messages:
+            entry = self._dicts.get(id(message))
+            if entry is None or entry[0] is not message:
+                entry = (message, _message_dict(message))
+                self._dicts[id(message)] = entry
+            found.append(entry[1])
+        while len(self._dicts) > self._max_entries:  # dicts keep insertion order
+            del self._dicts[next(iter(self._dicts))]
+        return found
+
+
+_MESSAGE_DICTS = _MessageDicts()
+
+
 def _request_kwargs(request: ChatRequest) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "model": request.model,
-        "messages": [_message_dict(message) for message in request.messages],
+        "messages": _MESSAGE_DICTS.of(request.messages),
     }
     if request.tools:
         kwargs["tools"] = [
