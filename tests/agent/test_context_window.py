@@ -5,7 +5,8 @@ import json
 import httpx
 from letta_client import Letta
 
-from lettalite.agent.compaction import SUMMARY_PREFIX, estimate_text
+from lettalite.agent.compaction import SUMMARY_PREFIX
+from lettalite.agent.tokens import estimate_text
 from tests.factories import SEED_MODEL, create_seed_agent
 from tests.factories import call_directive as call
 from tests.servers import FakeLLM

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.compaction import estimate_text
 from lettalite.agent.embedder import Embedder
 from lettalite.agent.memory import refresh_prompts
+from lettalite.agent.tokens import estimate_text
 from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries
 from lettalite.db import passages as passage_queries

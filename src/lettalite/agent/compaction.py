@@ -1,12 +1,10 @@
 """Keeping a conversation inside the context window: summarize and evict the oldest part.
 
-Tokens are estimated locally (no tokenizer download: this works offline) from characters,
-and corrected by what the provider reports. Evicted messages stay stored and searchable; the
-summary is shown right after the system prompt. A cut never separates a tool call from its
-results.
+Tokens are estimated locally (agent/tokens.py) and corrected by what the provider reports.
+Evicted messages stay stored and searchable; the summary is shown right after the system
+prompt. A cut never separates a tool call from its results.
 """
 
-import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lettalite.agent.context import chat_message
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.tokens import CHARS_PER_TOKEN, estimate_message
 from lettalite.db import agents as agent_queries
 from lettalite.db import messages as message_queries
 from lettalite.db import runs as run_queries
@@ -23,11 +22,8 @@ from lettalite.db.models import MessageRow
 from lettalite.db.session import Database
 from lettalite.ids import new_id
 from lettalite.llm.catalog import ModelHandle
-from lettalite.llm.types import ChatMessage, ChatRequest, LLMClient, ToolDefinition
+from lettalite.llm.types import ChatMessage, ChatRequest, LLMClient
 
-CHARS_PER_TOKEN = 3.5  # conservative for English; over-estimating is the safe side
-TOKENS_PER_MESSAGE = 4
-TOKENS_PER_IMAGE = 1000  # a detailed image costs about this much at OpenAI
 # A kept window never starts with these: the tool calls they answer would be gone.
 ANSWER_ROLES = ("tool", "approval")
 COMPACT_AT = 0.9  # compact before a request would pass this share of the window
@@ -48,26 +44,6 @@ merge it in. Answer with the summary only."""
 
 class ContextOverflow(Exception):
     """The system prompt and memory alone do not fit in the context window."""
-
-
-def estimate_text(text: str | None) -> int:
-    return int(len(text or "") / CHARS_PER_TOKEN) + 1
-
-
-def estimate_message(message: ChatMessage) -> int:
-    calls = sum(estimate_text(c.name) + estimate_text(c.arguments) for c in message.tool_calls)
-    images = TOKENS_PER_IMAGE * len(message.images)
-    return TOKENS_PER_MESSAGE + estimate_text(message.content) + calls + images
-
-
-def estimate_tools(tools: Sequence[ToolDefinition]) -> int:
-    return sum(
-        estimate_text(json.dumps(t.parameters)) + estimate_text(t.description) for t in tools
-    )
-
-
-def estimate_request(request: ChatRequest) -> int:
-    return sum(estimate_message(m) for m in request.messages) + estimate_tools(request.tools)
 
 
 def token_scale(latest_counts: tuple[int, int] | None) -> float:

@@ -1,8 +1,10 @@
 """Stored messages in and out of the provider-neutral chat form."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from lettalite.agent.tokens import estimate_message
 from lettalite.db.models import content_text
 from lettalite.llm.types import ChatMessage, Completion, SignedThinking, ToolCallRequest
 
@@ -21,10 +23,9 @@ def image_url(part: dict[str, Any]) -> str | None:
 
 
 class StoredMessage(Protocol):
-    """What the model is shown of a stored message: a MessageRow, or a row of
-    db.messages.HISTORY_COLUMNS."""
+    """What the model is shown of a stored message: a MessageRow, or a decoded row of
+    db.messages.HISTORY_COLUMNS (agent/shown_cache.py)."""
 
-    id: str
     role: str
     content: list[dict[str, Any]]
     tool_calls: list[dict[str, Any]] | None
@@ -70,27 +71,59 @@ def _signed_thinking(message: StoredMessage) -> SignedThinking | None:
     return None
 
 
-def chat_history(messages: Iterable[StoredMessage], *, images: bool) -> list[ChatMessage]:
-    """Stored messages as the model's message list.
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What the model is shown of one stored message: the message (None for an approval
+    answer, which is bookkeeping), the images a tool result returned (shown after the step's
+    results), and the message's estimated tokens."""
 
-    Approval answers are bookkeeping (their outcome is in the tool results). Chat APIs take
-    only text as a tool result, so images that tools returned follow the step's results as one
-    user message.
+    message: ChatMessage | None
+    tool_images: tuple[str, ...] = ()
+    tokens: int = 0
+
+
+def shown(message: StoredMessage, *, images: bool) -> Shown:
+    if message.role == "approval":
+        return Shown(None)
+    chat = chat_message(message, images=images)
+    returned = _images(message) if message.role == "tool" and images else ()
+    return Shown(chat, returned, estimate_message(chat))
+
+
+def assemble(messages: Iterable[Shown]) -> tuple[list[ChatMessage], int]:
+    """The model's message list and its estimated tokens.
+
+    Chat APIs take only text as a tool result, so images that tools returned follow the
+    step's results as one user message.
     """
     history: list[ChatMessage] = []
+    tokens = 0
     pending_images: list[str] = []
-    for message in messages:
-        if message.role == "approval":
+    for item in messages:
+        message = item.message
+        if message is None:
             continue
-        if message.role != "tool" and pending_images:
-            history.append(ChatMessage("user", TOOL_IMAGES, images=tuple(pending_images)))
+        if pending_images and message.role != "tool":
+            tokens += _append_images(history, pending_images)
             pending_images = []
-        history.append(chat_message(message, images=images))
-        if message.role == "tool" and images:
-            pending_images += _images(message)
+        history.append(message)
+        tokens += item.tokens
+        if item.tool_images:
+            pending_images += item.tool_images
     if pending_images:
-        history.append(ChatMessage("user", TOOL_IMAGES, images=tuple(pending_images)))
-    return history
+        tokens += _append_images(history, pending_images)
+    return history, tokens
+
+
+def _append_images(history: list[ChatMessage], images: list[str]) -> int:
+    message = ChatMessage("user", TOOL_IMAGES, images=tuple(images))
+    history.append(message)
+    return estimate_message(message)
+
+
+def chat_history(messages: Iterable[StoredMessage], *, images: bool) -> list[ChatMessage]:
+    """Stored messages as the model's message list (see `assemble`)."""
+    return assemble(shown(message, images=images) for message in messages)[0]
 
 
 def without_nul(text: str) -> str:

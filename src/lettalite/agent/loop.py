@@ -40,9 +40,6 @@ from lettalite.agent.compaction import (
     SUMMARY_ALLOWANCE,
     ContextOverflow,
     compact,
-    estimate_message,
-    estimate_request,
-    estimate_tools,
     remember_token_counts,
 )
 from lettalite.agent.context import stored_call
@@ -50,8 +47,9 @@ from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.deltas import DeltaRenderer
 from lettalite.agent.embedder import Embedder
 from lettalite.agent.render import letta_messages
-from lettalite.agent.request import build_request
+from lettalite.agent.request import StepRequest, build_request
 from lettalite.agent.ruled_calls import history_after, prepare_calls, prepare_parked
+from lettalite.agent.tokens import estimate_message, estimate_tools
 from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import (
     PreparedCall,
@@ -304,10 +302,10 @@ class TurnRunner:
         """The provider request the turn's first model call would send; nothing is stored."""
         state = first_state(turn)
         first_call = state if isinstance(state, CallModel) else CallModel([])
-        request, *_ = await build_request(
+        step = await build_request(
             self._database, self.tool_kinds, turn, first_call.inputs, first_call.calls
         )
-        return self.llm_for(turn.model).request_body(request)
+        return self.llm_for(turn.model).request_body(step.request)
 
     async def deny_pending(self, where: ConversationRef) -> str | None:
         """Close a paused conversation as cancelled: every waiting (and parked) call gets a
@@ -374,39 +372,38 @@ class TurnRunner:
         llm = self.llm_for(turn.model)
         attempt = 0
         while True:
-            request, toolbox, rules, window, scale = await build_request(
+            step = await build_request(
                 self._database, self.tool_kinds, turn, state.inputs, state.calls
             )
-            estimate = estimate_request(request)
-            if attempt > 0 or estimate * scale > COMPACT_AT * window:
+            if attempt > 0 or step.estimate * step.scale > COMPACT_AT * step.window:
                 pending = len(state.inputs)
-                await self._compact(llm, turn, request, window, scale, pending, attempt)
-                request, toolbox, rules, window, scale = await build_request(
+                await self._compact(llm, turn, step, pending, attempt)
+                step = await build_request(
                     self._database, self.tool_kinds, turn, state.inputs, state.calls
                 )
-                estimate = estimate_request(request)
-            call.estimated_tokens = estimate
-            call.request_body = llm.request_body(request)
+            call.estimated_tokens = step.estimate
+            call.request_body = llm.request_body(step.request)
             try:
-                completion = await self._call_model(llm, request, turn, toolbox, call, emit, result)
+                completion = await self._call_model(
+                    llm, step.request, turn, step.toolbox, call, emit, result
+                )
             except LLMError as error:
                 if not error.context_overflow or attempt == OVERFLOW_RETRIES:
                     raise
                 attempt += 1
                 continue
-            return completion, toolbox, rules
+            return completion, step.toolbox, step.rules
 
     async def _compact(
         self,
         llm: LLMClient,
         turn: Turn,
-        request: ChatRequest,
-        window: int,
-        scale: float,
+        step: StepRequest,
         pending_count: int,
         halvings: int,
     ) -> None:
         """Compact so the request fits; sizes are in estimated tokens, `scale` converts."""
+        request, window, scale = step.request, step.window, step.scale
         pinned = [request.messages[0], *request.messages[len(request.messages) - pending_count :]]
         fixed = sum(estimate_message(m) for m in pinned) + estimate_tools(request.tools)
         if (fixed + SUMMARY_ALLOWANCE) * scale > COMPACT_AT * window:

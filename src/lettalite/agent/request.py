@@ -1,21 +1,37 @@
 """The model request for a step: the conversation's context as the provider reads it, the
 tools the rules allow now, and how close the context is to its window."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from lettalite.agent.approvals import PENDING_APPROVAL, TurnRefused
 from lettalite.agent.compaction import latest_token_scale
-from lettalite.agent.context import chat_history
+from lettalite.agent.context import assemble, shown
 from lettalite.agent.conversation import load_conversation
 from lettalite.agent.memory import recompile_system_prompt
+from lettalite.agent.tokens import estimate_message, estimate_tools
 from lettalite.agent.tool_rules import CallHistory, StepRules, ToolRules
 from lettalite.agent.toolbox import Toolbox, ToolKinds, build_toolbox
 from lettalite.agent.turn import Turn
-from lettalite.db import messages as message_queries
+from lettalite.agent.window_cache import WINDOWS
 from lettalite.db.models import AgentRow, MessageRow
 from lettalite.db.session import Database
 from lettalite.llm.catalog import accepts_images, is_reasoning_model
 from lettalite.llm.types import ChatMessage, ChatRequest
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """The model request for a step, its tools, what the tool rules say about this call, the
+    context window, how many real tokens one estimated token has turned out to be, and the
+    request's estimated tokens."""
+
+    request: ChatRequest
+    toolbox: Toolbox
+    rules: StepRules
+    window: int
+    scale: float
+    estimate: int
 
 
 async def build_request(
@@ -24,10 +40,9 @@ async def build_request(
     turn: Turn,
     inputs: list[MessageRow],
     calls: CallHistory,
-) -> tuple[ChatRequest, Toolbox, StepRules, int, float]:
-    """The model request for the conversation's current context, its tools, what the tool
-    rules say about this call, the context window, and how many real tokens one estimated
-    token has turned out to be."""
+) -> StepRequest:
+    """The model request for the conversation's current context (each stored message as the
+    process-wide cache renders it)."""
     async with database.session() as session:
         conversation = await load_conversation(session, turn.where)
         window = conversation.window
@@ -37,13 +52,16 @@ async def build_request(
             )
         if getattr(window, "prompt_stale", False):
             await recompile_system_prompt(session, conversation)
-        history = await message_queries.in_context_history(session, turn.agent_id, window)
+        images = accepts_images(turn.model)
+        history = await WINDOWS.read(session, turn.agent_id, window, images=images)
         scale = await latest_token_scale(session, turn.agent_id)
     agent = conversation.agent
     toolbox = build_toolbox(conversation, tool_kinds, turn.client_tools)
     rules = ToolRules.of(agent.tool_rules).step(list(toolbox.tools), calls)
-    messages = chat_history([*history, *inputs], images=accepts_images(turn.model))
-    messages[0] = _system_message(messages[0], turn)
+    messages, tokens = assemble([*history.shown, *(shown(row, images=images) for row in inputs)])
+    system = _system_message(messages[0], turn)
+    tokens += estimate_message(system) - estimate_message(messages[0])
+    messages[0] = system
     request = ChatRequest(
         model=turn.model.model,
         messages=messages,
@@ -53,7 +71,8 @@ async def build_request(
         context_window=agent.context_window,
         **model_settings_fields(agent, conversation.window.model_settings, turn),
     )
-    return request, toolbox, rules, agent.context_window, scale
+    estimate = tokens + estimate_tools(request.tools)
+    return StepRequest(request, toolbox, rules, agent.context_window, scale, estimate)
 
 
 def model_settings_fields(

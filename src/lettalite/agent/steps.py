@@ -26,7 +26,7 @@ from lettalite.db import conversations as conversation_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import MessageRow, StepRow, StepTraceRow
 from lettalite.ids import new_id
-from lettalite.llm.types import Completion, ToolCallRequest
+from lettalite.llm.types import Completion, ToolCallRequest, body_json
 from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
 from lettalite.tools import format_model_time
 
@@ -148,7 +148,7 @@ def bounded(value: dict[str, Any]) -> dict[str, Any]:
     """`value`, or when its JSON is longer than TRACE_MAX_CHARS, the start of that JSON: a
     trace is for reading what happened, and a long context must not double the database."""
     try:
-        text = json.dumps(value, ensure_ascii=False)
+        text = body_json(value)  # a request body's text is already there
     except TypeError:  # a value JSON cannot hold: stored as its text
         value = json.loads(text := json.dumps(value, ensure_ascii=False, default=str))
     if len(text) > TRACE_MAX_CHARS:

@@ -1,11 +1,26 @@
 """Message queries: history listing, the in-context window and recall search."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from lettalite.db.fulltext import query_words, ranked_match
 from lettalite.db.models import AgentRow, ContextWindow, MessageRow
@@ -15,23 +30,16 @@ from lettalite.db.session import get_or_404
 MESSAGE_SORT = SortKey(MessageRow.sequence, MessageRow.id)
 
 
-class _Ordered(Protocol):
-    id: str
-    sequence: int
-
-
-T = TypeVar("T", bound=_Ordered)
-
-
 async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     return await get_or_404(session, MessageRow, message_id, "Message")
 
 
-def in_conversation(conversation_key: str | None) -> ColumnElement[bool]:
-    """Messages of one conversation of an agent; None is the agent's default conversation."""
+def in_conversation(conversation_key: str | None, message: Any = MessageRow) -> ColumnElement[bool]:
+    """Messages (`message`: the table, or an alias of it) of one conversation of an agent; None
+    is the agent's default conversation."""
     if conversation_key is None:
-        return MessageRow.conversation_id.is_(None)
-    return MessageRow.conversation_id == conversation_key
+        return message.conversation_id.is_(None)
+    return message.conversation_id == conversation_key
 
 
 async def list_messages(
@@ -59,47 +67,97 @@ def _before_window(window: ContextWindow) -> ColumnElement[bool]:
     return MessageRow.sequence < window.context_start_sequence
 
 
-def context_order(window: ContextWindow, rows: Sequence[T]) -> list[T]:
-    """The context window's order: system prompt, then the summary, then the conversation."""
-    lead = {window.system_message_id: 0, window.summary_message_id: 1}
-    return sorted(rows, key=lambda row: (lead.get(row.id, 2), row.sequence))
+def _lead(window: ContextWindow) -> ColumnElement[int]:
+    """Where a message of the window goes first: the system prompt (0), then the summary (1),
+    then the conversation (2) in sequence order."""
+    whens = [
+        (MessageRow.id == message_id, rank)
+        for rank, message_id in enumerate((window.system_message_id, window.summary_message_id))
+        if message_id is not None
+    ]
+    return (case(*whens, else_=2) if whens else literal(2)).label("lead")
 
 
 def _window_query(agent_ids_windows: Sequence[tuple[str, ContextWindow]], *columns: Any) -> Any:
-    """SELECT `columns` of the messages in these context windows (a UNION ALL of their parts)."""
+    """SELECT `columns` of the messages in these context windows (a UNION ALL of their parts),
+    each window in its order: the system prompt, the summary, then the conversation (so no
+    step sorts the window in Python)."""
     parts = [
-        select(*columns).where(part)
+        select(*columns, _lead(window)).where(part)
         for agent_id, window in agent_ids_windows
         for part in _in_context_parts(agent_id, window)
     ]
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    if len(parts) == 1:
+        return parts[0].order_by(literal_column("lead"), MessageRow.sequence)
+    return union_all(*parts).order_by(literal_column("lead"), literal_column("sequence"))
 
 
 async def in_context_messages(
     session: AsyncSession, agent_id: str, window: ContextWindow
 ) -> list[MessageRow]:
     query = select(MessageRow).from_statement(_window_query([(agent_id, window)], MessageRow))
-    return context_order(window, list(await session.scalars(query)))
+    return list(await session.scalars(query))
 
 
-# What a model request shows of a stored message (agent/context.py reads these).
+# What a model request shows of a stored message, its JSON columns as their stored text (cast
+# in SQL: asyncpg would decode them): agent/shown_cache.py decodes and renders each distinct
+# message once per process. Then what agent/window_cache.py checks a kept window by.
 HISTORY_COLUMNS = (
-    MessageRow.id,
-    MessageRow.sequence,
     MessageRow.role,
-    MessageRow.content,
-    MessageRow.tool_calls,
+    cast(MessageRow.content, Text).label("content"),
+    cast(MessageRow.tool_calls, Text).label("tool_calls"),
     MessageRow.tool_call_id,
+    MessageRow.sequence,
+    MessageRow.id,
+    MessageRow.revision,
 )
 
 
-async def in_context_history(
-    session: AsyncSession, agent_id: str, window: ContextWindow
-) -> list[Row[Any]]:
-    """The window's messages as plain rows of HISTORY_COLUMNS: every step reads all of them,
-    and ORM objects cost several times the query."""
-    rows = await session.execute(_window_query([(agent_id, window)], *HISTORY_COLUMNS))
-    return context_order(window, list(rows))
+@dataclass(frozen=True)
+class WindowRead:
+    """Of a context window: its pinned messages (system prompt, summary) and its conversation
+    messages after `after`, as rows of HISTORY_COLUMNS (and their `lead`) in window order;
+    and how many conversation messages it has up to `after` and their revisions' sum."""
+
+    rows: list[Row[Any]]
+    kept_count: int
+    kept_revisions: int
+
+
+async def window_after(
+    session: AsyncSession, agent_id: str, window: ContextWindow, after: int
+) -> WindowRead:
+    """One query, so the kept part and the rows read are of one state of the database."""
+    pinned = _pinned(window)
+    conversation = (MessageRow.agent_id == agent_id) & in_conversation(window.conversation_key)
+    if pinned:
+        conversation &= MessageRow.id.not_in(pinned)
+    start = window.context_start_sequence
+    kept = aliased(MessageRow)
+    kept_where = (
+        (kept.agent_id == agent_id)
+        & in_conversation(window.conversation_key, kept)
+        & kept.sequence.between(start, after)
+    )
+    if pinned:
+        kept_where &= kept.id.not_in(pinned)
+    totals = (
+        select(func.count()).where(kept_where).scalar_subquery().label("kept_count"),
+        select(func.coalesce(func.sum(kept.revision), 0))
+        .where(kept_where)
+        .scalar_subquery()
+        .label("kept_revisions"),
+    )
+    columns = (*HISTORY_COLUMNS, _lead(window), *totals)
+    parts = [select(*columns).where(conversation, MessageRow.sequence > max(after, start - 1))]
+    if pinned:
+        parts.append(select(*columns).where(MessageRow.id.in_(pinned)))
+    query = union_all(*parts).order_by(literal_column("lead"), literal_column("sequence"))
+    rows = list((await session.execute(query)).all())
+    if not rows:  # nothing read to carry the totals: count them on their own
+        count, revisions = (await session.execute(select(*totals))).one()
+        return WindowRead([], count, revisions)
+    return WindowRead(rows, rows[0].kept_count, rows[0].kept_revisions)
 
 
 async def in_context_message_ids(
@@ -107,15 +165,16 @@ async def in_context_message_ids(
 ) -> dict[str, list[str]]:
     """`message_ids` of several agents in one query (ids only: no message is loaded)."""
     columns = (MessageRow.agent_id, MessageRow.id, MessageRow.sequence)
-    rows: dict[str, list[Row[Any]]] = {agent.id: [] for agent in agents}
-    if agents:
-        for row in await session.execute(_window_query([(a.id, a) for a in agents], *columns)):
-            rows[row.agent_id].append(row)
-    by_id = {agent.id: agent for agent in agents}
-    return {
-        agent_id: [row.id for row in context_order(by_id[agent_id], agent_rows)]
-        for agent_id, agent_rows in rows.items()
-    }
+    ids: dict[str, list[str]] = {agent.id: [] for agent in agents}
+    if len(agents) == 1:  # most often: one agent's ids, as they come
+        query = _window_query([(agents[0].id, agents[0])], MessageRow.id, MessageRow.sequence)
+        ids[agents[0].id] = list((await session.scalars(query)).all())
+    elif agents:
+        for agent_id, message_id, *_ in await session.execute(
+            _window_query([(a.id, a) for a in agents], *columns)
+        ):
+            ids[agent_id].append(message_id)
+    return ids
 
 
 async def answered_call_ids(

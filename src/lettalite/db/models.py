@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -314,6 +315,11 @@ class MessageRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The text conversation_search matches (SQLite FTS5 / PostgreSQL full-text index it).
     search_text: Mapped[str | None] = mapped_column(Text)
+    # Changes to the message so far: every UPDATE adds one, so a server that kept what the
+    # model is shown of a window between steps (agent/window_cache.py) sees any change.
+    revision: Mapped[int] = mapped_column(
+        default=0, server_default="0", onupdate=literal_column("revision + 1")
+    )
 
     @property
     def text(self) -> str:

@@ -24,6 +24,7 @@ from lettalite.llm.types import (
     ToolCallRequest,
     ToolChoice,
     Usage,
+    body_json,
 )
 
 T = TypeVar("T")
@@ -53,10 +54,35 @@ def _message_dict(message: ChatMessage) -> dict[str, Any]:
     return payload
 
 
+class _MessageDicts:
+    """Each chat message's dict, by the message object: the loop keeps a conversation's
+    messages between steps (agent/window_cache.py), so each is mapped once. An entry holds its
+    message, so its id is not reused while the entry lives; the oldest go first."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._dicts: dict[int, tuple[ChatMessage, dict[str, Any]]] = {}
+        self._max_entries = max_entries
+
+    def of(self, messages: list[ChatMessage]) -> list[dict[str, Any]]:
+        found = []
+        for message in messages:
+            entry = self._dicts.get(id(message))
+            if entry is None or entry[0] is not message:
+                entry = (message, _message_dict(message))
+                self._dicts[id(message)] = entry
+            found.append(entry[1])
+        while len(self._dicts) > self._max_entries:  # dicts keep insertion order
+            del self._dicts[next(iter(self._dicts))]
+        return found
+
+
+_MESSAGE_DICTS = _MessageDicts()
+
+
 def _request_kwargs(request: ChatRequest) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "model": request.model,
-        "messages": [_message_dict(message) for message in request.messages],
+        "messages": _MESSAGE_DICTS.of(request.messages),
     }
     if request.tools:
         kwargs["tools"] = [
@@ -150,6 +176,9 @@ class OpenAIProvider:
         )
         self._retries = retries
         self._key_setting = key_setting  # named in a 401's message
+        # The body of the latest request: the loop asks for it (for the step's trace) just
+        # before sending the same request, and with a long history it costs to build.
+        self._latest: tuple[ChatRequest, dict[str, Any]] | None = None
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -160,7 +189,7 @@ class OpenAIProvider:
             raise _describe(error, self._key_setting) from error
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
-        content = json.dumps(body).encode()
+        content = body_json(body).encode()  # the text the step's trace reads too
 
         async def post() -> httpx.Response:
             response = await self._client.post(
@@ -172,16 +201,20 @@ class OpenAIProvider:
         return _json((await self._retrying(post)).content)
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
-        return _request_kwargs(request)
+        if self._latest is not None and self._latest[0] is request:
+            return self._latest[1]
+        body = _request_kwargs(request)
+        self._latest = (request, body)
+        return body
 
     async def complete(self, request: ChatRequest) -> Completion:
-        return _completion(await self._post("chat/completions", _request_kwargs(request)))
+        return _completion(await self._post("chat/completions", self.request_body(request)))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[CompletionDelta | Completion]:
         assembly = _StreamAssembly()
-        body = {**_request_kwargs(request), "stream": True}
+        body = {**self.request_body(request), "stream": True}
         body["stream_options"] = {"include_usage": True}
-        content = json.dumps(body).encode()
+        content = body_json(body).encode()
         # Opening the stream is retried; once tokens flow, a failure ends the call.
         response = await self._retrying(
             lambda: open_stream(self._client, "chat/completions", content)

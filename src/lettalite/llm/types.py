@@ -114,6 +114,29 @@ class CompletionDelta:
     tool_arguments: str | None = None
 
 
+class _LatestJSON:
+    """The JSON text of the latest body encoded, remembered by the body's identity."""
+
+    body: dict[str, Any] | None = None
+    text = ""
+
+
+_latest_json = _LatestJSON()
+
+
+def body_json(body: dict[str, Any]) -> str:
+    """A provider request body as compact JSON text. The call to the provider and the step's
+    trace both need it, and with a long history encoding costs: the latest body's text is
+    remembered (bodies are never changed once built; another body in between only costs
+    another encoding)."""
+    latest = _latest_json
+    if latest.body is body:
+        return latest.text
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    latest.body, latest.text = body, text
+    return text
+
+
 class LLMError(Exception):
     """The provider failed after its retries; `detail` names what it said."""
 

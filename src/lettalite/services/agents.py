@@ -17,6 +17,7 @@ from lettalite.agent.memory import (
 from lettalite.agent.prompt import DEFAULT_BLOCK_DESCRIPTIONS, DEFAULT_SYSTEM_PROMPT
 from lettalite.agent.render import letta_messages
 from lettalite.agent.toolbox import APPROVAL_RULE, approval_rule_names
+from lettalite.agent.window_cache import WINDOWS
 from lettalite.db import agents as agent_queries
 from lettalite.db import archives as archive_queries
 from lettalite.db import blocks as block_queries
@@ -38,7 +39,13 @@ from lettalite.db.pagination import Page
 from lettalite.db.session import flush
 from lettalite.errors import Conflict, InvalidArgument, NotFound, UnprocessableValue
 from lettalite.ids import new_id
-from lettalite.llm.catalog import default_context_window, served_embedding, served_model
+from lettalite.llm.catalog import (
+    accepts_images,
+    default_context_window,
+    parse_model,
+    served_embedding,
+    served_model,
+)
 from lettalite.schemas.agent import (
     AgentFields,
     AgentSecret,
@@ -61,7 +68,9 @@ def _default_name() -> str:
 
 
 async def render(session: AsyncSession, agent: AgentRow) -> AgentState:
-    ids = await message_queries.in_context_message_ids(session, [agent])
+    # The window as the agent's steps keep it: its ids without reading every message's.
+    images = accepts_images(parse_model(agent.model))
+    window = await WINDOWS.read(session, agent.id, agent, images=images)
     pending = None
     if agent.pending_approval_message_id is not None:
         waiting = await message_queries.get_message(session, agent.pending_approval_message_id)
@@ -69,7 +78,7 @@ async def render(session: AsyncSession, agent: AgentRow) -> AgentState:
             (m for m in letta_messages(waiting) if m.message_type == "approval_request_message"),
             None,
         )
-    return agent_state(agent, ids[agent.id], pending)
+    return agent_state(agent, window.ids, pending)
 
 
 def _default_conversation(agent: AgentRow) -> Conversation:

@@ -4,18 +4,12 @@ from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lettalite.agent.compaction import (
-    KEEP_AT_MOST,
-    compact,
-    estimate_message,
-    estimate_text,
-    estimate_tools,
-    latest_token_scale,
-)
+from lettalite.agent.compaction import KEEP_AT_MOST, compact, latest_token_scale
 from lettalite.agent.context import chat_message
 from lettalite.agent.conversation import ConversationRef, load_conversation
 from lettalite.agent.prompt import MEMORY_PLACEHOLDER, METADATA_END, METADATA_TAG
 from lettalite.agent.runs import RunManager
+from lettalite.agent.tokens import estimate_message, estimate_text, estimate_tools
 from lettalite.agent.toolbox import tool_definition
 from lettalite.db import messages as message_queries
 from lettalite.db.models import MessageRow
