@@ -61,13 +61,20 @@ test-sqlite: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.i
 	LETTALITE_TEST_DATABASE=sqlite $(BIN)/pytest -q -m serial
 
 # What does not depend on the database ran on SQLite already: the tools' and fake LLM's unit
-# tests, the sandbox (tool processes), the inspector's page, the static checks.
+# tests, the sandbox (tool processes), the inspector's page, the static checks, the Host guard,
+# the provider request mappings, and the clients' own behaviour (Letta Code, both SDK
+# generations against every provider); the schema fuzz asks fewer cases of each operation.
 POSTGRES_SKIPS := --ignore=tests/tools --ignore=tests/fake_llm --ignore=tests/sandbox \
-	--ignore=tests/inspector --ignore=tests/test_deploy.py --ignore=tests/sdk/test_sdk_coverage.py
+	--ignore=tests/inspector --ignore=tests/test_deploy.py --ignore=tests/sdk/test_sdk_coverage.py \
+	--ignore=tests/api/test_host_check.py --ignore=tests/letta_code \
+	--ignore=tests/providers/test_sdk_generations.py \
+	--ignore-glob='tests/providers/test_*_mapping.py'
+POSTGRES_FUZZ_EXAMPLES := 8
 test-postgres: $(BIN)/.installed $(SDK0_VENV)/.installed $(TS_DIR)/node_modules/.installed \
 		$(LETTA_CODE_DIR)/node_modules/.installed
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_ADMIN_URL)"; then \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
+		LETTALITE_TEST_FUZZ_EXAMPLES=$(POSTGRES_FUZZ_EXAMPLES) \
 			$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal $(POSTGRES_SKIPS) -m "not serial" && \
 		LETTALITE_TEST_DATABASE=postgres LETTALITE_TEST_POSTGRES_URL="$(POSTGRES_ADMIN_URL)" \
 			$(BIN)/pytest -q $(POSTGRES_SKIPS) -m serial; \
