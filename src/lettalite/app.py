@@ -52,6 +52,7 @@ from lettalite.api.auth import install_auth
 from lettalite.api.errors import ERROR_RESPONSES, install_error_handlers, is_database_outage
 from lettalite.api.guards import RequestGuards
 from lettalite.api.methods import MethodNegotiation
+from lettalite.api.routing import include
 from lettalite.api.scopes import enforce_token_scope
 from lettalite.config import Settings, get_settings
 from lettalite.db.session import Database
@@ -241,7 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # With a key, requests may come with an access token, whose policy every route checks.
     token_scope = [Depends(enforce_token_scope)] if settings.api_key else []
     for module in routers:
-        app.include_router(module.router, dependencies=token_scope)
+        include(app, module.router, token_scope)
     install_inspector(app)
     app.add_middleware(MethodNegotiation, router=app.router)
     app.add_middleware(

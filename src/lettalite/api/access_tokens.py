@@ -3,16 +3,17 @@ named agents and operations (see api/scopes.py). Only the server key manages the
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from lettalite.api.auth import AUTH_SCOPE_KEY, SERVER_KEY
 from lettalite.api.deps import SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.errors import InvalidArgument
 from lettalite.schemas.access_token import AccessToken, AccessTokenList, CreateAccessToken
 from lettalite.services import access_tokens as token_service
 
-router = APIRouter(prefix="/v1/client-side-access-tokens", tags=["clientSideAccessTokens"])
+router = api_router(prefix="/v1/client-side-access-tokens", tags=["clientSideAccessTokens"])
 
 
 @router.post("", response_model=AccessToken, status_code=201, responses=WRITE_ERROR_RESPONSES)

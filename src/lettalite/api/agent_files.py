@@ -4,7 +4,6 @@ import json
 from typing import Annotated, Any
 
 from fastapi import (
-    APIRouter,
     BackgroundTasks,
     Body,
     File,
@@ -19,6 +18,7 @@ from fastapi.responses import Response
 from lettalite.agent.embedder import Embedder
 from lettalite.api.deps import AgentId, McpDep, ModelClientsDep, SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.errors import InvalidArgument
 from lettalite.schemas.agent_file import ExportAgentRequest, ImportedAgents
 from lettalite.services.agent_files import (
@@ -30,7 +30,7 @@ from lettalite.services.agent_files import (
     parse_agent_file,
 )
 
-router = APIRouter(prefix="/v1/agents", tags=["agents"])
+router = api_router(prefix="/v1/agents", tags=["agents"])
 ConversationQuery = Annotated[str | None, Query(max_length=128)]
 # The upload is read whole (it is validated whole); the request guard bounds its size.
 FormText = Annotated[str | None, Form(max_length=255)]

@@ -3,15 +3,16 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import AgentId, FileId, FolderId, SessionDep, page_params
+from lettalite.api.routing import api_router
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.folder import Folder, PaginatedAgentFiles
 from lettalite.services import agent_folders as agent_folder_service
 
-router = APIRouter(prefix="/v1/agents/{agent_id}", tags=["agents"])
+router = api_router(prefix="/v1/agents/{agent_id}", tags=["agents"])
 AgentPage = Annotated[Page, Depends(page_params("desc", 100))]
 Cursor = Annotated[str | None, Query(max_length=128)]
 

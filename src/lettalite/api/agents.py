@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import Body, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from lettalite.api.deps import (
@@ -15,7 +15,7 @@ from lettalite.api.deps import (
     page_params,
 )
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.api.scopes import hide_secrets_from_tokens
 from lettalite.db.pagination import Page
 from lettalite.errors import InvalidArgument
@@ -36,7 +36,7 @@ from lettalite.services import mcp_servers as mcp_service
 from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
-router = APIRouter(prefix="/v1/agents", tags=["agents"])
+router = api_router(prefix="/v1/agents", tags=["agents"])
 
 
 @collection_route(router, "POST", response_model=AgentState, responses=WRITE_ERROR_RESPONSES)

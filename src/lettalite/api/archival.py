@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import (
     MAX_PAGE_SIZE,
@@ -13,6 +13,7 @@ from lettalite.api.deps import (
     SessionDep,
 )
 from lettalite.api.errors import TURN_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.db.pagination import Page
 from lettalite.errors import InvalidArgument
 from lettalite.schemas.common import InputTime
@@ -26,7 +27,7 @@ from lettalite.services import archival as archival_service
 from lettalite.tools import ArchiveQuery
 from lettalite.tools.archival import DEFAULT_TOP_K, MAX_TAG_LENGTH, MAX_TAGS
 
-router = APIRouter(prefix="/v1/agents/{agent_id}/archival-memory", tags=["archival-memory"])
+router = api_router(prefix="/v1/agents/{agent_id}/archival-memory", tags=["archival-memory"])
 MAX_TOP_K = 1000
 # Inserting and searching may call the embedding model, which can fail like any provider.
 EMBEDDING_ERROR_RESPONSES = {code: TURN_ERROR_RESPONSES[code] for code in (400, 502)}

@@ -3,7 +3,7 @@ archives (`client.archives`, `client.agents.archives`, `client.passages.search`)
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from lettalite.api.archival import EMBEDDING_ERROR_RESPONSES
 from lettalite.api.deps import (
@@ -15,7 +15,7 @@ from lettalite.api.deps import (
     page_params,
 )
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.archive import (
@@ -30,7 +30,7 @@ from lettalite.schemas.archive import (
 from lettalite.schemas.passage import Passage
 from lettalite.services import archives as archive_service
 
-router = APIRouter(tags=["archives"])
+router = api_router(tags=["archives"])
 ARCHIVES = "/v1/archives"
 ArchivePage = Annotated[Page, Depends(page_params("desc", 50))]
 

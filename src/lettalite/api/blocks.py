@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Response
 
 from lettalite.api.deps import BlockId, SessionDep, page_params
 from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.blocks import BlockFilter
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
@@ -14,7 +14,7 @@ from lettalite.schemas.block import Block, CreateBlock, UpdateBlock
 from lettalite.schemas.common import Tag
 from lettalite.services import blocks as block_service
 
-router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
+router = api_router(prefix="/v1/blocks", tags=["blocks"])
 # Optimistic concurrency for read-modify-write clients: the ETag of a read, sent back.
 IfMatch = Annotated[str | None, Header(alias="if-match", max_length=1024)]
 SearchText = Annotated[str | None, Query(max_length=1000)]

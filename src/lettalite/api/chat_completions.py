@@ -1,15 +1,15 @@
 """`POST /v1/chat/completions`: an agent answers as an OpenAI-compatible chat model."""
 
-from fastapi import APIRouter
 from sse_starlette import EventSourceResponse
 
 from lettalite.api.deps import DatabaseDep, RunsDep
 from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.api.messages import SSE_HEADERS, RetryCount
+from lettalite.api.routing import api_router
 from lettalite.schemas.chat_completion import ChatCompletion, ChatCompletionRequest
 from lettalite.services import chat_completions as chat_service
 
-router = APIRouter(prefix="/v1/chat", tags=["chat"])
+router = api_router(prefix="/v1/chat", tags=["chat"])
 
 
 @router.post(

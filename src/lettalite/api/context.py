@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
 from lettalite.agent.conversation import ConversationRef
 from lettalite.api.deps import AgentId, DatabaseDep, RunsDep, SessionDep
+from lettalite.api.routing import api_router
 from lettalite.schemas.context import CompactionRequest, CompactionResponse, ContextWindowOverview
 from lettalite.services import context as context_service
 
-router = APIRouter(prefix="/v1/agents/{agent_id}", tags=["context"])
+router = api_router(prefix="/v1/agents/{agent_id}", tags=["context"])
 
 
 @router.get("/context", response_model=ContextWindowOverview)

@@ -6,7 +6,7 @@ query, as Letta has it), a `conv-…` id, or an `agent-…` id (Letta's older fo
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import Body, Depends, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from sse_starlette import EventSourceResponse
 
@@ -24,7 +24,7 @@ from lettalite.api.messages import (
     sse_response,
     start_turn,
 )
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.db.session import statement_count
 from lettalite.ids import UUID4_PATTERN
@@ -42,7 +42,7 @@ from lettalite.services import context as context_service
 from lettalite.services import conversations as conversation_service
 from lettalite.services import turns as turn_service
 
-router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+router = api_router(prefix="/v1/conversations", tags=["conversations"])
 STREAM_RESPONSE = {200: {"content": {"text/event-stream": {}}}}
 
 # `default`, a conversation id, or an agent id.

@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import Depends, Path, Response
 
 from lettalite.api.blocks import IfMatch, tagged
 from lettalite.api.deps import AgentId, BlockId, SessionDep, page_params
 from lettalite.api.errors import BLOCK_WRITE_RESPONSES, WRITE_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.block import Block, UpdateBlock
 from lettalite.services import agents as agent_service
 from lettalite.services import blocks as block_service
 
-router = APIRouter(prefix="/v1/agents/{agent_id}/core-memory/blocks", tags=["core-memory"])
+router = api_router(prefix="/v1/agents/{agent_id}/core-memory/blocks", tags=["core-memory"])
 BlockLabel = Annotated[str, Path(max_length=255)]
 
 

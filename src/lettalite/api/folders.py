@@ -7,7 +7,6 @@ the OpenAPI document).
 from typing import Annotated, Literal
 
 from fastapi import (
-    APIRouter,
     BackgroundTasks,
     Depends,
     File,
@@ -20,6 +19,7 @@ from fastapi import (
 
 from lettalite.api.deps import FileId, FolderId, SessionDep, page_params
 from lettalite.api.errors import UPLOAD_ERROR_RESPONSES, WRITE_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.db.pagination import Page
 from lettalite.schemas.folder import (
     CreateFolder,
@@ -32,7 +32,7 @@ from lettalite.schemas.folder import (
 from lettalite.schemas.passage import Passage
 from lettalite.services import folders as folder_service
 
-router = APIRouter(tags=["folders"])
+router = api_router(tags=["folders"])
 FolderPage = Annotated[Page, Depends(page_params("asc", 50))]
 FilePage = Annotated[Page, Depends(page_params("desc", 1000))]
 NewestFirst = Annotated[Page, Depends(page_params("desc", 50))]

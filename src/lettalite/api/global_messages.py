@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from lettalite.api.deps import ConversationFilter, SessionDep, page_params
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.message import (
@@ -16,7 +16,7 @@ from lettalite.schemas.message import (
 )
 from lettalite.services import messages as message_service
 
-router = APIRouter(prefix="/v1/messages", tags=["messages"])
+router = api_router(prefix="/v1/messages", tags=["messages"])
 MessageId = Annotated[str, Path(pattern=id_pattern("message"), description="`message-<uuid4>`")]
 
 

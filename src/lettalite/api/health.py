@@ -1,11 +1,11 @@
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from lettalite import __version__
 from lettalite.api.deps import DatabaseDep
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.schemas.common import WireModel
 
-router = APIRouter(prefix="/v1/health", tags=["health"])
+router = api_router(prefix="/v1/health", tags=["health"])
 
 
 class Health(WireModel):

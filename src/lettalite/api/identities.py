@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 
 from lettalite.api.deps import AgentId, BlockId, IdentityId, SessionDep, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.db.identities import IdentityFilter
 from lettalite.db.pagination import Page
 from lettalite.schemas.agent import AgentState
@@ -20,7 +21,7 @@ from lettalite.schemas.identity import (
 )
 from lettalite.services import identities as identity_service
 
-router = APIRouter(tags=["identities"], responses=WRITE_ERROR_RESPONSES)
+router = api_router(tags=["identities"], responses=WRITE_ERROR_RESPONSES)
 IDENTITIES = "/v1/identities"
 ShortText = Annotated[str | None, Query(max_length=255)]
 ListPage = Annotated[Page, Depends(page_params("desc", 50))]

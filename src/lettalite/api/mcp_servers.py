@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from lettalite.api.deps import McpDep, ServerKey, SessionDep
 from lettalite.api.errors import MCP_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.schemas.mcp import (
     CreateMcpServer,
     McpRefreshResult,
@@ -18,7 +18,7 @@ from lettalite.schemas.mcp import (
 from lettalite.schemas.tool import Tool
 from lettalite.services import mcp_servers as mcp_service
 
-router = APIRouter(prefix="/v1/mcp-servers", tags=["mcp"], responses=MCP_ERROR_RESPONSES)
+router = api_router(prefix="/v1/mcp-servers", tags=["mcp"], responses=MCP_ERROR_RESPONSES)
 
 
 # Only the fields of the server's type: the SDKs tell the kinds apart by them.

@@ -3,15 +3,13 @@ before `/v1/mcp-servers` still call. Same servers, same storage."""
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from lettalite.api.deps import McpDep, ServerKey, SessionDep
 from lettalite.api.errors import MCP_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.schemas.mcp import LegacyServerConfig, McpRefreshResult
 from lettalite.services import mcp_servers as mcp_service
 
-router = APIRouter(prefix="/v1/tools/mcp/servers", tags=["mcp"], responses=MCP_ERROR_RESPONSES)
+router = api_router(prefix="/v1/tools/mcp/servers", tags=["mcp"], responses=MCP_ERROR_RESPONSES)
 
 
 @collection_route(router, "GET", response_model=dict[str, dict[str, Any]])

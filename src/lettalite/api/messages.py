@@ -3,7 +3,7 @@
 from contextvars import Token
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import Body, Depends, Header, Query, Response
 from sse_starlette import EventSourceResponse
 
 from lettalite.agent.conversation import ConversationRef
@@ -18,6 +18,7 @@ from lettalite.api.deps import (
     page_params,
 )
 from lettalite.api.errors import TURN_ERROR_RESPONSES
+from lettalite.api.routing import api_router
 from lettalite.config import get_settings
 from lettalite.db.pagination import Page
 from lettalite.db.session import Database, statement_count
@@ -38,7 +39,7 @@ from lettalite.services import runs as run_service
 from lettalite.services import turns as turn_service
 from lettalite.services.turns import TurnOutcome
 
-router = APIRouter(prefix="/v1/agents/{agent_id}", tags=["messages"])
+router = api_router(prefix="/v1/agents/{agent_id}", tags=["messages"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 

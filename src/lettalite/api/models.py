@@ -1,13 +1,12 @@
-from fastapi import APIRouter
-
 from lettalite.api.deps import DatabaseDep, ListQuery, list_items
+from lettalite.api.routing import api_router
 from lettalite.config import get_settings
 from lettalite.schemas.chat_completion import OpenAIModelList
 from lettalite.schemas.model import EmbeddingModel, Model
 from lettalite.services import chat_completions as chat_service
 from lettalite.services import models as model_service
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+router = api_router(prefix="/v1/models", tags=["models"])
 
 
 def model_filter(

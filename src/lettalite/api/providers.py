@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import DatabaseDep, ProviderId, SecretBoxDep, SessionDep, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.schemas.provider import (
     Provider,
@@ -17,7 +17,7 @@ from lettalite.schemas.provider import (
 )
 from lettalite.services import providers as provider_service
 
-router = APIRouter(prefix="/v1/providers", tags=["providers"], responses=WRITE_ERROR_RESPONSES)
+router = api_router(prefix="/v1/providers", tags=["providers"], responses=WRITE_ERROR_RESPONSES)
 
 
 @collection_route(router, "GET", response_model=list[Provider])

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import Field
 from sse_starlette import EventSourceResponse
 
 from lettalite.api.deps import RunsDep, SessionDep, page_params
 from lettalite.api.messages import sse_response
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.ids import id_pattern
 from lettalite.schemas.common import RequestModel
@@ -17,7 +17,7 @@ from lettalite.schemas.run import ProviderTrace, Run, RunStatus, RunUsage, Step
 from lettalite.services import runs as run_service
 from lettalite.services import steps as step_service
 
-router = APIRouter(prefix="/v1/runs", tags=["runs"])
+router = api_router(prefix="/v1/runs", tags=["runs"])
 RunId = Annotated[str, Path(pattern=id_pattern("run"), description="`run-<uuid4>`")]
 
 

@@ -3,11 +3,11 @@ cron schedule, each as a background run."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from lettalite.api.deps import MAX_PAGE_SIZE, AgentId, Cursor, RunsDep, SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.ids import id_pattern
 from lettalite.schemas.schedule import (
     ScheduleCreate,
@@ -18,7 +18,7 @@ from lettalite.schemas.schedule import (
 )
 from lettalite.services import schedules as schedule_service
 
-router = APIRouter(prefix="/v1/agents/{agent_id}/schedule", tags=["scheduledMessages"])
+router = api_router(prefix="/v1/agents/{agent_id}/schedule", tags=["scheduledMessages"])
 ScheduleId = Annotated[
     str, Path(pattern=id_pattern("scheduled_message"), description="`scheduled_message-<uuid4>`")
 ]

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import SessionDep, StepId, page_params
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.db.runs import StepFilter
 from lettalite.schemas.common import InputTime, Tag
@@ -13,7 +13,7 @@ from lettalite.schemas.message import LettaMessage
 from lettalite.schemas.run import Feedback, FeedbackUpdate, ProviderTrace, Step, StepMetrics
 from lettalite.services import steps as step_service
 
-router = APIRouter(prefix="/v1/steps", tags=["steps"])
+router = api_router(prefix="/v1/steps", tags=["steps"])
 
 
 def step_filter(

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import SessionDep, page_params
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.services import tags as tag_service
 
-router = APIRouter(prefix="/v1/tags", tags=["tags"])
+router = api_router(prefix="/v1/tags", tags=["tags"])
 TagText = Annotated[str | None, Query(max_length=255)]
 
 

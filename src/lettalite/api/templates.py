@@ -3,12 +3,12 @@ Agent Files, agents made from a version, and rolling the working copy back."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from lettalite.agent.embedder import Embedder
 from lettalite.api.deps import McpDep, ModelClientsDep, SessionDep
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.schemas.template import (
     AgentsFromTemplate,
     CreateAgentsFromTemplate,
@@ -23,7 +23,7 @@ from lettalite.schemas.template import (
 )
 from lettalite.services import templates as template_service
 
-router = APIRouter(tags=["templates"])
+router = api_router(tags=["templates"])
 TEMPLATES = "/v1/templates"
 TemplateName = Annotated[str, Path(min_length=1, max_length=255)]
 # `name:3`, `name:latest` or `name`.

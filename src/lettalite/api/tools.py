@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lettalite.api.deps import ListQuery, RunsDep, SessionDep, ToolId, list_items, page_params
 from lettalite.api.errors import WRITE_ERROR_RESPONSES
-from lettalite.api.routing import collection_route
+from lettalite.api.routing import api_router, collection_route
 from lettalite.db.pagination import Page
 from lettalite.db.tools import ToolFilter
 from lettalite.schemas.message import ToolReturnMessage
@@ -22,7 +22,7 @@ from lettalite.services import tool_runs
 from lettalite.services import tools as tool_service
 
 # Every operation may refuse a value with 400 (a source without a schema, an unknown type).
-router = APIRouter(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
+router = api_router(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
 
 
 def tool_filter(

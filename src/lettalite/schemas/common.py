@@ -58,7 +58,7 @@ MessageTime = Annotated[datetime, PlainSerializer(_message_time, return_type=str
 class WireModel(BaseModel):
     """A response model: fields are sent as named, including nulls."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
 
 def unstorable(value: Any) -> str | None:
