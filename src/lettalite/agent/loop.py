@@ -18,6 +18,7 @@ leaves no trace in the conversation (never a tool call the model sees without it
 """
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ from lettalite.agent.toolbox import (
 )
 from lettalite.agent.turn import (
     EventSink,
+    RunEnd,
     StepCall,
     Turn,
     TurnCancelled,
@@ -156,7 +158,10 @@ class TurnRunner:
         self.llm_for = llm_for
         self.tool_kinds = tool_kinds
 
-    async def run(self, turn: Turn, emit: EventSink, cancelled: asyncio.Event) -> TurnResult:
+    async def run(
+        self, turn: Turn, emit: EventSink, cancelled: asyncio.Event, end: RunEnd | None = None
+    ) -> TurnResult:
+        """Run the turn; `end` stores the run's end with the last step when it can."""
         result = TurnResult(run_ids=[turn.run_id])
         state = first_state(turn)
         try:
@@ -166,7 +171,7 @@ class TurnRunner:
                 if isinstance(state, AnswerApprovals):
                     state = await self._answer_approvals(turn, state, emit, cancelled)
                 else:
-                    state = await self._model_step(turn, state, emit, cancelled, result)
+                    state = await self._model_step(turn, state, emit, cancelled, result, end)
         except TurnCancelled:
             state = Stop("cancelled")
         except TurnRefused as refused:
@@ -182,6 +187,7 @@ class TurnRunner:
         emit: EventSink,
         cancelled: asyncio.Event,
         result: TurnResult,
+        end: RunEnd | None,
     ) -> TurnState:
         call = StepCall()
         try:
@@ -202,10 +208,24 @@ class TurnRunner:
         ahead: list[ToolOutcome | None] = [None] * len(prepared)
         if not paused:
             ahead = await until_cancelled(run_ahead(prepared, toolbox.agent), cancelled)
-        rows = await self._commit_step(turn, call, state.inputs, completion, prepared, ahead)
-        self._emit(turn, rows, emit)
+        # Without tool calls to run, what follows the step is known before it is stored.
+        known = None
         if paused:
-            return Stop("requires_approval")
+            known = Stop("requires_approval")
+        elif not prepared:
+            known = _after_step(turn, state.calls, rules, completion, [], result.steps - 1)
+        ending = None
+        if isinstance(known, Stop) and end is not None:
+            result.stop_reason = known.reason
+            await end.prepare()
+            ending = functools.partial(end.record, result=result)
+        rows = await self._commit_step(
+            turn, call, state.inputs, completion, prepared, ahead, ending
+        )
+        result.recorded = ending is not None
+        self._emit(turn, rows, emit)
+        if known is not None:
+            return known
         ran = list(zip(prepared, [row for row in rows if row.role == "tool"], strict=True))
         return _after_step(turn, state.calls, rules, completion, ran, result.steps - 1)
 
@@ -217,10 +237,11 @@ class TurnRunner:
         completion: Completion,
         prepared: list[PreparedCall],
         ahead: list[ToolOutcome | None],
+        ending: Callable[[AsyncSession], Awaitable[None]] | None,
     ) -> list[MessageRow]:
         """Store the step's input and the model's message; run its tool calls and store their
         results (`ahead`: those that ran before the transaction), or, when one of them waits
-        for an answer, pause the conversation on it."""
+        for an answer, pause the conversation on it. `ending` stores the run's end with them."""
         paused = any(p.awaits_approval for p in prepared)
         embedder = Embedder(self.llm_for)
         if not paused:
@@ -247,6 +268,8 @@ class TurnRunner:
             await steps.store(session, turn.where, turn.run_id, [*inputs, *produced])
             session.add(steps.step_row(turn, call, completion))
             session.add(steps.trace_row(call, completion))
+            if ending is not None:
+                await ending(session)
         remember_token_counts(turn.agent_id, completion.usage.prompt_tokens, call.estimated_tokens)
         return produced
 

@@ -233,7 +233,8 @@ class RunManager:
             hold = hold or await self.locks.acquire(request.turn.where, handle.run_id)
             if not started and await self._start(handle.run_id):
                 handle.cancelled.set()  # cancelled (maybe from another process) while it waited
-            result = await self.runner.run(request.turn, handle.publish, handle.cancelled)
+            end = _StoredEnd(self, handle, request.metadata, hold, started_at)
+            result = await self.runner.run(request.turn, handle.publish, handle.cancelled, end)
         except TurnCancelled:
             result.stop_reason = "cancelled"
         except ConversationBusy as busy:
@@ -273,8 +274,8 @@ class RunManager:
         metadata: dict[str, Any] | None,
         hold: TurnHold | None = None,
     ) -> None:
-        """Publish how the run ended, record it and give its turn back (one transaction);
-        readers are released whatever happens (if the database cannot take the record now,
+        """Publish how the run ended, record it and give its turn back (one transaction, unless
+        the last step's did that); readers are released whatever happens (if the database cannot take the record now,
         the lease lapses and the orphan sweep fails the run later)."""
         handle.result = result
         if result.failure is not None:
@@ -282,9 +283,11 @@ class RunManager:
         handle.publish(StopReason(stop_reason=result.stop_reason))
         handle.publish(result.statistics())
         try:
-            if hold is not None:
-                await self.locks.stop_renewing(hold)
-            await self._record_end(handle, result, seconds, metadata, hold)
+            if not result.recorded:
+                if hold is not None:
+                    await self.locks.stop_renewing(hold)
+                async with self._database.session() as session:
+                    await self.store_end(session, handle, result, seconds, metadata, hold)
         except Exception:
             logger.exception("Could not record the end of run %s", handle.run_id)
         finally:
@@ -292,14 +295,16 @@ class RunManager:
                 self.locks.release_here(hold)
             handle.finish()
 
-    async def _record_end(
+    async def store_end(
         self,
+        session: AsyncSession,
         handle: RunHandle,
         result: TurnResult,
         seconds: float,
         metadata: dict[str, Any] | None,
         hold: TurnHold | None,
     ) -> None:
+        """Store how the run ended, as the agent's last run too, and give back its lease."""
         ended = {
             "status": _run_status(result),
             "stop_reason": result.stop_reason,
@@ -313,20 +318,41 @@ class RunManager:
         if failure is not None:
             error = {"error": failure.detail, "error_type": failure.error_type}
             ended["metadata_"] = {**(metadata or {}), **error}
-        async with self._database.session() as session:
-            await run_queries.end_run(session, handle.run_id, ended)
-            if failure is None or failure.error_type not in REFUSALS:
-                await run_queries.record_last_run(
-                    session,
-                    agent_id=handle.agent_id,
-                    conversation_id=handle.conversation_id,
-                    stop_reason=result.stop_reason,
-                    completed_at=ended["completed_at"],
-                )
-            if hold is not None:
-                await self.locks.release_lease(session, hold)
+        await run_queries.end_run(session, handle.run_id, ended)
+        if failure is None or failure.error_type not in REFUSALS:
+            await run_queries.record_last_run(
+                session,
+                agent_id=handle.agent_id,
+                conversation_id=handle.conversation_id,
+                stop_reason=result.stop_reason,
+                completed_at=ended["completed_at"],
+            )
+        if hold is not None:
+            await self.locks.release_lease(session, hold)
 
     def _forget_later(self, handle: RunHandle) -> None:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.
         loop = asyncio.get_running_loop()
         loop.call_later(REPLAY_WINDOW.total_seconds(), self._handles.pop, handle.run_id, None)
+
+
+@dataclass
+class _StoredEnd:
+    """The run's end, stored by its last step's transaction (see RunEnd)."""
+
+    manager: RunManager
+    handle: RunHandle
+    metadata: dict[str, Any] | None
+    hold: TurnHold | None
+    started_at: float
+
+    async def prepare(self) -> None:
+        # The lease is given back in that transaction: no heartbeat may renew it meanwhile.
+        if self.hold is not None:
+            await self.manager.locks.stop_renewing(self.hold)
+
+    async def record(self, session: AsyncSession, result: TurnResult) -> None:
+        seconds = time.perf_counter() - self.started_at
+        await self.manager.store_end(
+            session, self.handle, result, seconds, self.metadata, self.hold
+        )

@@ -3,7 +3,9 @@
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import ConversationRef
 from lettalite.ids import new_id
@@ -62,6 +64,7 @@ class TurnResult:
     first_token_seconds: float | None = None
     failure: TurnFailed | None = None
     run_ids: list[str] = field(default_factory=list)
+    recorded: bool = False  # the run's end is stored (by the last step's transaction)
 
     def add(self, usage: Usage) -> None:
         self.prompt_tokens += usage.prompt_tokens
@@ -78,6 +81,17 @@ class TurnResult:
             run_ids=self.run_ids,
             context_tokens=self.last_total or None,
         )
+
+
+class RunEnd(Protocol):
+    """How a run's end is stored. A step whose outcome is known before it is stored (it made
+    no tool calls, or it pauses for approval) stores the run's end in its own transaction."""
+
+    async def prepare(self) -> None:
+        """Called before that transaction opens."""
+
+    async def record(self, session: AsyncSession, result: TurnResult) -> None:
+        """Called in it, after the step's rows."""
 
 
 @dataclass
