@@ -275,8 +275,8 @@ class RunManager:
         hold: TurnHold | None = None,
     ) -> None:
         """Publish how the run ended, record it and give its turn back (one transaction, unless
-        the last step's did that); readers are released whatever happens (if the database cannot take the record now,
-        the lease lapses and the orphan sweep fails the run later)."""
+        the last step's did that); readers are released whatever happens (if the database
+        cannot take the record now, the lease lapses and the orphan sweep fails the run later)."""
         handle.result = result
         if result.failure is not None:
             handle.publish(result.failure)

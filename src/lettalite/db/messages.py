@@ -113,6 +113,11 @@ HISTORY_COLUMNS = (
 )
 
 
+# The kept messages' alias, made once: SQLAlchemy remembers how each column maps onto an
+# alias, and a new alias per query made it work that out again every step.
+KEPT = aliased(MessageRow, name="kept")
+
+
 @dataclass(frozen=True)
 class WindowRead:
     """Of a context window: its pinned messages (system prompt, summary) and its conversation
@@ -133,7 +138,7 @@ async def window_after(
     if pinned:
         conversation &= MessageRow.id.not_in(pinned)
     start = window.context_start_sequence
-    kept = aliased(MessageRow)
+    kept = KEPT
     kept_where = (
         (kept.agent_id == agent_id)
         & in_conversation(window.conversation_key, kept)
