@@ -52,5 +52,7 @@ async def renew(session: AsyncSession, *, key: str, run_id: str, expires_at: dat
 
 async def release(session: AsyncSession, *, key: str, run_id: str) -> None:
     await session.execute(
-        delete(TurnLeaseRow).where(TurnLeaseRow.lock_key == key, TurnLeaseRow.run_id == run_id)
+        delete(TurnLeaseRow)
+        .where(TurnLeaseRow.lock_key == key, TurnLeaseRow.run_id == run_id)
+        .execution_options(synchronize_session=False)  # never loaded as objects
     )

@@ -154,7 +154,9 @@ async def end_run(session: AsyncSession, run_id: str, values: dict[str, Any]) ->
     """Record how the run ended (one statement): status, stop reason, usage, timings."""
     # Keyed by attribute: `metadata_` is stored in the column `metadata`.
     columns = {getattr(RunRow, name): value for name, value in values.items()}
-    await session.execute(update(RunRow).where(RunRow.id == run_id).values(columns))
+    statement = update(RunRow).where(RunRow.id == run_id).values(columns)
+    # No loaded run object is brought up to date: the transactions that end runs load none.
+    await session.execute(statement.execution_options(synchronize_session=False))
 
 
 async def fail_orphans(
@@ -209,16 +211,20 @@ async def record_last_run(
     stop_reason: str,
     completed_at: datetime,
 ) -> None:
+    """Shown as the agent's (and conversation's) last run. The transaction ends after this:
+    loaded rows are not updated to match (working that out cost more than the UPDATE)."""
     await session.execute(
         update(AgentRow)
         .where(AgentRow.id == agent_id)
         .values(last_stop_reason=stop_reason, last_run_completion=completed_at)
+        .execution_options(synchronize_session=False)
     )
     if conversation_id is not None:
         await session.execute(
             update(ConversationRow)
             .where(ConversationRow.id == conversation_id)
             .values(last_run_completion=completed_at)
+            .execution_options(synchronize_session=False)
         )
 
 
