@@ -33,7 +33,7 @@ MAX_TOP_K = 1000
 EMBEDDING_ERROR_RESPONSES = {code: TURN_ERROR_RESPONSES[code] for code in (400, 502)}
 
 
-def _passage_page(
+async def _passage_page(
     after: Cursor = None,
     before: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,

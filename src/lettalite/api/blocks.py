@@ -33,7 +33,7 @@ async def create_block(body: CreateBlock, session: SessionDep) -> Block:
     return await block_service.create_block(session, body)
 
 
-def block_filter(
+async def block_filter(
     label: SearchText = None,
     label_search: SearchText = None,
     value_search: SearchText = None,

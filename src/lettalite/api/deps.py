@@ -1,7 +1,8 @@
 """Request-scoped dependencies: the database session, the run manager, model clients, ids
-and paging."""
+and paging. All are `async def`: FastAPI runs a plain `def` dependency in a worker thread,
+a thread hop per dependency per request for what is an attribute read."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -18,23 +19,23 @@ from lettalite.services.mcp_servers import McpRuntime
 MAX_PAGE_SIZE = 1000
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_runs(request: Request) -> RunManager:
+async def get_runs(request: Request) -> RunManager:
     return request.app.state.runs
 
 
-def get_mcp(request: Request) -> McpRuntime:
+async def get_mcp(request: Request) -> McpRuntime:
     return request.app.state.mcp
 
 
-def get_secret_box(request: Request) -> SecretBox:
+async def get_secret_box(request: Request) -> SecretBox:
     return request.app.state.secret_box
 
 
-def get_model_clients(request: Request) -> ModelClients:
+async def get_model_clients(request: Request) -> ModelClients:
     return request.app.state.providers.client_for
 
 
@@ -84,10 +85,10 @@ ConversationFilter = Annotated[
 Cursor = Annotated[str | None, Query(max_length=128)]
 
 
-def page_params(default_order: Order, default_limit: int) -> Callable[..., Page]:
+def page_params(default_order: Order, default_limit: int) -> Callable[..., Awaitable[Page]]:
     """A dependency reading `after`, `before`, `limit` and `order` with per-listing defaults."""
 
-    def read_page(
+    async def read_page(
         after: Cursor = None,
         before: Cursor = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = default_limit,

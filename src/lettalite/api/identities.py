@@ -27,7 +27,7 @@ ShortText = Annotated[str | None, Query(max_length=255)]
 ListPage = Annotated[Page, Depends(page_params("desc", 50))]
 
 
-def identity_filter(
+async def identity_filter(
     name: ShortText = None,
     project_id: ShortText = None,
     identifier_key: ShortText = None,

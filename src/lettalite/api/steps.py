@@ -16,7 +16,7 @@ from lettalite.services import steps as step_service
 router = api_router(prefix="/v1/steps", tags=["steps"])
 
 
-def step_filter(
+async def step_filter(
     agent_id: Annotated[str | None, Query(max_length=128)] = None,
     model: Annotated[str | None, Query(max_length=255)] = None,
     start_date: InputTime | None = None,

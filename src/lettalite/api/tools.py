@@ -25,7 +25,7 @@ from lettalite.services import tools as tool_service
 router = api_router(prefix="/v1/tools", tags=["tools"], responses=WRITE_ERROR_RESPONSES)
 
 
-def tool_filter(
+async def tool_filter(
     name: str | None = None,
     names: ListQuery = None,
     tool_ids: ListQuery = None,
