@@ -348,7 +348,8 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     )
     session.add(system_message)
     await flush(session)
-    return await render(session, agent)
+    # A new agent's context window is its system message: nothing to read back.
+    return agent_state(agent, [system_message.id], None)
 
 
 async def get_agent(session: AsyncSession, agent_id: str) -> AgentState:
