@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,11 +14,14 @@ from lettalite.db.models import (
     AgentRow,
     AgentTagRow,
     AgentToolRow,
+    BlockRow,
     ConversationRow,
     IdentityAgentRow,
     IdentityRow,
+    ToolRow,
 )
 from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.session import conflicts_reported
 from lettalite.errors import NotFound
 
 AGENT_SORT = SortKey(AgentRow.created_at, AgentRow.id)
@@ -166,3 +169,26 @@ async def agents_with_tool(session: AsyncSession, tool_id: str) -> list[AgentRow
 
 async def all_agent_tags(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(AgentTagRow.tag).distinct()))
+
+
+# A new agent's links are inserted with Core: the ORM inserts rows whose ids the database
+# assigns one statement per row on SQLite (to read each id back), and nothing needs the ids
+# (`inline()`: nor reads back the one row's id on PostgreSQL).
+_AGENT_BLOCK = AgentBlockRow.__table__
+_AGENT_TOOL = AgentToolRow.__table__
+
+
+async def link_blocks(session: AsyncSession, agent_id: str, blocks: Sequence[BlockRow]) -> None:
+    """Attach blocks to a new agent, in order, in one statement."""
+    if blocks:
+        rows = [{"agent_id": agent_id, "block_id": b.id, "label": b.label} for b in blocks]
+        with conflicts_reported():
+            await session.execute(insert(_AGENT_BLOCK).inline(), rows)
+
+
+async def link_tools(session: AsyncSession, agent_id: str, tools: Sequence[ToolRow]) -> None:
+    """Attach tools to a new agent, in order, in one statement."""
+    if tools:
+        rows = [{"agent_id": agent_id, "tool_id": tool.id} for tool in tools]
+        with conflicts_reported():
+            await session.execute(insert(_AGENT_TOOL).inline(), rows)
