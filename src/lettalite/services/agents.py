@@ -56,6 +56,7 @@ from lettalite.schemas.agent import (
 )
 from lettalite.schemas.block import CreateBlock
 from lettalite.schemas.model_settings import ModelSettings
+from lettalite.services.known_tools import KNOWN_TOOLS
 from lettalite.services.views import agent_state, secret_models
 from lettalite.tools import DEFAULT_TOOL_NAMES
 
@@ -335,6 +336,34 @@ def _new_agent_tool_rules(agent: AgentRow, request: CreateAgent, tools: list[Too
     _require_approval_by_default(agent, tools)
 
 
+async def _read_new_agent_tools(
+    session: AsyncSession, request: CreateAgent, *, known: bool
+) -> list[ToolRow]:
+    """A new agent's tools; its built-in ones as known from an earlier request if `known`."""
+    names = [*(DEFAULT_TOOL_NAMES if request.include_base_tools else []), *(request.tools or [])]
+    if known and not request.tool_ids and (tools := KNOWN_TOOLS.named(names)) is not None:
+        return tools
+    tools = await _resolve_tools(session, names, request.tool_ids or [])
+    KNOWN_TOOLS.keep(tools)
+    return tools
+
+
+async def _link_new_agent_tools(
+    session: AsyncSession, agent: AgentRow, request: CreateAgent, tools: list[ToolRow]
+) -> list[ToolRow]:
+    """Attach the tools as read; when one has changed or gone since, read them anew and
+    remake the agent's rules, made from the tools as read, from them."""
+    linked = await agent_queries.link_tools_as_read(session, agent.id, tools)
+    if linked == {tool.id for tool in tools}:
+        return tools
+    if linked:
+        await agent_queries.unlink_tools(session, agent.id)
+    tools = await _read_new_agent_tools(session, request, known=False)
+    _new_agent_tool_rules(agent, request, tools)
+    await agent_queries.link_tools(session, agent.id, tools)
+    return tools
+
+
 async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentState:
     if request.model is None and request.llm_config is None:
         raise InvalidArgument("Must specify either model or llm_config in request")
@@ -345,11 +374,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     for block in new_blocks:
         check_block_fits(block.value, block.limit, block.label)
     blocks = new_blocks + await _resolve_blocks(session, request.block_ids or [])
-    tool_names = [
-        *(DEFAULT_TOOL_NAMES if request.include_base_tools else []),
-        *(request.tools or []),
-    ]
-    tools = await _resolve_tools(session, tool_names, request.tool_ids or [])
+    tools = await _read_new_agent_tools(session, request, known=True)
     _check_unique_labels(blocks)
     _new_agent_tool_rules(agent, request, tools)
     session.add(agent)
@@ -368,7 +393,7 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     session.add(system_message)
     await flush(session)
     await agent_queries.link_blocks(session, agent.id, blocks)
-    await agent_queries.link_tools(session, agent.id, tools)
+    tools = await _link_new_agent_tools(session, agent, request, tools)
     set_committed_value(agent, "tool_links", [AgentToolRow(tool_id=t.id, tool=t) for t in tools])
     # A new agent's context window is its system message: nothing to read back.
     return agent_state(agent, [system_message.id], None)
