@@ -1,7 +1,12 @@
 """Creating an agent: what it answers is what it stored, also when the built-in tools it is given
-changed in the database since this server last read them (services/known_tools.py)."""
+changed in the database since this server last read them (services/known_tools.py); and how
+many SQL statements it runs."""
 
 import asyncio
+import os
+import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import httpx
@@ -11,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from lettalite.db.models import ToolRow
 from tests.custom_tools.sources import adder, unique
 from tests.factories import agent_body
+from tests.servers import ROOT
 
 
 async def write_tool_row(database_url: str, name: str, *, description: str | None) -> None:
@@ -76,3 +82,22 @@ def test_a_built_in_tool_changed_or_removed_since_it_was_read_is_not_attached_as
         refused = http.post("/v1/agents/", json=body)
         assert refused.status_code == 400
         assert first["name"] in refused.json()["detail"]
+
+
+def test_a_creation_runs_at_most_five_statements(database_factory) -> None:
+    """Counted by bench/sql_log.py from SQLAlchemy's log, on a server of its own: the agent,
+    its memory block, its system message and the links to the block and to the default tools
+    (once the server has read those: its first creation reads them first)."""
+    database = {"LETTALITE_DATABASE_URL": database_factory()}
+    counted = subprocess.run(
+        [sys.executable, "-m", "bench.sql_log", "--only", "agent create"],
+        cwd=ROOT,
+        env={**os.environ, **database},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert counted.returncode == 0, counted.stderr
+    found = re.search(r"agent create: (\d+) statements", counted.stdout)
+    assert found is not None, counted.stdout
+    assert int(found.group(1)) <= 5
