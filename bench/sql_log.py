@@ -2,7 +2,8 @@
 process (uvicorn in a thread) against the scripted model, on a fresh SQLite file or
 LETTALITE_DATABASE_URL. Background work (schedules, file processing) is left out by name.
 
-Usage: `python -m bench.sql_log [--show]` (--show prints each statement's first line).
+Usage: `python -m bench.sql_log [--show] [--only "agent create"]` (--show prints each
+statement's first line; --only counts one request type). tests/api/test_agent_create.py runs it.
 """
 
 import argparse
@@ -72,6 +73,7 @@ def start_server(workdir: Path, llm: FakeLLM) -> httpx.Client:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--only", help="count only this request type")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         llm = FakeLLM(Path(tmp) / "llm.log")
@@ -92,6 +94,8 @@ def main() -> None:
             engine_log = logging.getLogger("sqlalchemy.engine.Engine")
             engine_log.addHandler(log)
             engine_log.propagate = False
+            if args.only:
+                requests = {args.only: requests[args.only]}
             for label, send in requests.items():
                 log.lines.clear()
                 engine_log.setLevel(logging.INFO)

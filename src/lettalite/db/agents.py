@@ -2,10 +2,23 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.dml import ReturningInsert
 
 from lettalite.db.identities import linked_to
 from lettalite.db.models import (
@@ -14,11 +27,14 @@ from lettalite.db.models import (
     AgentRow,
     AgentTagRow,
     AgentToolRow,
+    BlockRow,
     ConversationRow,
     IdentityAgentRow,
     IdentityRow,
+    ToolRow,
 )
 from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.session import conflicts_reported
 from lettalite.errors import NotFound
 
 AGENT_SORT = SortKey(AgentRow.created_at, AgentRow.id)
@@ -166,3 +182,66 @@ async def agents_with_tool(session: AsyncSession, tool_id: str) -> list[AgentRow
 
 async def all_agent_tags(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(AgentTagRow.tag).distinct()))
+
+
+# A new agent's links are inserted with Core: the ORM inserts rows whose ids the database
+# assigns one statement per row on SQLite (to read each id back), and nothing needs the ids
+# (`inline()`: nor reads back the one row's id on PostgreSQL).
+_AGENT_BLOCK = AgentBlockRow.__table__
+_AGENT_TOOL = AgentToolRow.__table__
+
+
+async def link_blocks(session: AsyncSession, agent_id: str, blocks: Sequence[BlockRow]) -> None:
+    """Attach blocks to a new agent, in order, in one statement."""
+    if blocks:
+        rows = [{"agent_id": agent_id, "block_id": b.id, "label": b.label} for b in blocks]
+        with conflicts_reported():
+            await session.execute(insert(_AGENT_BLOCK).inline(), rows)
+
+
+async def link_tools(session: AsyncSession, agent_id: str, tools: Sequence[ToolRow]) -> None:
+    """Attach tools to a new agent, in order, in one statement."""
+    if tools:
+        rows = [{"agent_id": agent_id, "tool_id": tool.id} for tool in tools]
+        with conflicts_reported():
+            await session.execute(insert(_AGENT_TOOL).inline(), rows)
+
+
+@lru_cache(maxsize=32)
+def _link_tools_as_read(count: int) -> ReturningInsert[tuple[str]]:
+    """INSERT ... SELECT of `count` tools (`tool_<i>`, `updated_<i>`), kept per count:
+    a statement object used again skips SQLAlchemy's work of making its cache key."""
+    positions = range(count)
+    as_read = or_(
+        *(
+            (ToolRow.id == bindparam(f"tool_{i}"))
+            & (ToolRow.updated_at == bindparam(f"updated_{i}"))
+            for i in positions
+        )
+    )
+    order = case(*((ToolRow.id == bindparam(f"tool_{i}"), i) for i in positions))
+    still = select(bindparam("agent_id", type_=String()), ToolRow.id).where(as_read).order_by(order)
+    return (
+        insert(_AGENT_TOOL)
+        .from_select(["agent_id", "tool_id"], still)
+        .returning(_AGENT_TOOL.c.tool_id)
+    )
+
+
+async def link_tools_as_read(
+    session: AsyncSession, agent_id: str, tools: Sequence[ToolRow]
+) -> set[str]:
+    """Attach tools to a new agent, in order, in one statement, but only those whose rows are
+    still as read (the same id and `updated_at`, which every change of a tool moves on); the
+    ids of those attached."""
+    if not tools:
+        return set()
+    params: dict[str, object] = {"agent_id": agent_id}
+    for i, tool in enumerate(tools):
+        params[f"tool_{i}"], params[f"updated_{i}"] = tool.id, tool.updated_at
+    with conflicts_reported():
+        return set(await session.scalars(_link_tools_as_read(len(tools)), params))
+
+
+async def unlink_tools(session: AsyncSession, agent_id: str) -> None:
+    await session.execute(delete(AgentToolRow).where(AgentToolRow.agent_id == agent_id))

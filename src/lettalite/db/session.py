@@ -1,7 +1,7 @@
 """Engine and session factory. One `Database` per process, created by the app's lifespan."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -104,11 +104,18 @@ async def ids_with_tags(
     return [row_id for row_id, tags in rows if matches(tags)]
 
 
-async def flush(session: AsyncSession) -> None:
-    """Flush pending writes, reporting constraint and concurrent-edit failures as conflicts."""
+@contextmanager
+def conflicts_reported() -> Iterator[None]:
+    """Constraint and concurrent-edit failures of the writes within, reported as conflicts."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as error:
         raise Conflict("The change conflicts with existing data (a duplicate label?)") from error
     except StaleDataError as error:
         raise ConcurrentEdit("A block was changed by another writer at the same time") from error
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush pending writes, reporting constraint and concurrent-edit failures as conflicts."""
+    with conflicts_reported():
+        await session.flush()

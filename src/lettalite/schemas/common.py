@@ -115,8 +115,10 @@ class RequestModel(BaseModel):
             return data
         for name, field in cls.model_fields.items():
             value = data.get(field.alias or name)
+            if not isinstance(value, list):  # most fields are not sent: no limit to find
+                continue
             limit = _item_limit(field)
-            if isinstance(value, list) and limit is not None and len(value) > limit:
+            if limit is not None and len(value) > limit:
                 raise ValueError(f"{name}: at most {limit} items are allowed, got {len(value)}")
         return data
 

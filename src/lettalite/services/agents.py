@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lettalite.agent.conversation import Conversation
 from lettalite.agent.memory import (
@@ -55,6 +56,7 @@ from lettalite.schemas.agent import (
 )
 from lettalite.schemas.block import CreateBlock
 from lettalite.schemas.model_settings import ModelSettings
+from lettalite.services.known_tools import KNOWN_TOOLS
 from lettalite.services.views import agent_state, secret_models
 from lettalite.tools import DEFAULT_TOOL_NAMES
 
@@ -144,9 +146,15 @@ def _apply_model_settings(agent: AgentRow, settings: ModelSettings) -> None:
         agent.response_format = settings.response_format.model_dump(mode="json")
 
 
+def _requested_rules(fields: AgentFields) -> list[dict[str, Any]] | None:
+    if fields.tool_rules is None:
+        return None
+    return [rule.model_dump(mode="json") for rule in fields.tool_rules]
+
+
 def _apply_rules_and_secrets(agent: AgentRow, fields: AgentFields) -> None:
     if fields.tool_rules is not None:
-        agent.tool_rules = [rule.model_dump(mode="json") for rule in fields.tool_rules]
+        agent.tool_rules = _requested_rules(fields)
     if "response_format" in fields.model_fields_set:  # an explicit null clears it
         chosen = fields.response_format
         agent.response_format = chosen.model_dump(mode="json") if chosen is not None else None
@@ -298,10 +306,8 @@ async def _set_identities(session: AsyncSession, agent: AgentRow, identity_ids: 
     agent.identity_links = [kept.get(i) or IdentityAgentRow(identity=found[i]) for i in wanted]
 
 
-async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentState:
-    if request.model is None and request.llm_config is None:
-        raise InvalidArgument("Must specify either model or llm_config in request")
-    agent = AgentRow(
+def _new_agent_row(request: CreateAgent) -> AgentRow:
+    return AgentRow(
         id=new_id("agent"),
         # Known before the agent is written: no UPDATE once its system message exists.
         system_message_id=new_id("message"),
@@ -315,30 +321,68 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
         context_window=0,
         next_sequence=1,
         context_start_sequence=1,
-        block_links=[],
-        tool_links=[],
-        tag_rows=[],
+        tag_rows=[AgentTagRow(tag=tag) for tag in dict.fromkeys(request.tags or [])],
         identity_links=[],
     )
-    await _apply_model_fields(agent, request)
-    _apply_rules_and_secrets(agent, request)
-    blocks = [new_block(spec) for spec in request.memory_blocks or []]
-    for block in blocks:
-        check_block_fits(block.value, block.limit, block.label)
-    blocks += await _resolve_blocks(session, request.block_ids or [])
-    tool_names = [
-        *(DEFAULT_TOOL_NAMES if request.include_base_tools else []),
-        *(request.tools or []),
-    ]
-    tools = await _resolve_tools(session, tool_names, request.tool_ids or [])
+
+
+def _new_agent_tool_rules(agent: AgentRow, request: CreateAgent, tools: list[ToolRow]) -> None:
+    """The rules asked for, then the base rules (when asked for) and approval rules of the
+    tools a new agent starts with."""
+    agent.tool_rules = _requested_rules(request)
     base_rules = request.include_base_tool_rules
     if base_rules if base_rules is not None else not request.include_base_tools:
         agent.tool_rules = [*(agent.tool_rules or ()), *_base_tool_rules(agent, tools)]
+    _require_approval_by_default(agent, tools)
+
+
+async def _read_new_agent_tools(
+    session: AsyncSession, request: CreateAgent, *, known: bool
+) -> list[ToolRow]:
+    """A new agent's tools; its built-in ones as known from an earlier request if `known`."""
+    names = [*(DEFAULT_TOOL_NAMES if request.include_base_tools else []), *(request.tools or [])]
+    if known and not request.tool_ids and (tools := KNOWN_TOOLS.named(names)) is not None:
+        return tools
+    tools = await _resolve_tools(session, names, request.tool_ids or [])
+    KNOWN_TOOLS.keep(tools)
+    return tools
+
+
+async def _link_new_agent_tools(
+    session: AsyncSession, agent: AgentRow, request: CreateAgent, tools: list[ToolRow]
+) -> list[ToolRow]:
+    """Attach the tools as read; when one has changed or gone since, read them anew and
+    remake the agent's rules, made from the tools as read, from them."""
+    linked = await agent_queries.link_tools_as_read(session, agent.id, tools)
+    if linked == {tool.id for tool in tools}:
+        return tools
+    if linked:
+        await agent_queries.unlink_tools(session, agent.id)
+    tools = await _read_new_agent_tools(session, request, known=False)
+    _new_agent_tool_rules(agent, request, tools)
+    await agent_queries.link_tools(session, agent.id, tools)
+    return tools
+
+
+async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentState:
+    if request.model is None and request.llm_config is None:
+        raise InvalidArgument("Must specify either model or llm_config in request")
+    agent = _new_agent_row(request)
+    await _apply_model_fields(agent, request)
+    _apply_rules_and_secrets(agent, request)
+    new_blocks = [new_block(spec) for spec in request.memory_blocks or []]
+    for block in new_blocks:
+        check_block_fits(block.value, block.limit, block.label)
+    blocks = new_blocks + await _resolve_blocks(session, request.block_ids or [])
+    tools = await _read_new_agent_tools(session, request, known=True)
+    _check_unique_labels(blocks)
+    _new_agent_tool_rules(agent, request, tools)
     session.add(agent)
-    await _set_blocks(session, agent, blocks)
-    await _set_tools(session, agent, tools)
-    await _set_tags(session, agent, request.tags or [])
+    session.add_all(new_blocks)
     await _set_identities(session, agent, request.identity_ids or [])
+    # The links are inserted without the ORM, below; the agent holds them as if loaded.
+    block_links = [AgentBlockRow(block_id=b.id, label=b.label, block=b) for b in blocks]
+    set_committed_value(agent, "block_links", block_links)
     system_message = MessageRow(
         id=agent.system_message_id,
         agent_id=agent.id,
@@ -348,7 +392,11 @@ async def create_agent(session: AsyncSession, request: CreateAgent) -> AgentStat
     )
     session.add(system_message)
     await flush(session)
-    return await render(session, agent)
+    await agent_queries.link_blocks(session, agent.id, blocks)
+    tools = await _link_new_agent_tools(session, agent, request, tools)
+    set_committed_value(agent, "tool_links", [AgentToolRow(tool_id=t.id, tool=t) for t in tools])
+    # A new agent's context window is its system message: nothing to read back.
+    return agent_state(agent, [system_message.id], None)
 
 
 async def get_agent(session: AsyncSession, agent_id: str) -> AgentState:
