@@ -17,7 +17,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.dml import ReturningInsert
 
 from lettalite.db.identities import linked_to
@@ -42,12 +42,17 @@ _MEMORY_AND_TOOLS = (
     selectinload(AgentRow.block_links).joinedload(AgentBlockRow.block),
     selectinload(AgentRow.tool_links).joinedload(AgentToolRow.tool),
 )
-_WITH_RELATIONS = (
-    *_MEMORY_AND_TOOLS,
+_TAGS_AND_IDENTITIES = (
     selectinload(AgentRow.tag_rows),
     selectinload(AgentRow.identity_links)
     .joinedload(IdentityAgentRow.identity)
     .options(selectinload(IdentityRow.agent_links), selectinload(IdentityRow.block_links)),
+)
+_WITH_RELATIONS = (*_MEMORY_AND_TOOLS, *_TAGS_AND_IDENTITIES)
+# One agent comes with its blocks joined to its row: one statement fewer on every step.
+_ONE_WITH_MEMORY_AND_TOOLS = (
+    joinedload(AgentRow.block_links).joinedload(AgentBlockRow.block),
+    selectinload(AgentRow.tool_links).joinedload(AgentToolRow.tool),
 )
 
 
@@ -61,9 +66,10 @@ async def get_agent(
     """The agent with its blocks and tools, and its tags unless `tags` is false (a turn does
     not read them: one statement fewer on every step). `lock` holds its row until the
     transaction ends (PostgreSQL; SQLite's writers already take turns)."""
-    options = _WITH_RELATIONS if tags else _MEMORY_AND_TOOLS
+    options = (*_ONE_WITH_MEMORY_AND_TOOLS, *(_TAGS_AND_IDENTITIES if tags else ()))
     query = select(AgentRow).options(*options).where(AgentRow.id == agent_id)
-    agent = (await session.scalars(query.with_for_update(of=AgentRow) if lock else query)).first()
+    rows = await session.scalars(query.with_for_update(of=AgentRow) if lock else query)
+    agent = rows.unique().first()
     if agent is None:
         raise NotFound(f"Agent {agent_id} not found")
     return agent
