@@ -2,8 +2,9 @@
 
 For each: the SQL statements the server counted (Server-Timing), the server's CPU time per
 request (user + system time of the server's processes over sequential requests, from /proc),
-the wall time, and the server's own share of it (wall minus the model call as the server timed
-it). Then RSS after many turns. The scripted model answers at once, so what is left is lettalite.
+the wall time, and the server's own share of it: wall minus the model's own time, as the
+scripted model reports it (`openai-processing-ms`, logged per request). Then RSS after many
+turns. The scripted model answers at once, so what is left is lettalite.
 
 SQLite on a fresh file by default; PostgreSQL when LETTALITE_DATABASE_URL names one.
 Usage: `python -m bench.turn_cost [--turns 50] [--history 0,1000,10000] [--rss-turns 1000]`
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.run_all import llm_ms, rss_mib, sql_statements, summary
+from bench.run_all import rss_mib, sql_statements, summary
 from tests.servers import FakeLLM, LettaliteServer
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -55,23 +56,32 @@ def cpu_seconds(root: int) -> float:
     return total / CLOCK_TICKS
 
 
+def model_ms(llm: FakeLLM) -> float:
+    """The scripted model's own time over the requests it logged (`openai-processing-ms`)."""
+    return sum(request.get("processing_ms", 0.0) for request in llm.requests())
+
+
 def measure(
-    label: str, server: LettaliteServer, send: Callable[[], httpx.Response], repeats: int
+    label: str,
+    server: LettaliteServer,
+    llm: FakeLLM,
+    send: Callable[[], httpx.Response],
+    repeats: int,
 ) -> None:
     walls, own, statements = [], [], set()
     cpu_before = cpu_seconds(server.process.pid)
     for _ in range(repeats):
+        llm.clear()
         started = time.perf_counter()
         response = send()
         wall = (time.perf_counter() - started) * 1000
         response.raise_for_status()
         walls.append(wall)
-        if "llm;" in response.headers.get("server-timing", ""):
-            own.append(wall - llm_ms(response))
+        own.append(wall - model_ms(llm))
         if "sql;" in response.headers.get("server-timing", ""):
             statements.add(sql_statements(response))
     cpu = (cpu_seconds(server.process.pid) - cpu_before) / repeats * 1000
-    shares = f"; wall minus model {summary(own)}" if own else ""
+    shares = f"; server overhead (wall minus the model's own time) {summary(own)}"
     counted = f"{min(statements)}-{max(statements)}" if statements else "see bench.sql_log"
     print(
         f"{label}: server CPU {cpu:.1f} ms per request; SQL statements {counted}; "
@@ -97,25 +107,27 @@ def grow_history(http: httpx.Client, agent_id: str, messages: int) -> None:
         http.post(f"/v1/agents/{agent_id}/messages", json={"messages": batch}).raise_for_status()
 
 
-def measure_request_types(http: httpx.Client, server: LettaliteServer, turns: int) -> None:
+def measure_request_types(
+    http: httpx.Client, server: LettaliteServer, llm: FakeLLM, turns: int
+) -> None:
     agent_id = new_agent(http)
     path = f"/v1/agents/{agent_id}/messages"
     http.post(path, json={"input": "warm up"}).raise_for_status()
     plain = lambda: http.post(path, json={"input": "hi"})  # noqa: E731
-    measure("plain turn (1 model call)", server, plain, turns)
+    measure("plain turn (1 model call)", server, llm, plain, turns)
 
     def edit() -> httpx.Response:
         http.patch(f"/v1/agents/{agent_id}/core-memory/blocks/human", json={"value": "Name: B"})
         return http.post(path, json={"input": EDIT})
 
-    measure("memory edit turn (2 model calls; + 1 block PATCH)", server, edit, turns)
+    measure("memory edit turn (2 model calls; + 1 block PATCH)", server, llm, edit, turns)
     create = lambda: http.post("/v1/agents/", json={"model": "openai/gpt-4o-mini"})  # noqa: E731
-    measure("agent create", server, create, turns)
-    measure("get agent", server, lambda: http.get(f"/v1/agents/{agent_id}"), turns)
+    measure("agent create", server, llm, create, turns)
+    measure("get agent", server, llm, lambda: http.get(f"/v1/agents/{agent_id}"), turns)
 
 
 def measure_history(
-    http: httpx.Client, server: LettaliteServer, sizes: list[int], turns: int
+    http: httpx.Client, server: LettaliteServer, llm: FakeLLM, sizes: list[int], turns: int
 ) -> None:
     for size in sizes:
         agent_id = new_agent(http)
@@ -123,9 +135,9 @@ def measure_history(
         in_context = len(http.get(f"/v1/agents/{agent_id}").json()["message_ids"])
         path = f"/v1/agents/{agent_id}/messages"
         send = lambda p=path: http.post(p, json={"input": "hi"})  # noqa: E731
-        measure(f"plain turn, {in_context} messages in context", server, send, turns)
+        measure(f"plain turn, {in_context} messages in context", server, llm, send, turns)
         get = lambda a=agent_id: http.get(f"/v1/agents/{a}")  # noqa: E731
-        measure(f"get agent, {in_context} messages in context", server, get, turns)
+        measure(f"get agent, {in_context} messages in context", server, llm, get, turns)
 
 
 def measure_rss(http: httpx.Client, server: LettaliteServer, turns: int) -> None:
@@ -154,9 +166,9 @@ def main() -> None:
         server.start()
         try:
             with httpx.Client(base_url=server.url, timeout=120) as http:
-                measure_request_types(http, server, args.turns)
+                measure_request_types(http, server, llm, args.turns)
                 sizes = [int(size) for size in args.history.split(",") if size]
-                measure_history(http, server, sizes, max(args.turns // 5, 5))
+                measure_history(http, server, llm, sizes, max(args.turns // 5, 5))
                 measure_rss(http, server, args.rss_turns)
         finally:
             server.stop()
