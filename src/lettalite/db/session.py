@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import InstrumentedAttribute
@@ -32,6 +32,15 @@ def _count_statement(*_args: Any) -> None:
         counter[0] += 1
 
 
+def _begin_before_savepoint(connection: Connection, _name: str) -> None:
+    """Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT
+    sent first opens one of its own, and its RELEASE then commits it: the session's writes
+    up to there would land on their own, before its COMMIT (and other writers could come in
+    between). So the transaction is opened before the first savepoint."""
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
         parsed = make_url(url)
@@ -48,6 +57,7 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", self._configure_sqlite)
+            event.listen(self.engine.sync_engine, "savepoint", _begin_before_savepoint)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Why archival vector search runs in Python here, if it does (see db/vectors.py).
