@@ -24,7 +24,7 @@ class LazyRoute(APIRoute):
     """An APIRoute that does FastAPI's analysis of its endpoint on first use."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
-        self._declared = (path, endpoint, options)
+        self.declared = (path, endpoint, options)
         self._analysed = False
         # What matching a request needs (Starlette's Route.matches) and the API guards read.
         self.path = path
@@ -39,13 +39,9 @@ class LazyRoute(APIRoute):
         if name.startswith("__") or self.__dict__.get("_analysed", True):
             raise AttributeError(name)
         self._analysed = True
-        path, endpoint, options = self._declared
+        path, endpoint, options = self.declared
         APIRoute.__init__(self, path, endpoint, **options)
         return getattr(self, name)
-
-    @property
-    def declared(self) -> tuple[str, Callable[..., Any], dict[str, Any]]:
-        return self._declared
 
 
 def api_router(**options: Any) -> APIRouter:

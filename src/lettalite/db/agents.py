@@ -7,6 +7,7 @@ from functools import lru_cache
 from sqlalchemy import (
     Select,
     String,
+    Table,
     bindparam,
     case,
     delete,
@@ -197,20 +198,23 @@ _AGENT_BLOCK = AgentBlockRow.__table__
 _AGENT_TOOL = AgentToolRow.__table__
 
 
+async def _insert_links(session: AsyncSession, table: Table, rows: list[dict[str, str]]) -> None:
+    """The rows, in order, in one statement."""
+    if rows:
+        with conflicts_reported():
+            await session.execute(insert(table).inline(), rows)
+
+
 async def link_blocks(session: AsyncSession, agent_id: str, blocks: Sequence[BlockRow]) -> None:
     """Attach blocks to a new agent, in order, in one statement."""
-    if blocks:
-        rows = [{"agent_id": agent_id, "block_id": b.id, "label": b.label} for b in blocks]
-        with conflicts_reported():
-            await session.execute(insert(_AGENT_BLOCK).inline(), rows)
+    rows = [{"agent_id": agent_id, "block_id": b.id, "label": b.label} for b in blocks]
+    await _insert_links(session, _AGENT_BLOCK, rows)
 
 
 async def link_tools(session: AsyncSession, agent_id: str, tools: Sequence[ToolRow]) -> None:
     """Attach tools to a new agent, in order, in one statement."""
-    if tools:
-        rows = [{"agent_id": agent_id, "tool_id": tool.id} for tool in tools]
-        with conflicts_reported():
-            await session.execute(insert(_AGENT_TOOL).inline(), rows)
+    rows = [{"agent_id": agent_id, "tool_id": tool.id} for tool in tools]
+    await _insert_links(session, _AGENT_TOOL, rows)
 
 
 @lru_cache(maxsize=32)

@@ -138,17 +138,16 @@ async def window_after(
     if pinned:
         conversation &= MessageRow.id.not_in(pinned)
     start = window.context_start_sequence
-    kept = KEPT
     kept_where = (
-        (kept.agent_id == agent_id)
-        & in_conversation(window.conversation_key, kept)
-        & kept.sequence.between(start, after)
+        (KEPT.agent_id == agent_id)
+        & in_conversation(window.conversation_key, KEPT)
+        & KEPT.sequence.between(start, after)
     )
     if pinned:
-        kept_where &= kept.id.not_in(pinned)
+        kept_where &= KEPT.id.not_in(pinned)
     totals = (
         select(func.count()).where(kept_where).scalar_subquery().label("kept_count"),
-        select(func.coalesce(func.sum(kept.revision), 0))
+        select(func.coalesce(func.sum(KEPT.revision), 0))
         .where(kept_where)
         .scalar_subquery()
         .label("kept_revisions"),
