@@ -18,7 +18,6 @@ leaves no trace in the conversation (never a tool call the model sees without it
 """
 
 import asyncio
-import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +73,7 @@ from lettalite.agent.turn import (
 from lettalite.db import messages as message_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import MessageRow
+from lettalite.db.runs import LastRun
 from lettalite.db.session import Database
 from lettalite.llm.catalog import ModelHandle
 from lettalite.llm.types import (
@@ -114,6 +114,19 @@ class Stop:
 
 
 TurnState = CallModel | AnswerApprovals | Stop
+
+
+@dataclass(frozen=True)
+class StepEnding:
+    """The run ends with this step: its rows record `last_run` as the agent's last run, and
+    `end` stores the rest of the run's end in the same transaction."""
+
+    end: RunEnd
+    result: TurnResult
+    last_run: LastRun
+
+    async def record(self, session: AsyncSession) -> None:
+        await self.end.record(session, self.result, self.last_run)
 
 
 def first_state(turn: Turn) -> TurnState:
@@ -218,7 +231,7 @@ class TurnRunner:
         if isinstance(known, Stop) and end is not None:
             result.stop_reason = known.reason
             await end.prepare()
-            ending = functools.partial(end.record, result=result)
+            ending = StepEnding(end, result, LastRun(known.reason, utcnow()))
         rows = await self._commit_step(
             turn, call, state.inputs, completion, prepared, ahead, ending
         )
@@ -237,7 +250,7 @@ class TurnRunner:
         completion: Completion,
         prepared: list[PreparedCall],
         ahead: list[ToolOutcome | None],
-        ending: Callable[[AsyncSession], Awaitable[None]] | None,
+        ending: StepEnding | None,
     ) -> list[MessageRow]:
         """Store the step's input and the model's message; run its tool calls and store their
         results (`ahead`: those that ran before the transaction), or, when one of them waits
@@ -265,11 +278,12 @@ class TurnRunner:
                         for p, outcome in zip(prepared, outcomes, strict=True)
                     ]
                     await steps.refresh_after(session, conversation, outcomes)
-            await steps.store(session, turn.where, turn.run_id, [*inputs, *produced])
+            last_run = ending.last_run if ending is not None else None
+            await steps.store(session, turn.where, turn.run_id, [*inputs, *produced], last_run)
             session.add(steps.step_row(turn, call, completion))
             session.add(steps.trace_row(call, completion))
             if ending is not None:
-                await ending(session)
+                await ending.record(session)
         remember_token_counts(turn.agent_id, completion.usage.prompt_tokens, call.estimated_tokens)
         return produced
 

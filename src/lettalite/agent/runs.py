@@ -27,6 +27,7 @@ from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import RunRow
 from lettalite.db.pagination import Page
+from lettalite.db.runs import LastRun
 from lettalite.db.session import Database
 from lettalite.ids import new_id
 from lettalite.schemas.message import (
@@ -303,12 +304,14 @@ class RunManager:
         seconds: float,
         metadata: dict[str, Any] | None,
         hold: TurnHold | None,
+        last_run: LastRun | None = None,
     ) -> None:
-        """Store how the run ended, as the agent's last run too, and give back its lease."""
+        """Store how the run ended, as the agent's last run too (unless the last step stored
+        `last_run`), and give back its lease."""
         ended = {
             "status": _run_status(result),
             "stop_reason": result.stop_reason,
-            "completed_at": utcnow(),
+            "completed_at": last_run.completed_at if last_run is not None else utcnow(),
             "usage": result.statistics().model_dump(exclude={"message_type", "run_ids"}),
             "total_duration_ns": int(seconds * 1e9),
         }
@@ -319,13 +322,12 @@ class RunManager:
             error = {"error": failure.detail, "error_type": failure.error_type}
             ended["metadata_"] = {**(metadata or {}), **error}
         await run_queries.end_run(session, handle.run_id, ended)
-        if failure is None or failure.error_type not in REFUSALS:
+        if last_run is None and (failure is None or failure.error_type not in REFUSALS):
             await run_queries.record_last_run(
                 session,
-                agent_id=handle.agent_id,
-                conversation_id=handle.conversation_id,
-                stop_reason=result.stop_reason,
-                completed_at=ended["completed_at"],
+                handle.agent_id,
+                handle.conversation_id,
+                LastRun(result.stop_reason, ended["completed_at"]),
             )
         if hold is not None:
             await self.locks.release_lease(session, hold)
@@ -351,8 +353,8 @@ class _StoredEnd:
         if self.hold is not None:
             await self.manager.locks.stop_renewing(self.hold)
 
-    async def record(self, session: AsyncSession, result: TurnResult) -> None:
+    async def record(self, session: AsyncSession, result: TurnResult, last_run: LastRun) -> None:
         seconds = time.perf_counter() - self.started_at
         await self.manager.store_end(
-            session, self.handle, result, seconds, self.metadata, self.hold
+            session, self.handle, result, seconds, self.metadata, self.hold, last_run
         )

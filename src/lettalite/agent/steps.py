@@ -23,8 +23,10 @@ from lettalite.agent.turn import StepCall, Turn
 from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
+from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import MessageRow, StepRow, StepTraceRow
+from lettalite.db.runs import LastRun
 from lettalite.ids import new_id
 from lettalite.llm.types import Completion, ToolCallRequest, body_json
 from lettalite.schemas.message import ApprovalItem, MessageCreate, stored_parts
@@ -180,14 +182,19 @@ async def store(
     where: ConversationRef,
     run_id: str | None,
     rows: Sequence[MessageRow],
+    last_run: LastRun | None = None,
 ) -> None:
-    """Append rows to the conversation, in order, as part of a run. Reserving their sequence
-    numbers locks the agent's row: in a transaction that has not locked it yet (a step
-    without tool calls), this must come before any other write, as `load_conversation`'s
-    lock would (see there)."""
+    """Append rows to the conversation, in order, as part of a run; `last_run`: the run ends
+    with them. Reserving their sequence numbers locks the agent's row: in a transaction that
+    has not locked it yet (a step without tool calls), this must come before any other write,
+    as `load_conversation`'s lock would (see there)."""
     if not rows:
+        if last_run is not None:
+            await run_queries.record_last_run(
+                session, where.agent_id, where.conversation_id, last_run
+            )
         return
-    first = await agent_queries.allocate_sequences(session, where.agent_id, len(rows))
+    first = await agent_queries.allocate_sequences(session, where.agent_id, len(rows), last_run)
     for offset, row in enumerate(rows):
         row.sequence = first + offset
         row.conversation_id = where.conversation_id
@@ -197,8 +204,14 @@ async def store(
             if column not in row.__dict__:
                 setattr(row, column, None)
         session.add(row)
-    if where.conversation_id is not None and rows[0].role == "user":
-        await conversation_queries.touch(session, where.conversation_id, utcnow())
+    from_user = rows[0].role == "user"
+    if where.conversation_id is not None and (from_user or last_run is not None):
+        await conversation_queries.touch(
+            session,
+            where.conversation_id,
+            message_at=utcnow() if from_user else None,
+            run_ended_at=last_run.completed_at if last_run is not None else None,
+        )
     await session.flush()
 
 

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.conversation import ConversationRef
+from lettalite.db.runs import LastRun
 from lettalite.ids import new_id
 from lettalite.llm.catalog import ModelHandle
 from lettalite.llm.types import ToolDefinition, Usage
@@ -90,8 +91,8 @@ class RunEnd(Protocol):
     async def prepare(self) -> None:
         """Called before that transaction opens."""
 
-    async def record(self, session: AsyncSession, result: TurnResult) -> None:
-        """Called in it, after the step's rows."""
+    async def record(self, session: AsyncSession, result: TurnResult, last_run: LastRun) -> None:
+        """Called in it, after the step's rows, which stored `last_run` as the agent's."""
 
 
 @dataclass

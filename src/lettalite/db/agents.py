@@ -35,6 +35,7 @@ from lettalite.db.models import (
     ToolRow,
 )
 from lettalite.db.pagination import Page, SortKey, paginate
+from lettalite.db.runs import LastRun
 from lettalite.db.session import conflicts_reported
 from lettalite.errors import NotFound
 
@@ -168,15 +169,24 @@ async def agents_by_ids(session: AsyncSession, agent_ids: Sequence[str]) -> list
     return list(await session.scalars(query))
 
 
-async def allocate_sequences(session: AsyncSession, agent_id: str, count: int) -> int:
-    """Reserve `count` message sequence numbers for the agent; returns the first one.
+async def allocate_sequences(
+    session: AsyncSession, agent_id: str, count: int, last_run: LastRun | None = None
+) -> int:
+    """Reserve `count` message sequence numbers for the agent; returns the first one. A run's
+    last step records the run as the agent's `last_run` in the same statement.
 
     The UPDATE takes the agent row's write lock, so concurrent writers queue here.
     """
+    values: dict[str, object] = {"next_sequence": AgentRow.next_sequence + count}
+    if last_run is not None:
+        values |= {
+            "last_stop_reason": last_run.stop_reason,
+            "last_run_completion": last_run.completed_at,
+        }
     result = await session.execute(
         update(AgentRow)
         .where(AgentRow.id == agent_id)
-        .values(next_sequence=AgentRow.next_sequence + count)
+        .values(values)
         .returning(AgentRow.next_sequence)
     )
     return result.scalar_one() - count

@@ -78,12 +78,20 @@ async def mark_prompts_stale(
     )
 
 
-async def touch(session: AsyncSession, conversation_id: str, at: datetime) -> None:
-    """The conversation got a message from the user at `at`."""
+async def touch(
+    session: AsyncSession,
+    conversation_id: str,
+    *,
+    message_at: datetime | None = None,
+    run_ended_at: datetime | None = None,
+) -> None:
+    """The conversation got a message from the user, and/or a run of it ended (one UPDATE)."""
+    values = {"last_message_at": message_at, "last_run_completion": run_ended_at}
     await session.execute(
         update(ConversationRow)
         .where(ConversationRow.id == conversation_id)
-        .values(last_message_at=at)
+        .values({name: at for name, at in values.items() if at is not None})
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lettalite.db import conversations
 from lettalite.db.messages import MESSAGE_SORT
 from lettalite.db.models import (
     AgentRow,
-    ConversationRow,
     MessageRow,
     RunRow,
     StepRow,
@@ -203,29 +203,28 @@ async def record_callback(
     )
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """How a run ended, shown as its agent's (and conversation's) last run."""
+
+    stop_reason: str
+    completed_at: datetime
+
+
 async def record_last_run(
-    session: AsyncSession,
-    *,
-    agent_id: str,
-    conversation_id: str | None,
-    stop_reason: str,
-    completed_at: datetime,
+    session: AsyncSession, agent_id: str, conversation_id: str | None, last_run: LastRun
 ) -> None:
-    """Shown as the agent's (and conversation's) last run. The transaction ends after this:
+    """Record the agent's (and conversation's) last run, where the run's last step stored
+    nothing (see agents.allocate_sequences for where it did). The transaction ends after this:
     loaded rows are not updated to match (working that out cost more than the UPDATE)."""
     await session.execute(
         update(AgentRow)
         .where(AgentRow.id == agent_id)
-        .values(last_stop_reason=stop_reason, last_run_completion=completed_at)
+        .values(last_stop_reason=last_run.stop_reason, last_run_completion=last_run.completed_at)
         .execution_options(synchronize_session=False)
     )
     if conversation_id is not None:
-        await session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
-            .values(last_run_completion=completed_at)
-            .execution_options(synchronize_session=False)
-        )
+        await conversations.touch(session, conversation_id, run_ended_at=last_run.completed_at)
 
 
 @dataclass(frozen=True)
