@@ -8,6 +8,7 @@ import httpx
 import pytest
 from letta_client import Letta
 
+from lettalite.agent.runs import KEPT_FINISHED_RUNS
 from tests.factories import create_seed_agent
 
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
@@ -159,6 +160,27 @@ def test_client_otid_makes_a_send_idempotent(client: Letta) -> None:
         client.agents.messages.list(agent.id, include_return_message_types=["user_message"])
     )
     assert [(m.content, m.otid) for m in users] == [("store this once", message["otid"])]
+
+
+def test_an_otid_send_stays_idempotent_after_its_run_leaves_memory(
+    client: Letta, http: httpx.Client
+) -> None:
+    """The server keeps only the newest finished runs in memory; a re-send of an older one is
+    answered from the database, with the same messages, and stores nothing twice."""
+    agent = create_seed_agent(client)
+    url = f"/v1/agents/{agent.id}/messages"
+    message = {"role": "user", "content": "remember me", "otid": "otid-left-memory"}
+    first = http.post(url, json={"messages": [message]}).json()
+    for turn in range(KEPT_FINISHED_RUNS + 1):
+        http.post(url, json={"input": f"filler {turn}"}).raise_for_status()
+    again = http.post(url, json={"messages": [message]}).json()
+    shown = lambda body: [(m["id"], m["message_type"]) for m in body["messages"]]  # noqa: E731
+    assert shown(again) == shown(first) and shown(first)
+    assert again["stop_reason"] == first["stop_reason"]
+    users = client.agents.messages.list(
+        agent.id, include_return_message_types=["user_message"], limit=1000
+    )
+    assert [m.content for m in users].count("remember me") == 1
 
 
 def test_a_resend_after_a_provider_failure_runs_the_turn_again(

@@ -8,6 +8,7 @@ run's events, and an SDK's automatic re-send of a request joins the run it alrea
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +37,9 @@ from lettalite.schemas.message import (
 
 logger = logging.getLogger("lettalite.runs")
 REPLAY_WINDOW = timedelta(minutes=10)
+# Finished runs kept in memory at most (the newest): older ones are replayed from the database,
+# as another worker would, without their token deltas. Each holds its events (kilobytes).
+KEPT_FINISHED_RUNS = 200
 CANCEL_POLL_SECONDS = 0.5
 RUN_STATUS_BY_STOP = {
     "end_turn": "completed",
@@ -83,6 +87,7 @@ class RunManager:
         self.locks = locks
         self.callback_policy = callback_policy or CallbackPolicy()
         self._handles: dict[str, RunHandle] = {}
+        self._finished: deque[str] = deque()  # ids of the finished runs in _handles, oldest first
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, request: RunRequest) -> RunHandle:
@@ -336,6 +341,9 @@ class RunManager:
         # Keep finished runs in memory for a while so re-sends and stream replays are exact.
         loop = asyncio.get_running_loop()
         loop.call_later(REPLAY_WINDOW.total_seconds(), self._handles.pop, handle.run_id, None)
+        self._finished.append(handle.run_id)
+        if len(self._finished) > KEPT_FINISHED_RUNS:
+            self._handles.pop(self._finished.popleft(), None)
 
 
 @dataclass
