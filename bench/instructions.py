@@ -80,7 +80,6 @@ QUIET_ENV = {
 STARTUP_TIMEOUT_SECONDS = 600  # about 15 s here: Python starts 5 to 10 times slower
 CONTROL_TIMEOUT_SECONDS = 120
 IDLE_WINDOW_SECONDS = 0.3
-IDLE_CPU_SHARE = 0.25  # busier than this over a window: the server is still working
 IDLE_TIMEOUT_SECONDS = 60
 
 
@@ -138,16 +137,30 @@ class Callgrind:
 
 
 def wait_until_idle(pid: int) -> None:
-    """Until the server used under IDLE_CPU_SHARE of a CPU over the last window."""
+    """Until the server has used no CPU time over a window and ends it with no thread running
+    or waiting on the disk. With its clock-driven work slowed (QUIET_SERVE), an idle server
+    runs nothing at all; CPU time alone would not do on a busy machine, where a server with
+    work left may get little of a CPU."""
     deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
     before = cpu_seconds(pid)
     while time.monotonic() < deadline:
         time.sleep(IDLE_WINDOW_SECONDS)
         after = cpu_seconds(pid)
-        if after - before <= IDLE_WINDOW_SECONDS * IDLE_CPU_SHARE:
+        if after == before and not running_threads(pid):
             return
         before = after
     raise RuntimeError(f"the server did not become idle in {IDLE_TIMEOUT_SECONDS} s")
+
+
+def running_threads(pid: int) -> int:
+    """The threads of process `pid` running, ready to run, or waiting on the disk."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+        except OSError:  # the thread has ended
+            continue
+    return sum(state in ("R", "D") for state in states)
 
 
 def millions(count: float) -> str:
