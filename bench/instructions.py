@@ -1,24 +1,25 @@
 """The instructions each request type costs the server, counted by valgrind's callgrind.
 
 The server runs under `valgrind --tool=callgrind --instr-atstart=no`, one process, against
-the scripted model, on a fresh SQLite file or LETTALITE_DATABASE_URL. After a warm-up run
-uninstrumented, each request type (plain turn, memory edit turn, agent create, GET agent) is
-sent N times in sequence with instrumentation on (`callgrind_control -i on`). After each
+the scripted model, on a fresh SQLite file or LETTALITE_DATABASE_URL. Each request type
+(plain turn, memory edit turn, agent create, GET agent) is sent a few times uninstrumented,
+then N times in sequence with instrumentation on (`callgrind_control -i on`). After each
 request the bench waits until the server is idle (a turn's run ends after its response),
 then has callgrind dump its counts (`callgrind_control -d`): a dump holds the instructions
 executed since the one before, in every thread of the server (SQLite runs in aiosqlite's),
 and nothing of the bench's or the scripted model's. Each request's count is exact; what
-differs from one request to the next is the server's own work (a garbage collection falls on
-some requests, a turn's context grows), so the mean is reported, with the range.
+differs from one request to the next (by 2 to 4%) is the server's own work: garbage
+collections fall on some requests (with the collector off, plain turns agree within 2%), a
+memory edit turn's context grows. Each line gives the median, the mean and the range.
 
-Under valgrind a request takes 10 to 50 times as long, so the server's clock-driven work
+Under callgrind a request takes 5 to 50 times as long, so the server's clock-driven work
 would fire many times per request instead of almost never: the scheduler's look every
 0.25 s, the file processor's poll, a run's cancel poll, lease renewals and the providers'
 reload, and uvicorn's 0.1 s tick and its closing of idle keep-alive connections. The server
 is started with all of them an hour apart (QUIET_SERVE), so that only the requests' own
 work is counted: the `idle` line shows what 2 s without requests count (callgrind's own
 interruption, a few hundred instructions). PYTHONHASHSEED is fixed so set orders repeat.
-Two runs on a quiet machine agree within about 0.5%.
+Two runs agree within 0.2%, on a loaded machine too: a count does not depend on speed.
 
 Only lettalite's process is counted: on PostgreSQL, not the database server's work.
 Needs valgrind (`apt-get install valgrind`). Takes about a minute at 5 requests per type.
@@ -81,6 +82,10 @@ STARTUP_TIMEOUT_SECONDS = 600  # about 15 s here: Python starts 5 to 10 times sl
 CONTROL_TIMEOUT_SECONDS = 120
 IDLE_WINDOW_SECONDS = 0.3
 IDLE_TIMEOUT_SECONDS = 60
+# Requests of each type sent uninstrumented just before its counted ones: the first of a type
+# after another type's run higher (by 2 to 5%), a type's very first much higher (imports,
+# caches, first queries).
+WARM_UP = 3
 
 
 def parse_totals(dump: str) -> int:
@@ -168,11 +173,12 @@ def millions(count: float) -> str:
 
 
 def report(label: str, counts: list[int]) -> None:
-    """The mean, as turn_cost's CPU per request is (GC passes fall on some requests only), and
-    the range."""
+    """The median, which repeats best from run to run, then the mean (as turn_cost's CPU per
+    request is: the requests that a garbage collection falls on count in it) and the range."""
     print(
-        f"{label}: {millions(statistics.mean(counts))} instructions per request "
-        f"(mean of {len(counts)}; each {millions(min(counts))} to {millions(max(counts))})",
+        f"{label}: {millions(statistics.median(counts))} instructions per request "
+        f"(median of {len(counts)}; mean {millions(statistics.mean(counts))}; "
+        f"each {millions(min(counts))} to {millions(max(counts))})",
         flush=True,
     )
 
@@ -198,16 +204,12 @@ def checked(send: Callable[[], httpx.Response]) -> Callable[[], None]:
 
 
 def measure(http: httpx.Client, callgrind: Callgrind, repeats: int) -> None:
-    agent_id = new_agent(http)
-    sends = requests(http, agent_id)
-    for send in sends.values():  # warm-up, uninstrumented: imports, caches, first queries
-        send()
-        send()
     idle_seconds = 2.0
     idle = callgrind.count_each(lambda: time.sleep(idle_seconds), 1)[0]
     print(f"idle, {idle_seconds:.0f} s without requests: {idle} instructions", flush=True)
-    for label, send in sends.items():
-        http.get("/v1/health/").raise_for_status()  # a live keep-alive connection
+    for label, send in requests(http, new_agent(http)).items():
+        for _ in range(WARM_UP):
+            send()
         report(label, callgrind.count_each(send, repeats))
 
 
