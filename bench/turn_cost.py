@@ -8,6 +8,7 @@ turns. The scripted model answers at once, so what is left is lettalite.
 
 SQLite on a fresh file by default; PostgreSQL when LETTALITE_DATABASE_URL names one.
 Usage: `python -m bench.turn_cost [--turns 50] [--history 0,1000,10000] [--rss-turns 1000]`
+The instructions of the same request types, counted under valgrind: `python -m bench.instructions`.
 """
 
 import argparse

@@ -25,8 +25,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+def wait_until_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = STARTUP_TIMEOUT_SECONDS,
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()}")
@@ -141,6 +146,10 @@ class LettaliteServer:
     extra_env: dict[str, str | None] = field(default_factory=dict)  # None: unset
     port: int = field(default_factory=free_port)
     serve_args: tuple[str, ...] = ()  # e.g. ("--workers", "2")
+    # What runs `lettalite` (default: this interpreter, `-m lettalite`); e.g. valgrind before
+    # the interpreter, which also wants a longer startup_timeout.
+    launcher: tuple[str, ...] = ()
+    startup_timeout: float = STARTUP_TIMEOUT_SECONDS
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -176,14 +185,16 @@ class LettaliteServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "lettalite", "serve", "--port", str(self.port)]
-                + list(self.serve_args),
+                [*(self.launcher or (sys.executable, "-m", "lettalite"))]
+                + ["serve", "--port", str(self.port), *self.serve_args],
                 cwd=self.workdir,
                 env=self.env(),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_until_ready(f"{self.url}/v1/health/", self.process, self.log)
+        wait_until_ready(
+            f"{self.url}/v1/health/", self.process, self.log, timeout=self.startup_timeout
+        )
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process is not None:
