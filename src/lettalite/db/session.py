@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 
+from lettalite.db.sqlite_driver import one_trip_dbapi
 from lettalite.db.vectors import (
     RANKS_IN_PYTHON,
     install_sqlite_vector_functions,
@@ -47,6 +48,7 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        driver = {"module": one_trip_dbapi()} if parsed.get_driver_name() == "aiosqlite" else {}
         self.engine = create_async_engine(
             url,
             # Checking a pooled connection before use lets the server ride out a database
@@ -54,6 +56,7 @@ class Database:
             pool_pre_ping=not self.is_sqlite,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            **driver,
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", self._configure_sqlite)
