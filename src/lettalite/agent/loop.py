@@ -267,7 +267,6 @@ class TurnRunner:
                     await steps.refresh_after(session, conversation, outcomes)
             await steps.store(session, turn.where, turn.run_id, [*inputs, *produced])
             session.add(steps.step_row(turn, call, completion))
-            session.add(steps.trace_row(call, completion))
             if ending is not None:
                 await ending(session)
         remember_token_counts(turn.agent_id, completion.usage.prompt_tokens, call.estimated_tokens)
