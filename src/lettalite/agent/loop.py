@@ -281,7 +281,6 @@ class TurnRunner:
             last_run = ending.last_run if ending is not None else None
             await steps.store(session, turn.where, turn.run_id, [*inputs, *produced], last_run)
             session.add(steps.step_row(turn, call, completion))
-            session.add(steps.trace_row(call, completion))
             if ending is not None:
                 await ending.record(session)
         remember_token_counts(turn.agent_id, completion.usage.prompt_tokens, call.estimated_tokens)

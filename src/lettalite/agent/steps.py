@@ -25,7 +25,7 @@ from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
-from lettalite.db.models import MessageRow, StepRow, StepTraceRow
+from lettalite.db.models import MessageRow, StepRow
 from lettalite.db.runs import LastRun
 from lettalite.ids import new_id
 from lettalite.llm.types import Completion, ToolCallRequest, body_json
@@ -133,6 +133,7 @@ def approval_row(agent_id: str, items: Sequence[ApprovalItem], otid: str | None)
 
 
 def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
+    """The step's row, with its provider trace: the request body sent and the completion."""
     return StepRow(
         id=call.step_id,
         run_id=turn.run_id,
@@ -143,6 +144,8 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
         completion_tokens=completion.usage.completion_tokens,
         estimated_prompt_tokens=call.estimated_tokens,
         llm_duration_ns=int(call.llm_seconds * 1e9),
+        request_json=bounded(call.request_body or {}),
+        response_json=bounded(asdict(completion)),
     )
 
 
@@ -157,14 +160,6 @@ def bounded(value: dict[str, Any]) -> dict[str, Any]:
         return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
     # PostgreSQL cannot store NUL characters, which model output may hold.
     return json_without_nul(value) if "\\u0000" in text else value
-
-
-def trace_row(call: StepCall, completion: Completion) -> StepTraceRow:
-    return StepTraceRow(
-        step_id=call.step_id,
-        request_json=bounded(call.request_body or {}),
-        response_json=bounded(asdict(completion)),
-    )
 
 
 async def embed_ahead(

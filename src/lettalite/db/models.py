@@ -217,8 +217,12 @@ class RunRow(Base):
     completed_at: Mapped[datetime | None]
 
 
+# The deferred group of a step's provider trace columns.
+TRACE_COLUMNS = "trace"
+
+
 class StepRow(Base):
-    """One model call within a run, with what it cost."""
+    """One model call within a run: what it cost, and what it sent and got back."""
 
     __tablename__ = "step"
     __table_args__ = (Index("ix_step_agent_id_created_at", "agent_id", "created_at"),)
@@ -236,21 +240,17 @@ class StepRow(Base):
     # Set by `PATCH /v1/steps/{id}/feedback`: "positive" | "negative", and free tags.
     feedback: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[Any] | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class StepTraceRow(Base):
-    """What a step sent to its model and what came back (each side bounded in size)."""
-
-    __tablename__ = "step_trace"
-
-    step_id: Mapped[str] = mapped_column(
-        ForeignKey("step.id", ondelete="CASCADE"), primary_key=True
+    # The step's provider trace, each side bounded in size: the provider's own request body as
+    # lettalite sent it, and the completion lettalite assembled from the answer
+    # (provider-neutral). NULL for a step stored before lettalite kept traces. Deferred, as
+    # one group (`undefer_group(TRACE_COLUMNS)` loads both): listing steps or runs never
+    # reads them.
+    request_json: Mapped[dict[str, Any] | None] = mapped_column(
+        deferred=True, deferred_group=TRACE_COLUMNS
     )
-    # The provider's own request body, as lettalite sent it.
-    request_json: Mapped[dict[str, Any]]
-    # The completion lettalite assembled from the provider's answer (provider-neutral).
-    response_json: Mapped[dict[str, Any]]
+    response_json: Mapped[dict[str, Any] | None] = mapped_column(
+        deferred=True, deferred_group=TRACE_COLUMNS
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -7,15 +7,16 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer_group
 
 from lettalite.db import conversations
 from lettalite.db.messages import MESSAGE_SORT
 from lettalite.db.models import (
+    TRACE_COLUMNS,
     AgentRow,
     MessageRow,
     RunRow,
     StepRow,
-    StepTraceRow,
     TurnLeaseRow,
 )
 from lettalite.db.pagination import Page, SortKey, paginate
@@ -24,6 +25,8 @@ from lettalite.db.session import get_or_404, ids_with_tags
 RUN_SORT = SortKey(RunRow.created_at, RunRow.id)
 STEP_SORT = SortKey(StepRow.created_at, StepRow.id)
 ACTIVE_STATUSES = ("created", "running")
+# Loads a step's provider trace, which its row defers, in the step's own SELECT.
+WITH_TRACE = (undefer_group(TRACE_COLUMNS),)
 
 
 async def get_run(session: AsyncSession, run_id: str) -> RunRow:
@@ -60,8 +63,13 @@ async def run_messages(session: AsyncSession, run_id: str, page: Page) -> list[M
     )
 
 
-async def run_steps(session: AsyncSession, run_id: str, page: Page) -> list[StepRow]:
-    return await paginate(session, select(StepRow).where(StepRow.run_id == run_id), STEP_SORT, page)
+async def run_steps(
+    session: AsyncSession, run_id: str, page: Page, *, with_trace: bool = False
+) -> list[StepRow]:
+    query = select(StepRow).where(StepRow.run_id == run_id)
+    if with_trace:
+        query = query.options(*WITH_TRACE)
+    return await paginate(session, query, STEP_SORT, page)
 
 
 async def latest_token_counts(session: AsyncSession, agent_id: str) -> tuple[int, int] | None:
@@ -273,15 +281,10 @@ async def list_steps(session: AsyncSession, page: Page, where: StepFilter) -> li
     return await paginate(session, query, STEP_SORT, page)
 
 
-async def get_step(session: AsyncSession, step_id: str) -> StepRow:
-    return await get_or_404(session, StepRow, step_id, "Step")
+async def get_step(session: AsyncSession, step_id: str, *, with_trace: bool = False) -> StepRow:
+    return await get_or_404(session, StepRow, step_id, "Step", WITH_TRACE if with_trace else ())
 
 
 async def step_messages(session: AsyncSession, step_id: str, page: Page) -> list[MessageRow]:
     query = select(MessageRow).where(MessageRow.step_id == step_id)
     return await paginate(session, query, MESSAGE_SORT, page)
-
-
-async def step_traces(session: AsyncSession, step_ids: Sequence[str]) -> list[StepTraceRow]:
-    query = select(StepTraceRow).where(StepTraceRow.step_id.in_(step_ids))
-    return list(await session.scalars(query))

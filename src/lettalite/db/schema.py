@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 from lettalite.db.session import Database
 
 # The newest Alembic revision in migrations/versions; tests/test_migrations.py keeps them equal.
-HEAD_REVISION = "0016"
+HEAD_REVISION = "0017"
 
 
 async def current_revision(database_url: str) -> str | None:

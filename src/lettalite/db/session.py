@@ -1,6 +1,6 @@
 """Engine and session factory. One `Database` per process, created by the app's lifespan."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
 
 from lettalite.db.sqlite_driver import one_trip_dbapi
 from lettalite.db.vectors import (
@@ -97,9 +98,15 @@ class Database:
         await self.engine.dispose()
 
 
-async def get_or_404(session: AsyncSession, model: type[Row], row_id: str, kind: str) -> Row:
+async def get_or_404(
+    session: AsyncSession,
+    model: type[Row],
+    row_id: str,
+    kind: str,
+    options: Sequence[ORMOption] = (),
+) -> Row:
     """The row with this primary key, or NotFound("<kind> <id> not found")."""
-    row = await session.get(model, row_id)
+    row = await session.get(model, row_id, options=options)
     if row is None:
         raise NotFound(f"{kind} {row_id} not found")
     return row

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.render import letta_messages
 from lettalite.db import runs as run_queries
-from lettalite.db.models import StepRow, StepTraceRow
+from lettalite.db.models import StepRow
 from lettalite.db.pagination import Page
 from lettalite.db.runs import StepFilter
 from lettalite.schemas.message import LettaMessage
@@ -13,16 +13,20 @@ from lettalite.schemas.run import FeedbackUpdate, ProviderTrace, Step, StepMetri
 from lettalite.services.runs import step_model
 
 
-def trace_model(trace: StepTraceRow, step: StepRow) -> ProviderTrace:
+def trace_model(step: StepRow) -> ProviderTrace | None:
+    """The step's provider trace (its deferred columns loaded); None for a step stored before
+    lettalite kept traces. Written in the step's transaction, it has the step's time."""
+    if step.request_json is None or step.response_json is None:
+        return None
     return ProviderTrace(
         id=f"provider_trace-{step.id.removeprefix('step-')}",
         step_id=step.id,
         run_id=step.run_id,
         agent_id=step.agent_id,
-        request_json=trace.request_json,
-        response_json=trace.response_json,
+        request_json=step.request_json,
+        response_json=step.response_json,
         latency_ms=None if step.llm_duration_ns is None else step.llm_duration_ns // 1_000_000,
-        created_at=trace.created_at,
+        created_at=step.created_at,
     )
 
 
@@ -49,17 +53,15 @@ async def step_metrics(session: AsyncSession, step_id: str) -> StepMetrics:
 
 async def step_trace(session: AsyncSession, step_id: str) -> ProviderTrace | None:
     """The step's trace; None for a step stored before lettalite kept traces."""
-    step = await run_queries.get_step(session, step_id)
-    traces = await run_queries.step_traces(session, [step_id])
-    return trace_model(traces[0], step) if traces else None
+    return trace_model(await run_queries.get_step(session, step_id, with_trace=True))
 
 
 async def run_traces(session: AsyncSession, run_id: str, limit: int) -> list[ProviderTrace]:
     """The provider traces of the run's steps, in step order."""
     await run_queries.get_run(session, run_id)
-    steps = await run_queries.run_steps(session, run_id, Page(limit=limit, order="asc"))
-    traces = {t.step_id: t for t in await run_queries.step_traces(session, [s.id for s in steps])}
-    return [trace_model(traces[s.id], s) for s in steps if s.id in traces]
+    page = Page(limit=limit, order="asc")
+    steps = await run_queries.run_steps(session, run_id, page, with_trace=True)
+    return [trace for step in steps if (trace := trace_model(step)) is not None]
 
 
 async def update_feedback(session: AsyncSession, step_id: str, update: FeedbackUpdate) -> Step:
