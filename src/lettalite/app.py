@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import IntegrityError
 
 from lettalite import __version__
@@ -201,6 +202,15 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     await database.dispose()
 
 
+# FastAPI's OpenTelemetry for each request, unless LETTALITE_OPENTELEMETRY asks for it.
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -208,7 +218,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return serving(app, settings)
 
     app = FastAPI(
-        title="lettalite", version=__version__, lifespan=lifespan, responses=ERROR_RESPONSES
+        title="lettalite",
+        version=__version__,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        telemetry=None if settings.opentelemetry else NO_TELEMETRY,
     )
     install_error_handlers(app)
     routers = (

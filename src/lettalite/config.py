@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # `GET /v1/models` (the OpenAI client's path, without the trailing slash) answers in
     # OpenAI's shape with the agents as models, for chat UIs that pick a model from that list.
     list_agents_as_models: bool = Field(False, validation_alias="LETTALITE_LIST_AGENTS_AS_MODELS")
+    # FastAPI's own OpenTelemetry spans, metrics and logs for each request, sent to the global
+    # providers (or to OTLP exporters configured from OTEL_* variables when
+    # FASTAPI_OTEL_AUTO_CONFIGURE=true). Off by default: with no exporter it is work for nothing.
+    opentelemetry: bool = Field(False, validation_alias="LETTALITE_OPENTELEMETRY")
     # Database connections of the whole server (shared out among its workers): kept open, and
     # extra ones opened under load.
     db_pool_size: int = Field(10, ge=1, validation_alias="LETTALITE_DB_POOL_SIZE")
