@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from lettalite.db.session import Database
 
@@ -50,3 +50,27 @@ def test_a_failed_session_keeps_nothing_its_savepoint_wrote(table: Path) -> None
     with pytest.raises(RuntimeError):
         asyncio.run(write_through_a_savepoint(table, fail=True))
     assert committed_value(table) == "old"
+
+
+def write_behind_sqlalchemys_back(connection: Connection) -> None:
+    connection.connection.cursor().execute("UPDATE t SET v = 'uncommitted'")
+
+
+async def leave_a_write_open(path: Path) -> tuple[bool, str]:
+    """Write on a pooled connection where SQLAlchemy does not see it begin a transaction, and
+    give the connection back; then whether it comes back out of that transaction, and what is
+    stored."""
+    database = Database(f"sqlite+aiosqlite:///{path}", pool_size=1, max_overflow=0)
+    try:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(write_behind_sqlalchemys_back)
+        async with database.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            in_transaction = raw.driver_connection.in_transaction
+        return in_transaction, committed_value(path)
+    finally:
+        await database.dispose()
+
+
+def test_a_connection_given_back_mid_transaction_is_rolled_back(table: Path) -> None:
+    assert asyncio.run(leave_a_write_open(table)) == (False, "old")

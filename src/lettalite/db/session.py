@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.pool import PoolResetState
 
 from lettalite.db.sqlite_driver import one_trip_dbapi
 from lettalite.db.vectors import (
@@ -32,6 +33,14 @@ def _count_statement(*_args: Any) -> None:
     counter = statement_count.get()
     if counter is not None:
         counter[0] += 1
+
+
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """A connection going back to the pool is rolled back only if a transaction is still open
+    on it (the pool's own reset rolls back every time: one more trip to aiosqlite's thread per
+    transaction, after nearly every COMMIT)."""
+    if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _begin_before_savepoint(connection: Connection, _name: str) -> None:
@@ -57,9 +66,11 @@ class Database:
             pool_pre_ping=not self.is_sqlite,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_reset_on_return=None if self.is_sqlite else "rollback",
             **driver,
         )
         if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "reset", _rollback_if_open)
             event.listen(self.engine.sync_engine, "connect", self._configure_sqlite)
             event.listen(self.engine.sync_engine, "savepoint", _begin_before_savepoint)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
