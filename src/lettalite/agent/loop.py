@@ -65,6 +65,7 @@ from lettalite.agent.turn import (
     EventSink,
     RunEnd,
     StepCall,
+    StepEnding,
     Turn,
     TurnCancelled,
     TurnFailed,
@@ -114,19 +115,6 @@ class Stop:
 
 
 TurnState = CallModel | AnswerApprovals | Stop
-
-
-@dataclass(frozen=True)
-class StepEnding:
-    """The run ends with this step: its rows record `last_run` as the agent's last run, and
-    `end` stores the rest of the run's end in the same transaction."""
-
-    end: RunEnd
-    result: TurnResult
-    last_run: LastRun
-
-    async def record(self, session: AsyncSession) -> None:
-        await self.end.record(session, self.result, self.last_run)
 
 
 def first_state(turn: Turn) -> TurnState:

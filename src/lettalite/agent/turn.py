@@ -105,3 +105,16 @@ class StepCall:
     llm_seconds: float = 0.0
     estimated_tokens: int = 0  # our estimate of the request sent, kept beside the provider's
     request_body: dict[str, Any] | None = None  # the provider request sent, for the trace
+
+
+@dataclass(frozen=True)
+class StepEnding:
+    """The run ends with this step: its rows record `last_run` as the agent's last run, and
+    `end` stores the rest of the run's end in the same transaction."""
+
+    end: RunEnd
+    result: TurnResult
+    last_run: LastRun
+
+    async def record(self, session: AsyncSession) -> None:
+        await self.end.record(session, self.result, self.last_run)
