@@ -24,7 +24,7 @@ from lettalite.db import agents as agent_queries
 from lettalite.db import blocks as block_queries
 from lettalite.db import conversations as conversation_queries
 from lettalite.db import runs as run_queries
-from lettalite.db.base import utcnow
+from lettalite.db.base import EncodedJSON, utcnow
 from lettalite.db.models import MessageRow, StepRow
 from lettalite.db.runs import LastRun
 from lettalite.ids import new_id
@@ -149,9 +149,9 @@ def step_row(turn: Turn, call: StepCall, completion: Completion) -> StepRow:
     )
 
 
-def bounded(value: dict[str, Any]) -> dict[str, Any]:
-    """`value`, or when its JSON is longer than TRACE_MAX_CHARS, the start of that JSON: a
-    trace is for reading what happened, and a long context must not double the database."""
+def bounded(value: dict[str, Any]) -> dict[str, Any] | EncodedJSON:
+    """`value` as JSON text, or when that is longer than TRACE_MAX_CHARS, its start: a trace
+    is for reading what happened, and a long context must not double the database."""
     try:
         text = body_json(value)  # a request body's text is already there
     except TypeError:  # a value JSON cannot hold: stored as its text
@@ -159,7 +159,7 @@ def bounded(value: dict[str, Any]) -> dict[str, Any]:
     if len(text) > TRACE_MAX_CHARS:
         return {"truncated": True, "chars": len(text), "text": text[:TRACE_MAX_CHARS]}
     # PostgreSQL cannot store NUL characters, which model output may hold.
-    return json_without_nul(value) if "\\u0000" in text else value
+    return json_without_nul(value) if "\\u0000" in text else EncodedJSON(text)
 
 
 async def embed_ahead(

@@ -1,5 +1,6 @@
 """Declarative base, naming convention and column types shared by every table."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EncodedJSON(str):
+    """A value for a JSON column, already encoded as JSON text: stored as it is."""
+
+
+def json_text(value: Any) -> str:
+    """The engines' JSON serializer: EncodedJSON as it is (a provider request body is encoded
+    once, for the provider, and that text is stored as the step's trace), anything else encoded."""
+    return value if isinstance(value, EncodedJSON) else json.dumps(value)
 
 
 # None is SQL NULL whether a column was left unset or set to None: the same for readers, and

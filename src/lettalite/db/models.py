@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lettalite.db.base import Base, Timestamps, utcnow
+from lettalite.db.base import NULLABLE_JSON, Base, EncodedJSON, Timestamps, utcnow
 from lettalite.db.vectors import Vector
 
 
@@ -245,11 +245,11 @@ class StepRow(Base):
     # (provider-neutral). NULL for a step stored before lettalite kept traces. Deferred, as
     # one group (`undefer_group(TRACE_COLUMNS)` loads both): listing steps or runs never
     # reads them.
-    request_json: Mapped[dict[str, Any] | None] = mapped_column(
-        deferred=True, deferred_group=TRACE_COLUMNS
+    request_json: Mapped[dict[str, Any] | EncodedJSON | None] = mapped_column(
+        NULLABLE_JSON, deferred=True, deferred_group=TRACE_COLUMNS
     )
-    response_json: Mapped[dict[str, Any] | None] = mapped_column(
-        deferred=True, deferred_group=TRACE_COLUMNS
+    response_json: Mapped[dict[str, Any] | EncodedJSON | None] = mapped_column(
+        NULLABLE_JSON, deferred=True, deferred_group=TRACE_COLUMNS
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

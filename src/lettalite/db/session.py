@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.pool import PoolResetState
 
+from lettalite.db.base import json_text
 from lettalite.db.sqlite_driver import one_trip_dbapi
 from lettalite.db.vectors import (
     RANKS_IN_PYTHON,
@@ -67,6 +68,7 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_reset_on_return=None if self.is_sqlite else "rollback",
+            json_serializer=json_text,
             **driver,
         )
         if self.is_sqlite:
