@@ -9,7 +9,7 @@ import pytest
 from letta_client import Letta
 
 from lettalite.agent.runs import KEPT_FINISHED_RUNS
-from tests.factories import create_seed_agent
+from tests.factories import create_seed_agent, missing_id
 
 NAME_REQUEST = "My name is Cameron. Please store this information in your memory."
 
@@ -181,6 +181,28 @@ def test_an_otid_send_stays_idempotent_after_its_run_leaves_memory(
         agent.id, include_return_message_types=["user_message"], limit=1000
     )
     assert [m.content for m in users].count("remember me") == 1
+
+
+def test_a_turn_refused_before_it_starts_stores_no_run(client: Letta, http: httpx.Client) -> None:
+    """An unknown agent, or a model whose provider is not configured, is a 404 before any
+    run is stored: the turn's model is read in the transaction that would write the run."""
+    unknown = missing_id("agent")
+    for path in ("messages", "messages/async", "messages/stream"):
+        refused = http.post(f"/v1/agents/{unknown}/{path}", json={"input": "hi"})
+        assert refused.status_code == 404 and unknown in refused.json()["detail"], path
+    assert http.get("/v1/runs/", params={"agent_id": unknown}).json() == []
+
+    agent = create_seed_agent(client)
+    url = f"/v1/agents/{agent.id}/messages"
+    elsewhere = {"input": "hi", "override_model": "anthropic/claude-sonnet-4-5"}
+    for path in (url, f"{url}/async"):
+        refused = http.post(path, json=elsewhere)
+        assert refused.status_code == 404, refused.text
+        assert "'anthropic' is not configured" in refused.json()["detail"]
+    assert list(client.runs.list(agent_id=agent.id)) == []
+    answered = client.agents.messages.create(agent_id=agent.id, input="still there?")
+    assert answered.stop_reason.stop_reason == "end_turn"
+    assert len(list(client.runs.list(agent_id=agent.id))) == 1
 
 
 def test_a_resend_after_a_provider_failure_runs_the_turn_again(

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -59,9 +59,13 @@ def _run_status(result: TurnResult) -> str:
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What a client asked for, resolved: which agent, model and inputs, and how to run it."""
+    """What a client asked for: where, the turn it asks for, and how to run it."""
 
-    turn: Turn
+    where: ConversationRef
+    run_id: str
+    # Reads what the turn needs (its model), in the transaction that writes the run's row: an
+    # unknown agent or model stores nothing.
+    build_turn: Callable[[AsyncSession], Awaitable[Turn]]
     request_key: str | None
     otid: str | None = None
     background: bool = False
@@ -93,45 +97,30 @@ class RunManager:
     async def submit(self, request: RunRequest) -> RunHandle:
         """Start the run; unless it is queued, first wait for its turn (409 if it waits too
         long), so a busy conversation is reported to the request that found it busy."""
-        turn = request.turn
-        run = RunRow(
-            id=turn.run_id,
-            agent_id=turn.agent_id,
-            conversation_id=turn.where.conversation_id,
-            otid=request.otid,
-            status="created",
-            background=request.background,
-            request_key=request.request_key,
-            request_config=request.request_config,
-            callback_url=request.callback_url,
-            metadata_=request.metadata or {},
-        )
-
-        def write_run(session: AsyncSession, leased: bool) -> None:
-            # Taking the turn at once, the run starts running: no cancel can precede it.
-            run.status = "running" if leased else "created"
-            session.add(run)
-
-        handle = RunHandle(
-            turn.run_id, turn.agent_id, request.request_key, turn.where.conversation_id
-        )
+        where, run_id = request.where, request.run_id
+        start = _RunStart(request, _new_run(request))
+        handle = RunHandle(run_id, where.agent_id, request.request_key, where.conversation_id)
         # Known before it waits for its turn, so a cancel meanwhile reaches it.
-        self._handles[turn.run_id] = handle
+        self._handles[run_id] = handle
         hold = None
-        if request.queued:
-            async with self._database.session() as session:
-                write_run(session, False)
-        else:
-            try:
-                hold = await self.locks.acquire(turn.where, turn.run_id, write_run)
-            except Exception as error:
-                failure = TurnFailed("agent_busy", str(error))
-                await self._finalize(
-                    handle, TurnResult(stop_reason="error", failure=failure), 0.0, request.metadata
-                )
-                self._forget_later(handle)
+        try:
+            if request.queued:
+                async with self._database.session() as session:
+                    await start.before(session)
+                    start.after(session, False)
+            else:
+                hold = await self.locks.acquire(where, run_id, start)
+        except Exception as error:
+            if start.turn is None:  # refused before anything was stored (unknown agent, model)
+                del self._handles[run_id]
                 raise
-        self._spawn(self._execute(handle, request, hold, started=run.status == "running"))
+            failure = TurnFailed("agent_busy", str(error))
+            result = TurnResult(stop_reason="error", failure=failure)
+            await self._finalize(handle, result, 0.0, request.metadata)
+            self._forget_later(handle)
+            raise
+        started = start.run.status == "running"
+        self._spawn(self._execute(handle, request, start.turn, hold, started=started))
         return handle
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -229,18 +218,24 @@ class RunManager:
             await asyncio.wait(self._tasks, timeout=10)
 
     async def _execute(
-        self, handle: RunHandle, request: RunRequest, hold: TurnHold | None, *, started: bool
+        self,
+        handle: RunHandle,
+        request: RunRequest,
+        turn: Turn,
+        hold: TurnHold | None,
+        *,
+        started: bool,
     ) -> None:
         """Run the turn (`started`: its run row already says running) and record its end."""
         started_at = time.perf_counter()
         result = TurnResult(run_ids=[handle.run_id])
         watcher = asyncio.create_task(self._watch_cancel_requests(handle))
         try:
-            hold = hold or await self.locks.acquire(request.turn.where, handle.run_id)
+            hold = hold or await self.locks.acquire(turn.where, handle.run_id)
             if not started and await self._start(handle.run_id):
                 handle.cancelled.set()  # cancelled (maybe from another process) while it waited
             end = _StoredEnd(self, handle, request.metadata, hold, started_at)
-            result = await self.runner.run(request.turn, handle.publish, handle.cancelled, end)
+            result = await self.runner.run(turn, handle.publish, handle.cancelled, end)
         except TurnCancelled:
             result.stop_reason = "cancelled"
         except ConversationBusy as busy:
@@ -366,3 +361,36 @@ class _StoredEnd:
         await self.manager.store_end(
             session, self.handle, result, seconds, self.metadata, self.hold, last_run
         )
+
+
+def _new_run(request: RunRequest) -> RunRow:
+    return RunRow(
+        id=request.run_id,
+        agent_id=request.where.agent_id,
+        conversation_id=request.where.conversation_id,
+        otid=request.otid,
+        status="created",
+        background=request.background,
+        request_key=request.request_key,
+        request_config=request.request_config,
+        callback_url=request.callback_url,
+        metadata_=request.metadata or {},
+    )
+
+
+@dataclass
+class _RunStart:
+    """The run's first transaction (see turn_lock.Alongside): its turn is read, then its row
+    written, beside the first attempt at the conversation's lease."""
+
+    request: RunRequest
+    run: RunRow
+    turn: Turn | None = None
+
+    async def before(self, session: AsyncSession) -> None:
+        self.turn = await self.request.build_turn(session)
+
+    def after(self, session: AsyncSession, leased: bool) -> None:
+        # Taking the turn at once, the run starts running: no cancel can precede it.
+        self.run.status = "running" if leased else "created"
+        session.add(self.run)

@@ -9,10 +9,10 @@ with the run that holds it. Different conversations of one agent run in parallel
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,18 @@ from lettalite.db.session import Database
 from lettalite.errors import Conflict
 
 logger = logging.getLogger("lettalite.turns")
-# Work done in the transaction of the first attempt at a lease: (session, whether it was taken).
-Alongside = Callable[[AsyncSession, bool], None]
+
+
+class Alongside(Protocol):
+    """Work done in the transaction of the first attempt at a lease (see TurnLocks.acquire)."""
+
+    async def before(self, session: AsyncSession) -> None:
+        """Before the lease is tried (reads: no write lock is held yet)."""
+
+    def after(self, session: AsyncSession, leased: bool) -> None:
+        """Once it is known whether the lease was taken."""
+
+
 POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)
 
 
@@ -76,10 +86,10 @@ class TurnLocks:
     async def acquire(
         self, where: ConversationRef, run_id: str, alongside: Alongside | None = None
     ) -> TurnHold:
-        """Wait for the conversation's turn. `alongside(session, leased)` runs once, in the
-        transaction of the first attempt at the lease that commits (or in one of its own if
-        this process is busy with the conversation past the wait): the run's own row is
-        written there, one transaction fewer per turn."""
+        """Wait for the conversation's turn. `alongside` runs once, in the transaction of the
+        first attempt at the lease that commits (or in one of its own if this process is busy
+        with the conversation past the wait): the run's turn is read and its row written
+        there, two transactions fewer per turn."""
         key = where.lock_key
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_seconds
@@ -89,7 +99,8 @@ class TurnLocks:
         except TimeoutError:
             if alongside is not None:
                 async with self._database.session() as session:
-                    alongside(session, False)
+                    await alongside.before(session)
+                    alongside.after(session, False)
             raise ConversationBusy.held_by(self._holders.get(key), self._wait_seconds) from None
         pending = [alongside] if alongside is not None else []  # until its transaction commits
         try:
@@ -138,9 +149,11 @@ class TurnLocks:
     async def _try_lease(
         self, where: ConversationRef, run_id: str, pending: list[Alongside]
     ) -> bool:
-        now = utcnow()
         try:
             async with self._database.session() as session:
+                for work in pending:
+                    await work.before(session)
+                now = utcnow()
                 leased = await leases.try_acquire(
                     session,
                     key=where.lock_key,
@@ -150,7 +163,7 @@ class TurnLocks:
                     expires_at=now + self._lease,
                 )
                 for work in pending:
-                    work(session, leased)
+                    work.after(session, leased)
             pending.clear()
             return leased
         except IntegrityError:

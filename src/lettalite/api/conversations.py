@@ -136,7 +136,7 @@ async def send_conversation_message(
 ) -> LettaResponse | EventSourceResponse:
     statements = statement_count.set([0])
     where = await conversation_service.locate(database, conversation_id, body.agent_id)
-    handle = await start_turn(where, body, database, runs, retry_count)
+    handle = await start_turn(where, body, runs, retry_count)
     return await respond(handle, body, response, statements, structured_errors=False)
 
 

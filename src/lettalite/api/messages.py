@@ -12,7 +12,6 @@ from lettalite.agent.runs import RunManager
 from lettalite.api.deps import (
     AgentId,
     ConversationFilter,
-    DatabaseDep,
     RunsDep,
     SessionDep,
     page_params,
@@ -21,7 +20,7 @@ from lettalite.api.errors import TURN_ERROR_RESPONSES
 from lettalite.api.routing import api_router
 from lettalite.config import get_settings
 from lettalite.db.pagination import Page
-from lettalite.db.session import Database, statement_count
+from lettalite.db.session import statement_count
 from lettalite.schemas.agent import AgentState
 from lettalite.schemas.common import RequestModel
 from lettalite.schemas.message import (
@@ -50,12 +49,10 @@ RetryCount = Annotated[int, Header(alias="x-stainless-retry-count", ge=0)]
 async def start_turn(
     where: ConversationRef,
     body: LettaStreamingRequest,
-    database: Database,
     runs: RunManager,
     retry_count: int,
 ) -> RunHandle:
     return await turn_service.start_run(
-        database,
         runs,
         where,
         body,
@@ -121,13 +118,12 @@ def stream_response(handle: RunHandle, body: LettaStreamingRequest) -> EventSour
 async def send_message(
     agent_id: AgentId,
     body: LettaStreamingRequest,
-    database: DatabaseDep,
     runs: RunsDep,
     response: Response,
     retry_count: RetryCount = 0,
 ) -> LettaResponse | EventSourceResponse:
     statements = statement_count.set([0])
-    handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
+    handle = await start_turn(ConversationRef(agent_id), body, runs, retry_count)
     return await respond(handle, body, response, statements, structured_errors=True)
 
 
@@ -138,11 +134,10 @@ async def send_message(
 async def stream_message(
     agent_id: AgentId,
     body: LettaStreamRouteRequest,
-    database: DatabaseDep,
     runs: RunsDep,
     retry_count: RetryCount = 0,
 ) -> EventSourceResponse:
-    handle = await start_turn(ConversationRef(agent_id), body, database, runs, retry_count)
+    handle = await start_turn(ConversationRef(agent_id), body, runs, retry_count)
     return stream_response(handle, body)
 
 
@@ -150,13 +145,11 @@ async def stream_message(
 async def send_message_async(
     agent_id: AgentId,
     body: LettaAsyncRequest,
-    database: DatabaseDep,
     runs: RunsDep,
     session: SessionDep,
     retry_count: RetryCount = 0,
 ) -> Run:
     handle = await turn_service.start_run(
-        database,
         runs,
         ConversationRef(agent_id),
         body,

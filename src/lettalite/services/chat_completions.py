@@ -118,7 +118,6 @@ async def start(
     agent_id = await resolve_agent(database, body.model)
     request = turn_request(body)
     handle = await turn_service.start_run(
-        database,
         runs,
         ConversationRef(agent_id),
         request,

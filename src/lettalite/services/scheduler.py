@@ -68,7 +68,6 @@ class Scheduler:
         )
         try:
             handle = await turn_service.start_run(
-                self._database,
                 self._runs,
                 ConversationRef(row.agent_id),
                 request,

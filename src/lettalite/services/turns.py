@@ -1,10 +1,13 @@
 """Sending messages to an agent: JSON, streamed (SSE) and background turns, and cancel."""
 
+import functools
 import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lettalite.agent.approvals import TurnRefused
 from lettalite.agent.callback_destination import (
@@ -91,17 +94,21 @@ def skills_section(skills: list[ClientSkill] | None) -> str | None:
 
 
 async def build_turn(
-    database: Database, where: ConversationRef, request: LettaRequest, *, stream_tokens: bool
+    session: AsyncSession,
+    where: ConversationRef,
+    request: LettaRequest,
+    *,
+    run_id: str,
+    stream_tokens: bool,
 ) -> Turn:
     """The turn a request asks for; the model is the request's override, else the
     conversation's own, else the agent's."""
-    async with database.session() as session:
-        model, embedding, own_model = await agent_queries.turn_models(
-            session, where.agent_id, where.conversation_id
-        )
+    model, embedding, own_model = await agent_queries.turn_models(
+        session, where.agent_id, where.conversation_id
+    )
     return Turn(
         where=where,
-        run_id=new_id("run"),
+        run_id=run_id,
         model=await served_model(request.override_model or own_model or model),
         embedding=embedding,
         inputs=request.input_messages(),
@@ -125,7 +132,6 @@ async def refuse_disallowed_callback(url: str, policy: CallbackPolicy) -> None:
 
 
 async def start_run(
-    database: Database,
     manager: RunManager,
     where: ConversationRef,
     request: LettaRequest,
@@ -146,7 +152,7 @@ async def start_run(
         existing = await manager.find(where.agent_id, key)
         if existing is not None:
             return existing
-    turn = await build_turn(database, where, request, stream_tokens=stream_tokens)
+    run_id = new_id("run")
     config = {
         "max_steps": request.max_steps,
         "stream_tokens": stream_tokens,
@@ -154,7 +160,11 @@ async def start_run(
     }
     return await manager.submit(
         RunRequest(
-            turn=turn,
+            where=where,
+            run_id=run_id,
+            build_turn=functools.partial(
+                build_turn, where=where, request=request, run_id=run_id, stream_tokens=stream_tokens
+            ),
             request_key=key,
             otid=otids[0] if otids else None,
             background=background,
@@ -170,7 +180,8 @@ async def preview(
     database: Database, manager: RunManager, where: ConversationRef, request: LettaRequest
 ) -> dict[str, Any]:
     """What the model provider would be sent for this request, without sending it."""
-    turn = await build_turn(database, where, request, stream_tokens=False)
+    async with database.session() as session:
+        turn = await build_turn(session, where, request, run_id=new_id("run"), stream_tokens=False)
     try:
         return await manager.runner.preview(turn)
     except TurnRefused as refused:
