@@ -1,5 +1,6 @@
 """Shared test data: the seed quickstart's agent and small builders."""
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -7,6 +8,8 @@ from typing import Any
 from letta_client import Letta
 from letta_client.types import AgentState
 from letta_client.types.agents import LettaResponse
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.sql import Executable
 
 SEED_PERSONA = "I am a friendly AI assistant here to help you learn about Letta."
 SEED_HUMAN = "Name: User\nFirst interaction: Learning about Letta"
@@ -77,3 +80,19 @@ def assert_edits_kept_in_turn_order(client: Letta, agent_id: str, lines: list[st
         user, call, result, reply = history[start : start + len(EDIT_TURN)]
         assert json.loads(call.tool_call.arguments)["new_string"] in user.content
         assert {user.run_id, call.run_id, result.run_id, reply.run_id} == {user.run_id}
+
+
+def write_directly(database_url: str, *statements: Executable) -> None:
+    """Run `statements` on the server's database in one transaction, behind the server's
+    back, as another worker (or anything else writing the database) may."""
+
+    async def run() -> None:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                for statement in statements:
+                    await connection.execute(statement)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

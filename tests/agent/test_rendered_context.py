@@ -2,17 +2,15 @@
 whatever changed a message, its window or the model, the next request must be exactly what
 a fresh rendering would send."""
 
-import asyncio
 import json
 from typing import Any
 
 from letta_client import Letta
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from lettalite.agent.context import IMAGE_NOT_SHOWN
 from lettalite.db.models import MessageRow
-from tests.factories import create_seed_agent
+from tests.factories import create_seed_agent, write_directly
 from tests.servers import FakeLLM, LettaliteServer
 
 PNG = "iVBORw0KGgo="
@@ -32,20 +30,6 @@ def stored_user_message_id(client: Letta, agent_id: str, text: str) -> str:
     return next(m.id for m in messages if m.message_type == "user_message" and m.content == text)
 
 
-async def rewrite_stored_text(database_url: str, message_id: str, text: str) -> None:
-    """What another worker (or anything else writing the database) may do to a message."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                update(MessageRow)
-                .where(MessageRow.id == message_id)
-                .values(content=[{"type": "text", "text": text}], search_text=text)
-            )
-    finally:
-        await engine.dispose()
-
-
 def test_a_message_changed_in_the_database_is_sent_as_it_now_reads(
     client: Letta, fake_llm: FakeLLM, server: LettaliteServer
 ) -> None:
@@ -55,7 +39,12 @@ def test_a_message_changed_in_the_database_is_sent_as_it_now_reads(
     assert any("The sky is green." in text for text in sent_texts(fake_llm))
 
     message_id = stored_user_message_id(client, agent.id, "The sky is green.")
-    asyncio.run(rewrite_stored_text(server.database_url, message_id, "The sky is blue."))
+    blue = [{"type": "text", "text": "The sky is blue."}]
+    rewritten = update(MessageRow).where(MessageRow.id == message_id)
+    # What another worker (or anything else writing the database) may do to a message.
+    write_directly(
+        server.database_url, rewritten.values(content=blue, search_text="The sky is blue.")
+    )
     client.agents.messages.create(agent_id=agent.id, input="And now?")
     texts = sent_texts(fake_llm)  # the scripted model's replies still quote the old text
     assert json.dumps("The sky is blue.") in texts

@@ -2,7 +2,6 @@
 changed in the database since this server last read them (services/known_tools.py); and how
 many SQL statements it runs."""
 
-import asyncio
 import os
 import re
 import subprocess
@@ -11,28 +10,22 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from lettalite.db.models import ToolRow
 from tests.custom_tools.sources import adder, unique
-from tests.factories import agent_body
+from tests.factories import agent_body, write_directly
 from tests.servers import ROOT
 
 
-async def write_tool_row(database_url: str, name: str, *, description: str | None) -> None:
+def write_tool_row(database_url: str, name: str, *, description: str | None) -> None:
     """What another worker may do to a built-in tool (one of another version, say): change it
     (as every write of lettalite does, moving `updated_at` on), or, with None, remove it."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            where = ToolRow.name == name
-            if description is None:
-                await connection.execute(delete(ToolRow).where(where))
-            else:
-                values = {"description": description, "updated_at": datetime.now(UTC)}
-                await connection.execute(update(ToolRow).where(where).values(**values))
-    finally:
-        await engine.dispose()
+    where = ToolRow.name == name
+    if description is None:
+        write_directly(database_url, delete(ToolRow).where(where))
+    else:
+        values = {"description": description, "updated_at": datetime.now(UTC)}
+        write_directly(database_url, update(ToolRow).where(where).values(**values))
 
 
 def created_as_stored(http: httpx.Client, body: dict) -> dict:
@@ -73,12 +66,12 @@ def test_a_built_in_tool_changed_or_removed_since_it_was_read_is_not_attached_as
     with httpx.Client(base_url=server.url, timeout=30) as http:
         body = agent_body(include_base_tool_rules=True)
         [first, *_] = created_as_stored(http, body)["tools"]
-        asyncio.run(write_tool_row(server.database_url, first["name"], description="Changed."))
+        write_tool_row(server.database_url, first["name"], description="Changed.")
         agent = created_as_stored(http, body)
         assert {t["name"]: t["description"] for t in agent["tools"]}[first["name"]] == "Changed."
         assert created_as_stored(http, body)["tools"] == agent["tools"]
 
-        asyncio.run(write_tool_row(server.database_url, first["name"], description=None))
+        write_tool_row(server.database_url, first["name"], description=None)
         refused = http.post("/v1/agents/", json=body)
         assert refused.status_code == 400
         assert first["name"] in refused.json()["detail"]

@@ -2,17 +2,15 @@
 validated: listing with filters, reading a step, its messages, timings and provider trace,
 feedback, and `GET /v1/runs/{id}/trace`; bad input over plain HTTP."""
 
-import asyncio
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from letta_client import Letta, NotFoundError
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from lettalite.db.models import StepRow
-from tests.factories import call_directive, create_seed_agent, missing_id
+from tests.factories import call_directive, create_seed_agent, missing_id, write_directly
 from tests.servers import LettaliteServer
 
 SEARCH = call_directive("conversation_search", query="nothing here")
@@ -104,25 +102,13 @@ def test_run_trace_lists_its_steps_traces_in_order(client: Letta, two_steps: Two
     ]
 
 
-async def forget_trace(database_url: str, step_id: str) -> None:
-    """Make the step one stored before lettalite kept traces."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                update(StepRow)
-                .where(StepRow.id == step_id)
-                .values(request_json=None, response_json=None)
-            )
-    finally:
-        await engine.dispose()
-
-
 def test_a_step_without_a_trace_answers_null_and_is_left_out_of_the_runs(
     client: Letta, http: httpx.Client, server: LettaliteServer, two_steps: TwoSteps
 ) -> None:
     first, second = two_steps.step_ids
-    asyncio.run(forget_trace(server.database_url, first))
+    forgotten = update(StepRow).where(StepRow.id == first)
+    # What a step stored before lettalite kept traces holds.
+    write_directly(server.database_url, forgotten.values(request_json=None, response_json=None))
     answer = http.get(f"/v1/steps/{first}/trace")
     assert answer.status_code == 200 and answer.json() is None
     assert client.steps.retrieve(first).id == first
