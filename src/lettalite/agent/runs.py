@@ -10,7 +10,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from lettalite.agent.loop import TurnRunner
 from lettalite.agent.replay import follow_stored
 from lettalite.agent.run_handle import RunHandle
 from lettalite.agent.turn import Turn, TurnCancelled, TurnFailed, TurnResult
-from lettalite.agent.turn_lock import ConversationBusy, TurnHold, TurnLocks
+from lettalite.agent.turn_lock import ConversationBusy, TurnHold, TurnLocks, without_lease
 from lettalite.db import runs as run_queries
 from lettalite.db.base import utcnow
 from lettalite.db.models import RunRow
@@ -105,9 +105,7 @@ class RunManager:
         hold = None
         try:
             if request.queued:
-                async with self._database.session() as session:
-                    await start.before(session)
-                    start.after(session, False)
+                await without_lease(self._database, start)
             else:
                 hold = await self.locks.acquire(where, run_id, start)
         except Exception as error:
@@ -116,7 +114,7 @@ class RunManager:
                 raise
             failure = TurnFailed("agent_busy", str(error))
             result = TurnResult(stop_reason="error", failure=failure)
-            await self._finalize(handle, result, 0.0, request.metadata)
+            await self._finalize(_StoredEnd(self, handle, request.metadata), result)
             self._forget_later(handle)
             raise
         started = start.run.status == "running"
@@ -227,14 +225,13 @@ class RunManager:
         started: bool,
     ) -> None:
         """Run the turn (`started`: its run row already says running) and record its end."""
-        started_at = time.perf_counter()
+        end = _StoredEnd(self, handle, request.metadata, hold)
         result = TurnResult(run_ids=[handle.run_id])
         watcher = asyncio.create_task(self._watch_cancel_requests(handle))
         try:
-            hold = hold or await self.locks.acquire(turn.where, handle.run_id)
+            end.hold = hold or await self.locks.acquire(turn.where, handle.run_id)
             if not started and await self._start(handle.run_id):
                 handle.cancelled.set()  # cancelled (maybe from another process) while it waited
-            end = _StoredEnd(self, handle, request.metadata, hold, started_at)
             result = await self.runner.run(turn, handle.publish, handle.cancelled, end)
         except TurnCancelled:
             result.stop_reason = "cancelled"
@@ -247,8 +244,7 @@ class RunManager:
             result.failure = TurnFailed("internal_error", f"{type(error).__name__}: {error}")
         finally:
             watcher.cancel()
-            seconds = time.perf_counter() - started_at
-            await self._finalize(handle, result, seconds, request.metadata, hold)
+            await self._finalize(end, result)
             self._forget_later(handle)
         if request.callback_url:
             await send_callback(self._database, self.callback_policy, handle, request.callback_url)
@@ -267,17 +263,11 @@ class RunManager:
         async with self._database.session() as session:
             return await run_queries.start_run(session, run_id)
 
-    async def _finalize(
-        self,
-        handle: RunHandle,
-        result: TurnResult,
-        seconds: float,
-        metadata: dict[str, Any] | None,
-        hold: TurnHold | None = None,
-    ) -> None:
+    async def _finalize(self, end: "_StoredEnd", result: TurnResult) -> None:
         """Publish how the run ended, record it and give its turn back (one transaction, unless
         the last step's did that); readers are released whatever happens (if the database
         cannot take the record now, the lease lapses and the orphan sweep fails the run later)."""
+        handle = end.handle
         handle.result = result
         if result.failure is not None:
             handle.publish(result.failure)
@@ -285,15 +275,14 @@ class RunManager:
         handle.publish(result.statistics())
         try:
             if not result.recorded:
-                if hold is not None:
-                    await self.locks.stop_renewing(hold)
+                await end.prepare()
                 async with self._database.session() as session:
-                    await self.store_end(session, handle, result, seconds, metadata, hold)
+                    await end.record(session, result)
         except Exception:
             logger.exception("Could not record the end of run %s", handle.run_id)
         finally:
-            if hold is not None:
-                self.locks.release_here(hold)
+            if end.hold is not None:
+                self.locks.release_here(end.hold)
             handle.finish()
 
     async def store_end(
@@ -343,20 +332,23 @@ class RunManager:
 
 @dataclass
 class _StoredEnd:
-    """The run's end, stored by its last step's transaction (see RunEnd)."""
+    """The run's end, stored by its last step's transaction (see RunEnd), or else by one of
+    its own when the run has ended (RunManager._finalize)."""
 
     manager: RunManager
     handle: RunHandle
     metadata: dict[str, Any] | None
-    hold: TurnHold | None
-    started_at: float
+    hold: TurnHold | None = None
+    started_at: float = field(default_factory=time.perf_counter)
 
     async def prepare(self) -> None:
         # The lease is given back in that transaction: no heartbeat may renew it meanwhile.
         if self.hold is not None:
             await self.manager.locks.stop_renewing(self.hold)
 
-    async def record(self, session: AsyncSession, result: TurnResult, last_run: LastRun) -> None:
+    async def record(
+        self, session: AsyncSession, result: TurnResult, last_run: LastRun | None = None
+    ) -> None:
         seconds = time.perf_counter() - self.started_at
         await self.manager.store_end(
             session, self.handle, result, seconds, self.metadata, self.hold, last_run

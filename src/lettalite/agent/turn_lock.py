@@ -36,6 +36,13 @@ class Alongside(Protocol):
         """Once it is known whether the lease was taken."""
 
 
+async def without_lease(database: Database, alongside: Alongside) -> None:
+    """Do `alongside`'s work in a transaction of its own, with no lease taken."""
+    async with database.session() as session:
+        await alongside.before(session)
+        alongside.after(session, False)
+
+
 POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)
 
 
@@ -98,9 +105,7 @@ class TurnLocks:
             await asyncio.wait_for(lock.acquire(), timeout=self._wait_seconds)
         except TimeoutError:
             if alongside is not None:
-                async with self._database.session() as session:
-                    await alongside.before(session)
-                    alongside.after(session, False)
+                await without_lease(self._database, alongside)
             raise ConversationBusy.held_by(self._holders.get(key), self._wait_seconds) from None
         pending = [alongside] if alongside is not None else []  # until its transaction commits
         try:

@@ -179,10 +179,7 @@ async def allocate_sequences(
     """
     values: dict[str, object] = {"next_sequence": AgentRow.next_sequence + count}
     if last_run is not None:
-        values |= {
-            "last_stop_reason": last_run.stop_reason,
-            "last_run_completion": last_run.completed_at,
-        }
+        values |= last_run.agent_values()
     result = await session.execute(
         update(AgentRow)
         .where(AgentRow.id == agent_id)

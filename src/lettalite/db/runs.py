@@ -218,6 +218,10 @@ class LastRun:
     stop_reason: str
     completed_at: datetime
 
+    def agent_values(self) -> dict[str, Any]:
+        """The agent row's columns that show it."""
+        return {"last_stop_reason": self.stop_reason, "last_run_completion": self.completed_at}
+
 
 async def record_last_run(
     session: AsyncSession, agent_id: str, conversation_id: str | None, last_run: LastRun
@@ -228,7 +232,7 @@ async def record_last_run(
     await session.execute(
         update(AgentRow)
         .where(AgentRow.id == agent_id)
-        .values(last_stop_reason=last_run.stop_reason, last_run_completion=last_run.completed_at)
+        .values(last_run.agent_values())
         .execution_options(synchronize_session=False)
     )
     if conversation_id is not None:
